@@ -1,0 +1,29 @@
+import { createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthEnv, type AuthModule } from '@realchat/auth';
+import type { Runtime, RuntimeEnv } from '@realchat/runtime';
+
+export type CliEnv = RuntimeEnv & AuthEnv;
+
+/** Builds the auth module without starting its background work: for one-shot admin commands. */
+export async function openAuth(env: CliEnv, runtime: Runtime): Promise<AuthModule> {
+  const keyEncryptionKey = await loadKeyEncryptionKey({
+    value: env.AUTH_KEY_ENCRYPTION_KEY,
+    file: env.AUTH_KEY_ENCRYPTION_KEY_FILE,
+    embeddedDataDir: runtime.embeddedDataDir,
+    logger: runtime.logger,
+  });
+  return createAuthModule({ ...runtime, settings: toAuthSettings(env), keyEncryptionKey });
+}
+
+export const USAGE = `usage: realchat <command>
+
+  start                             run the whole system (gateway + services) on one port
+  migrate                           apply database migrations and exit
+  keys rotate                       publish a new signing key (it signs after AUTH_KEY_PUBLISH_LEAD)
+  keys list                         show the published signing keys
+  admin grant <email>               make a registered account ADMIN
+  clients create <name> --scope S   create a service client (client-credentials grant); prints the secret once
+  clients list                      list service clients
+  clients revoke <client-id>        revoke a service client
+
+Configuration comes from environment variables (see README.md); with no DATABASE_URL, REDIS_URL
+or NATS_URL the embedded engines are used, with data under DATA_DIR (default ./data).`;

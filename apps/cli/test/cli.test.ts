@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/realchat.js', import.meta.url));
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('realchat CLI (embedded data folder)', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'realchat-cli-'));
+    env = { DATA_DIR: dataDir, AUTH_BCRYPT_COST: '4' };
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('stops on a wrong configuration value with one clear line', async () => {
+    const res = await run(['migrate'], { ...env, PORT: 'eighty' });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^realchat: invalid configuration: PORT .*"eighty"/)]);
+  });
+
+  it('migrates, creates the key-encryption key with mode 0600, and manages service clients', async () => {
+    const migrated = await run(['migrate'], env);
+    expect(migrated.stdout).toContain('migrations applied');
+    expect((await stat(join(dataDir, 'keys', 'kek'))).mode & 0o777).toBe(0o600);
+    const created = await run(['clients', 'create', 'chat', '--scope', 'users:read'], env);
+    expect(created.code).toBe(0);
+    const id = /client_id=(svc_\S+)/.exec(created.stdout)?.[1];
+    expect(created.stdout).toMatch(/client_secret=cs_[A-Za-z0-9_-]{43}/);
+    expect((await run(['clients', 'list'], env)).stdout).toContain(`${id}  chat  users:read`);
+    expect((await run(['clients', 'revoke', id ?? ''], env)).code).toBe(0);
+    expect((await run(['clients', 'list'], env)).stdout).not.toContain(String(id));
+  });
+
+  it('rotates keys and refuses to grant admin to an unknown account', async () => {
+    const rotated = await run(['keys', 'rotate'], env);
+    expect(rotated.stdout).toMatch(/next signing key \S+ is published now/);
+    expect((await run(['keys', 'list'], env)).stdout.trim().split('\n')).toHaveLength(2);
+    const grant = await run(['admin', 'grant', 'nobody@example.com'], env);
+    expect(grant.code).toBe(2);
+    expect(grant.stderr).toContain('register it first');
+  });
+
+  it('runs the system with `start`, holds the data folder, and stops cleanly on SIGTERM', async () => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn' } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          const match = /running at (http:\/\/\S+)/.exec(out);
+          if (match?.[1] !== undefined) resolve(match[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`start exited with ${code}`)));
+      });
+      const register = await fetch(`${url}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@example.com', password: 'correct horse battery', displayName: 'Admin' }),
+      });
+      expect(register.status).toBe(201);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // A second process cannot open the same PGlite folder.
+      const busy = await run(['admin', 'grant', 'admin@example.com'], env);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toMatch(/in use by process/);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    // Once stopped, the folder is free again and the account is there.
+    expect((await run(['admin', 'grant', 'admin@example.com'], env)).stdout).toContain('is now ADMIN');
+  });
+});

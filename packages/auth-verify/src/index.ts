@@ -1,0 +1,20 @@
+export type {
+  Algorithm,
+  JSONWebKeySet,
+  JsonWebKey,
+  JwksOptions,
+  Principal,
+  Role,
+  ServicePrincipal,
+  UserPrincipal,
+  Verifier,
+  VerifierLogger,
+  VerifierOptions,
+  VerifierStatus,
+} from './types.js';
+export { createVerifier, MAX_TOKEN_LENGTH } from './verifier.js';
+export { TokenError, isTokenError, type TokenErrorReason } from './token-error.js';
+export { createRevocationList, type RevocationList, type RevocationListOptions } from './revocation-list.js';
+export { subscribeRevocations, type RevocationEventSource, type SubscribeRevocationsOptions } from './subscribe-revocations.js';
+export { authGuard, principalOf, type AuthGuardOptions, type AuthMode } from './auth-guard.js';
+export { createServiceTokenSource, type ServiceTokenSource, type ServiceTokenSourceOptions } from './service-token-source.js';

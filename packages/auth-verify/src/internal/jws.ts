@@ -1,0 +1,47 @@
+import type { Algorithm } from '../types.js';
+import { TokenError } from '../token-error.js';
+
+/**
+ * Strict base64url decoding of an ASCII segment: Buffer skips characters outside the alphabet, so a decoded length
+ * short of what the segment length implies means the segment had some; `=` padding is refused.
+ */
+export function decodeSegment(segment: string): Buffer {
+  const length = segment.length;
+  if (length === 0 || length % 4 === 1) throw new TokenError('MALFORMED');
+  const bytes = Buffer.from(segment, 'base64url');
+  if (bytes.length !== Math.floor((length * 3) / 4)) throw new TokenError('MALFORMED');
+  return bytes;
+}
+
+export function parseObject(bytes: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new TokenError('MALFORMED');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TokenError('MALFORMED');
+  return value as Record<string, unknown>;
+}
+
+export interface Header {
+  readonly alg: Algorithm;
+  readonly kid: string;
+}
+
+/** Header parameters that would let the token choose its own key or add rules we do not know. */
+const FORBIDDEN = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
+const TYP = /^(application\/)?at\+jwt$/i;
+
+/** Validates a protected header: forbidden parameters, allowed algorithm, `typ`, `kid`. */
+export function parseHeader(segment: string, allowed: ReadonlySet<Algorithm>): Header {
+  const header = parseObject(decodeSegment(segment));
+  for (const name of FORBIDDEN) if (name in header) throw new TokenError('FORBIDDEN_HEADER');
+  const alg = header['alg'];
+  if (typeof alg !== 'string' || !allowed.has(alg as Algorithm)) throw new TokenError('ALG_NOT_ALLOWED');
+  const typ = header['typ'];
+  if (typeof typ !== 'string' || !TYP.test(typ)) throw new TokenError('BAD_TYP');
+  const kid = header['kid'];
+  if (typeof kid !== 'string' || kid.length === 0) throw new TokenError('UNKNOWN_KID');
+  return { alg: alg as Algorithm, kid };
+}

@@ -1,0 +1,174 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '@realchat/clock';
+import { AppError } from '@realchat/errors';
+import { createVerifier, TokenError, type Verifier, type VerifierOptions } from '../src/index.js';
+import { AUDIENCE, ISSUER, makeKey, rejectionOf, startJwksServer, userToken, type TestKey } from './helpers.js';
+
+let rsa: TestKey;
+let ec: TestKey;
+let next: TestKey;
+beforeAll(async () => {
+  [rsa, ec, next] = await Promise.all([makeKey('RS256'), makeKey('ES256'), makeKey('EdDSA')]);
+});
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: Partial<VerifierOptions> = {}, startKeys?: TestKey[]) {
+  const server = await startJwksServer((startKeys ?? [rsa, ec]).map((k) => k.jwk));
+  cleanups.push(() => server.close());
+  const clock = new ManualClock();
+  const verifier = createVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUrl: server.url,
+    clock,
+    // Long background intervals: these tests trigger fetches themselves.
+    jwks: { cooldownMs: 30_000, minAgeMs: 600_000, maxAgeMs: 600_000, fetchTimeoutMs: 500 },
+    ...options,
+  });
+  cleanups.push(() => verifier.close());
+  return { server, clock, verifier };
+}
+
+async function fails(verifier: Verifier, token: string): Promise<unknown> {
+  return rejectionOf(verifier.verify(token));
+}
+
+describe('remote JWKS', () => {
+  it('fetches once at start and verifies every published algorithm', async () => {
+    const { server, verifier } = await setup();
+    await verifier.start();
+    expect(server.count).toBe(1);
+    expect(verifier.status()).toMatchObject({ keys: 2, ready: true, stale: false, lastError: null });
+    expect(verifier.status().lastFetchAt).toBeInstanceOf(Date);
+    await verifier.verify(userToken(rsa));
+    await verifier.verify(userToken(ec));
+    expect(server.count).toBe(1);
+  });
+
+  it('refetches for an unknown kid at most once per cooldown', async () => {
+    const { server, clock, verifier } = await setup();
+    await verifier.start();
+    const stranger = userToken(next);
+    // The start fetch counts: within its cooldown an unknown kid fetches nothing.
+    expect(await fails(verifier, stranger)).toMatchObject({ reason: 'UNKNOWN_KID' });
+    expect(server.count).toBe(1);
+    clock.advance(30_000);
+    expect(await fails(verifier, stranger)).toMatchObject({ reason: 'UNKNOWN_KID' });
+    expect(server.count).toBe(2);
+    // A burst of unknown kids within the next cooldown: no further request.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => fails(verifier, userToken(next, {}, { kid: `k${i}` }))));
+    clock.advance(29_000);
+    expect(await fails(verifier, stranger)).toMatchObject({ reason: 'UNKNOWN_KID' });
+    expect(server.count).toBe(2);
+    clock.advance(1_000);
+    await fails(verifier, stranger);
+    expect(server.count).toBe(3);
+  });
+
+  it('fetches once for concurrent unknown kids (single flight)', async () => {
+    const { server, verifier } = await setup();
+    server.delayMs = 50;
+    // Not started: the first verifications trigger the fetch and wait for it.
+    const results = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(userToken(rsa))));
+    expect(results).toHaveLength(10);
+    expect(server.count).toBe(1);
+  });
+
+  it('picks up a rotated key after one refetch', async () => {
+    const { server, clock, verifier } = await setup();
+    await verifier.start();
+    server.keys = [rsa.jwk, next.jwk];
+    clock.advance(30_000);
+    await expect(verifier.verify(userToken(next))).resolves.toMatchObject({ kind: 'user' });
+    expect(server.count).toBe(2);
+    await verifier.verify(userToken(next, { jti: 'another' }));
+    expect(server.count).toBe(2);
+  });
+
+  it('drops cached tokens of a key withdrawn from the JWKS', async () => {
+    const { server, clock, verifier } = await setup();
+    await verifier.start();
+    const token = userToken(ec);
+    await verifier.verify(token);
+    server.keys = [rsa.jwk, next.jwk];
+    clock.advance(30_000);
+    await verifier.verify(userToken(next));
+    expect(await fails(verifier, token)).toMatchObject({ reason: 'UNKNOWN_KID' });
+  });
+
+  it('keeps serving cached keys when auth is down, and says it is stale', async () => {
+    const { server, clock, verifier } = await setup();
+    await verifier.start();
+    await server.close();
+    clock.advance(30_000);
+    expect(await fails(verifier, userToken(next))).toMatchObject({ reason: 'UNKNOWN_KID' });
+    const status = verifier.status();
+    expect(status).toMatchObject({ keys: 2, ready: true, stale: true });
+    expect(status.lastError).not.toBeNull();
+    await expect(verifier.verify(userToken(rsa))).resolves.toMatchObject({ kind: 'user' });
+  });
+
+  it('keeps the cached keys when the JWKS comes back empty or invalid', async () => {
+    const { server, clock, verifier } = await setup();
+    await verifier.start();
+    server.keys = [{ kty: 'oct', kid: 'hmac', k: 'c2VjcmV0' }];
+    clock.advance(30_000);
+    await fails(verifier, userToken(next));
+    expect(verifier.status()).toMatchObject({ keys: 2, stale: true, lastError: 'JWKS has no usable key' });
+    await expect(verifier.verify(userToken(rsa))).resolves.toBeDefined();
+  });
+
+  it('answers KEYS_UNAVAILABLE when no key was ever fetched', async () => {
+    const { server, verifier } = await setup();
+    server.status = 503;
+    await verifier.start();
+    expect(verifier.status()).toMatchObject({ keys: 0, ready: false, stale: false, lastError: 'JWKS answered HTTP 503' });
+    const err = await fails(verifier, userToken(rsa));
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).not.toBeInstanceOf(TokenError);
+    expect(err).toMatchObject({ code: 'KEYS_UNAVAILABLE', status: 503 });
+  });
+
+  it('recovers in the background after a failed start', async () => {
+    const { server, verifier } = await setup({ jwks: { cooldownMs: 50, minAgeMs: 600_000, fetchTimeoutMs: 500 } });
+    server.status = 500;
+    await verifier.start();
+    expect(verifier.status().ready).toBe(false);
+    server.status = 200;
+    for (let i = 0; i < 40 && !verifier.status().ready; i++) await sleep(25);
+    expect(verifier.status()).toMatchObject({ ready: true, lastError: null });
+  });
+
+  it('gives up on a slow JWKS after the fetch timeout', async () => {
+    const { server, verifier } = await setup({ jwks: { fetchTimeoutMs: 100, minAgeMs: 600_000 } });
+    server.delayMs = 2_000;
+    const started = Date.now();
+    await verifier.start();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(verifier.status().lastError).toMatch(/timeout|abort/i);
+  });
+
+  it('refreshes in the background, honouring Cache-Control within bounds', async () => {
+    const { server, verifier } = await setup({ jwks: { minAgeMs: 50, maxAgeMs: 100 } });
+    server.cacheControl = 'public, max-age=3600';
+    await verifier.start();
+    await sleep(250);
+    // Clamped to maxAgeMs (100 ms), not one hour.
+    expect(server.count).toBeGreaterThanOrEqual(2);
+    expect(server.count).toBeLessThanOrEqual(4);
+  });
+
+  it('stops fetching after close', async () => {
+    const { server, verifier } = await setup({ jwks: { minAgeMs: 20, maxAgeMs: 20 } });
+    await verifier.start();
+    verifier.close();
+    const count = server.count;
+    await sleep(80);
+    expect(server.count).toBe(count);
+  });
+});

@@ -1,0 +1,189 @@
+import { parseEnvelope, type EventEnvelope } from '@realchat/contracts';
+import { systemClock, type Clock } from '@realchat/clock';
+import { AppError } from '@realchat/errors';
+import type { Logger } from 'pino';
+import { silentLogger } from './internal/logger.js';
+import { backoffDelay } from './internal/retry.js';
+import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
+
+export interface InProcessBusOptions {
+  readonly logger?: Logger;
+  /** Source of publish times, for `since` and de-duplication (default: system clock). */
+  readonly clock?: Clock;
+  /** How many recent events are kept for `since` catch-up (default 10 000). */
+  readonly retention?: number;
+  /** Event ids remembered for de-duplication, by count (default 10 000) and age (default 2 min). */
+  readonly duplicateWindow?: number;
+  readonly duplicateWindowMs?: number;
+  /** Deliveries of one event to a durable subscription before it is dropped and logged (default 5). */
+  readonly maxAttempts?: number;
+  /** First redelivery delay, doubled per attempt up to 30 s (default 100 ms). */
+  readonly retryDelayMs?: number;
+}
+
+interface Member {
+  readonly types: ReadonlySet<string>;
+  readonly handler: EventHandler;
+  /** Serialises deliveries to this subscriber, in publish order. */
+  queue: Promise<void>;
+}
+
+interface DurableGroup {
+  /** Every type this durable name was subscribed to: its position is kept for those. */
+  readonly types: Set<string>;
+  readonly members: Member[];
+  next: number;
+  /** Events waiting for a member while none is subscribed (bounded by `retention`). */
+  readonly parked: { event: EventEnvelope; attempt: number }[];
+}
+
+interface Retained {
+  readonly event: EventEnvelope;
+  readonly at: number;
+}
+
+/**
+ * The event bus of the embedded mode, in memory. Same semantics as JetStream within one process:
+ * de-duplication by event id, durable subscriptions (one delivery per durable name, redelivered
+ * with backoff while the handler throws), broadcast subscriptions with `since` catch-up over
+ * a bounded number of recent events.
+ */
+export function createInProcessBus(options: InProcessBusOptions = {}): EventBus {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const retention = options.retention ?? 10_000;
+  const dupCount = options.duplicateWindow ?? 10_000;
+  const dupMs = options.duplicateWindowMs ?? 120_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 100;
+
+  const recent: Retained[] = [];
+  const seen = new Map<string, number>();
+  const broadcast = new Set<Member>();
+  const durables = new Map<string, DurableGroup>();
+  const timers = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  function isDuplicate(id: string, now: number): boolean {
+    // Map keeps insertion order: the oldest ids come first.
+    for (const [oldId, at] of seen) {
+      if (seen.size <= dupCount && now - at < dupMs) break;
+      seen.delete(oldId);
+    }
+    if (seen.has(id)) return true;
+    seen.set(id, now);
+    return false;
+  }
+
+  function track(work: Promise<void>): void {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+
+  function enqueue(member: Member, run: () => Promise<void>): void {
+    const work = member.queue.then(run);
+    member.queue = work;
+    track(work);
+  }
+
+  function deliverBroadcast(member: Member, event: EventEnvelope): void {
+    enqueue(member, async () => {
+      try {
+        await member.handler(structuredClone(event));
+      } catch (err) {
+        // Broadcast has no redelivery, as with a JetStream ordered consumer.
+        logger.error({ err, eventId: event.id, type: event.type }, 'broadcast event handler failed');
+      }
+    });
+  }
+
+  function deliverDurable(name: string, group: DurableGroup, event: EventEnvelope, attempt: number): void {
+    const candidates = group.members.filter((m) => m.types.has(event.type));
+    if (candidates.length === 0) {
+      group.parked.push({ event, attempt });
+      if (group.parked.length > retention) group.parked.shift();
+      return;
+    }
+    const member = candidates[group.next++ % candidates.length] as Member;
+    enqueue(member, async () => {
+      try {
+        await member.handler(structuredClone(event));
+      } catch (err) {
+        if (attempt >= maxAttempts) {
+          logger.error({ err, eventId: event.id, type: event.type, durable: name, attempt }, 'event dropped after its last delivery attempt');
+          return;
+        }
+        logger.warn({ err, eventId: event.id, type: event.type, durable: name, attempt }, 'event handler failed; will redeliver');
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!closed) deliverDurable(name, group, event, attempt + 1);
+        }, backoffDelay(attempt, retryDelayMs, 30_000));
+        timers.add(timer);
+      }
+    });
+  }
+
+  return {
+    async publish(input: EventEnvelope): Promise<void> {
+      if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the event bus is closed');
+      const event = parseEnvelope(structuredClone(input));
+      const now = clock.now().getTime();
+      if (isDuplicate(event.id, now)) return;
+      recent.push({ event, at: now });
+      if (recent.length > retention) recent.shift();
+      for (const member of broadcast) if (member.types.has(event.type)) deliverBroadcast(member, event);
+      for (const [name, group] of durables) {
+        if (group.types.has(event.type)) deliverDurable(name, group, event, 1);
+      }
+    },
+
+    async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+      if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the event bus is closed');
+      const member: Member = { types: new Set(opts.types), handler: opts.handler, queue: Promise.resolve() };
+      const { durable } = opts;
+      if (durable === undefined) {
+        broadcast.add(member);
+        if (opts.since !== undefined) {
+          const since = opts.since.getTime();
+          for (const { event, at } of recent) if (at >= since && member.types.has(event.type)) deliverBroadcast(member, event);
+        }
+        return {
+          async unsubscribe() {
+            broadcast.delete(member);
+          },
+        };
+      }
+      let group = durables.get(durable);
+      if (group === undefined) {
+        group = { types: new Set(), members: [], next: 0, parked: [] };
+        durables.set(durable, group);
+      }
+      group.members.push(member);
+      for (const type of opts.types) group.types.add(type);
+      // A durable keeps its position: hand over what arrived while nobody listened.
+      const parked = group.parked.splice(0);
+      for (const { event, attempt } of parked) deliverDurable(durable, group, event, attempt);
+      const joined = group;
+      return {
+        async unsubscribe() {
+          const index = joined.members.indexOf(member);
+          if (index >= 0) joined.members.splice(index, 1);
+        },
+      };
+    },
+
+    async ping(): Promise<void> {
+      if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the event bus is closed');
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      broadcast.clear();
+      durables.clear();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

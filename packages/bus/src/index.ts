@@ -1,0 +1,5 @@
+export type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
+export { createInProcessBus, type InProcessBusOptions } from './in-process.js';
+export { createJetStreamBus, type JetStreamBusOptions } from './jetstream.js';
+export { appendToOutbox, handleOnce, busMigrations } from './outbox.js';
+export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.js';

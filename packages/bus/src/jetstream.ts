@@ -1,0 +1,262 @@
+import { parseEnvelope, type EventEnvelope } from '@realchat/contracts';
+import { AppError } from '@realchat/errors';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { silentLogger } from './internal/logger.js';
+import { backoffDelay } from './internal/retry.js';
+import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
+
+export interface JetStreamBusOptions {
+  /** e.g. `nats://127.0.0.1:4222` or several. */
+  readonly servers: string | readonly string[];
+  /** Stream name, created or updated to hold `${subjectPrefix}.>`. */
+  readonly stream: string;
+  /** Subject prefix: an event of type `user.created` goes to `${subjectPrefix}.user.created`. */
+  readonly subjectPrefix: string;
+  readonly logger?: Logger;
+  /** JetStream de-duplication window by message id (default 2 min). */
+  readonly duplicateWindowMs?: number;
+  /** How long the stream keeps events (default 7 days): bounds `since` and new durables' backlog. */
+  readonly maxAgeMs?: number;
+  /** Deliveries of one event to a durable consumer before it is dropped and logged (default 5). */
+  readonly maxDeliver?: number;
+  /** First redelivery delay after a handler throws, doubled per attempt up to 30 s (default 1 s). */
+  readonly retryDelayMs?: number;
+  /** How long a handler may take before the server redelivers (default 30 s). */
+  readonly ackWaitMs?: number;
+  /** How long `publish` and `ping` wait for the server (default 5 s). */
+  readonly timeoutMs?: number;
+  /** Pause between reconnection attempts (default 2 s). */
+  readonly reconnectTimeWaitMs?: number;
+  /** Connection name shown by the server. */
+  readonly name?: string;
+}
+
+const STREAM_NAME = /^[A-Za-z0-9_-]+$/;
+const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+function unavailable(err: unknown, detail: string): AppError {
+  return err instanceof AppError ? err : new AppError('SERVICE_UNAVAILABLE', detail, { cause: err });
+}
+
+/** True when the server can filter a consumer on several subjects (nats-server 2.10+). */
+function supportsMultiFilter(nc: NatsConnection): boolean {
+  const [major = 0, minor = 0] = (nc.info?.version ?? '0.0').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+async function ensureStream(jsm: JetStreamManager, options: JetStreamBusOptions): Promise<void> {
+  const subject = `${options.subjectPrefix}.>`;
+  const settings = {
+    duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),
+    max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600_000),
+  };
+  const update = async (): Promise<void> => {
+    const info = await jsm.streams.info(options.stream);
+    const subjects = info.config.subjects?.includes(subject) ? info.config.subjects : [...(info.config.subjects ?? []), subject];
+    await jsm.streams.update(options.stream, { ...settings, subjects });
+  };
+  try {
+    await update();
+  } catch {
+    try {
+      await jsm.streams.add({ name: options.stream, subjects: [subject], ...settings });
+    } catch (err) {
+      // Another instance created it meanwhile.
+      await update().catch(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+/**
+ * The event bus of the distributed mode, on NATS JetStream. Each event is published to
+ * `${subjectPrefix}.${type}` with its id as message id (the server drops duplicates within the
+ * window). Durable subscriptions are durable pull consumers acked after the handler resolves;
+ * broadcast subscriptions are ordered consumers. Reconnects forever.
+ */
+export async function createJetStreamBus(options: JetStreamBusOptions): Promise<EventBus> {
+  const logger = options.logger ?? silentLogger;
+  if (!STREAM_NAME.test(options.stream)) throw new Error(`invalid stream name ${JSON.stringify(options.stream)}`);
+  if (!SUBJECT_PREFIX.test(options.subjectPrefix)) throw new Error(`invalid subject prefix ${JSON.stringify(options.subjectPrefix)}`);
+  const timeout = options.timeoutMs ?? 5000;
+  const maxDeliver = options.maxDeliver ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const prefix = options.subjectPrefix;
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: options.reconnectTimeWaitMs ?? 2000,
+      timeout,
+      ...(options.name === undefined ? {} : { name: options.name }),
+    });
+  } catch (err) {
+    throw unavailable(err, 'cannot connect to NATS');
+  }
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') logger.warn({ status: status.type }, 'NATS connection status');
+    }
+  })();
+
+  const jsm = await jetstreamManager(nc, { timeout });
+  const js = jetstream(nc, { timeout });
+  try {
+    await ensureStream(jsm, options);
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+
+  const multiFilter = supportsMultiFilter(nc);
+  const active = new Set<{ stop(): Promise<void> }>();
+
+  /** Server-side filter for `types`, and whether a subject must still be skipped client-side (old servers). */
+  function filterFor(types: readonly string[]): { filter: Partial<ConsumerConfig>; wanted: (subject: string) => boolean } {
+    const subjects = types.map((type) => `${prefix}.${type}`);
+    const set = new Set(subjects);
+    if (subjects.length === 1) return { filter: { filter_subject: subjects[0] as string }, wanted: () => true };
+    if (multiFilter) return { filter: { filter_subjects: subjects }, wanted: () => true };
+    return { filter: { filter_subject: `${prefix}.>` }, wanted: (subject) => set.has(subject) };
+  }
+
+  function decode(msg: JsMsg): EventEnvelope | undefined {
+    try {
+      return parseEnvelope(msg.json());
+    } catch (err) {
+      logger.error({ err, subject: msg.subject, seq: msg.seq }, 'invalid event on the bus; dropped');
+      return undefined;
+    }
+  }
+
+  function run(messages: ConsumerMessages, onMessage: (msg: JsMsg) => Promise<void>): { stop(): Promise<void> } {
+    const loop = (async () => {
+      for await (const msg of messages) await onMessage(msg);
+    })().catch((err: unknown) => logger.error({ err }, 'event consumer stopped'));
+    const handle = {
+      async stop() {
+        active.delete(handle);
+        await messages.close();
+        await loop;
+      },
+    };
+    active.add(handle);
+    return handle;
+  }
+
+  async function subscribeDurable(durable: string, types: readonly string[], handler: EventHandler): Promise<Subscription> {
+    if (!STREAM_NAME.test(durable)) throw new Error(`invalid durable name ${JSON.stringify(durable)}`);
+    const { filter, wanted } = filterFor(types);
+    const config: Partial<ConsumerConfig> = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      // A new service also gets what was published before its first start (consumers are idempotent).
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(options.ackWaitMs ?? 30_000),
+      max_deliver: maxDeliver,
+      ...filter,
+    };
+    try {
+      await jsm.consumers.info(options.stream, durable);
+      await jsm.consumers.update(options.stream, durable, {
+        ack_wait: config.ack_wait,
+        max_deliver: maxDeliver,
+        ...filter,
+      } as Partial<ConsumerConfig>);
+    } catch {
+      await jsm.consumers.add(options.stream, config);
+    }
+    const consumer = await js.consumers.get(options.stream, durable);
+    const messages = await consumer.consume({ max_messages: 64 });
+    const handle = run(messages, async (msg) => {
+      if (!wanted(msg.subject)) return msg.ack();
+      const event = decode(msg);
+      if (event === undefined) return msg.term('invalid event');
+      const attempt = msg.info.deliveryCount;
+      try {
+        await handler(event);
+        msg.ack();
+      } catch (err) {
+        if (attempt >= maxDeliver) {
+          logger.error({ err, eventId: event.id, type: event.type, durable, attempt }, 'event dropped after its last delivery attempt');
+          msg.term('handler failed on every attempt');
+          return;
+        }
+        logger.warn({ err, eventId: event.id, type: event.type, durable, attempt }, 'event handler failed; will redeliver');
+        msg.nak(backoffDelay(attempt, retryDelayMs, 30_000));
+      }
+    });
+    return { unsubscribe: () => handle.stop() };
+  }
+
+  async function subscribeBroadcast(types: readonly string[], since: Date | undefined, handler: EventHandler): Promise<Subscription> {
+    const { filter, wanted } = filterFor(types);
+    const consumer = await js.consumers.get(options.stream, {
+      filter_subjects: filter.filter_subjects ?? (filter.filter_subject as string),
+      ...(since === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }),
+    });
+    const messages = await consumer.consume();
+    const handle = run(messages, async (msg) => {
+      if (!wanted(msg.subject)) return;
+      const event = decode(msg);
+      if (event === undefined) return;
+      try {
+        await handler(event);
+      } catch (err) {
+        logger.error({ err, eventId: event.id, type: event.type }, 'broadcast event handler failed');
+      }
+    });
+    return { unsubscribe: () => handle.stop() };
+  }
+
+  return {
+    async publish(input: EventEnvelope): Promise<void> {
+      const event = parseEnvelope(input);
+      try {
+        await js.publish(`${prefix}.${event.type}`, JSON.stringify(event), { msgID: event.id, timeout });
+      } catch (err) {
+        throw unavailable(err, 'cannot publish to NATS JetStream');
+      }
+    },
+
+    async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+      if (opts.types.length === 0) throw new Error('subscribe needs at least one event type');
+      return opts.durable === undefined ? subscribeBroadcast(opts.types, opts.since, opts.handler) : subscribeDurable(opts.durable, opts.types, opts.handler);
+    },
+
+    async ping(): Promise<void> {
+      if (nc.isClosed()) throw new AppError('SERVICE_UNAVAILABLE', 'the NATS connection is closed');
+      try {
+        await jsm.getAccountInfo();
+      } catch (err) {
+        throw unavailable(err, 'NATS JetStream does not answer');
+      }
+    },
+
+    async close(): Promise<void> {
+      if (nc.isClosed()) return;
+      await Promise.allSettled([...active].map((handle) => handle.stop()));
+      try {
+        await nc.drain();
+      } catch (err) {
+        // Draining needs the server; while it is unreachable, just close.
+        logger.warn({ err }, 'NATS drain failed; closing');
+        await nc.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { parseEnvelope, type EventEnvelope } from '@realchat/contracts';
+import type { Database, MigrationSource, Queryable } from '@realchat/db';
+
+/** The bus tables (`outbox`, `processed_events`), to migrate into each service's schema. */
+export const busMigrations: MigrationSource = { name: 'bus', dir: fileURLToPath(new URL('../migrations', import.meta.url)) };
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/** Returns `schema` once checked, for interpolation into SQL. */
+export function checkSchema(schema: string): string {
+  if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+  return schema;
+}
+
+/**
+ * Records `event` in `<schema>.outbox`. Call it with the transaction that makes the change the
+ * event describes: the event is published if and only if the change commits.
+ */
+export async function appendToOutbox(tx: Queryable, schema: string, event: EventEnvelope): Promise<void> {
+  const valid = parseEnvelope(event);
+  await tx.query(
+    `insert into ${checkSchema(schema)}.outbox (id, type, version, occurred_at, producer, data)
+     values ($1, $2, $3, $4, $5, $6::jsonb) on conflict (id) do nothing`,
+    [valid.id, valid.type, valid.version, valid.occurredAt, valid.producer, JSON.stringify(valid.data ?? null)],
+  );
+}
+
+/**
+ * Runs `fn` for `event` at most once per `consumer`: in one transaction, records the event id in
+ * `<schema>.processed_events` and runs `fn` only if it was not there. If `fn` throws, nothing is
+ * recorded and a redelivery runs it again. Returns whether `fn` ran.
+ */
+export async function handleOnce(
+  db: Database,
+  schema: string,
+  consumer: string,
+  event: EventEnvelope,
+  fn: (tx: Queryable) => Promise<void>,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rowCount } = await tx.query(
+      `insert into ${checkSchema(schema)}.processed_events (consumer, event_id) values ($1, $2) on conflict do nothing`,
+      [consumer, event.id],
+    );
+    if (rowCount === 0) return false;
+    await fn(tx);
+    return true;
+  });
+}

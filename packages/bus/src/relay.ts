@@ -1,0 +1,208 @@
+import { systemClock, type Clock } from '@realchat/clock';
+import type { EventEnvelope } from '@realchat/contracts';
+import type { Database, Queryable } from '@realchat/db';
+import type { Logger } from 'pino';
+import { silentLogger } from './internal/logger.js';
+import { backoffDelay } from './internal/retry.js';
+import { checkSchema } from './outbox.js';
+import type { EventBus } from './types.js';
+
+export interface OutboxRelayOptions {
+  readonly db: Database;
+  /** The service's schema holding `outbox` (see busMigrations). */
+  readonly schema: string;
+  readonly bus: EventBus;
+  readonly logger?: Logger;
+  /** How often pending rows are looked for without a notify() (default 1000 ms). */
+  readonly pollIntervalMs?: number;
+  /** Rows claimed per transaction (default 100). */
+  readonly batchSize?: number;
+  /** First retry delay after the bus failed, doubled per failure up to `maxRetryDelayMs` (defaults 500 ms, 30 s). */
+  readonly retryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+  /** Published rows and processed event ids older than this are deleted (default 7 days). */
+  readonly retentionMs?: number;
+  /** How often that clean-up runs (default 1 hour). */
+  readonly cleanupIntervalMs?: number;
+  readonly clock?: Clock;
+}
+
+export interface OutboxRelay {
+  /** Starts publishing in the background: now, on each notify(), and every poll interval. */
+  start(): void;
+  /** Wakes the relay at once; call it after committing a transaction that appended events. */
+  notify(): void;
+  /** Publishes everything pending now, in order; resolves with how many were published, rejects if the bus fails. */
+  drain(): Promise<number>;
+  /** Deletes published rows and processed event ids older than the retention; resolves with how many outbox rows went. */
+  cleanup(): Promise<number>;
+  /** Stops the background loop and waits for a publish in progress. */
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  seq: number;
+  id: string;
+  type: string;
+  version: number;
+  occurred_at: Date;
+  producer: string;
+  data: unknown;
+}
+
+function toEnvelope(row: OutboxRow): EventEnvelope {
+  return { id: row.id, type: row.type, version: row.version, occurredAt: row.occurred_at.toISOString(), producer: row.producer, data: row.data };
+}
+
+/**
+ * Publishes the rows of `<schema>.outbox` to the bus, at least once and in `seq` order (the bus
+ * de-duplicates by event id). On PostgreSQL, rows are claimed with `FOR UPDATE SKIP LOCKED`, so
+ * several instances share the work. When the bus fails, rows stay pending with `attempts` and
+ * `last_error` updated, and the relay retries with backoff; it never throws from the background.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, bus } = options;
+  const schema = checkSchema(options.schema);
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  const retryDelayMs = options.retryDelayMs ?? 500;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
+
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  let lastCleanup = -Infinity;
+  let current: Promise<number> | undefined;
+  let queued: Promise<number> | undefined;
+  let tick: Promise<void> | undefined;
+
+  interface BatchResult {
+    readonly published: number;
+    readonly failure?: { readonly eventId: string; readonly err: unknown };
+  }
+
+  /** Publishes one batch in order, stopping at the first bus failure, which it records on the row. */
+  async function publishBatch(q: Queryable, lock: boolean): Promise<BatchResult> {
+    const { rows } = await q.query<OutboxRow>(
+      `select seq, id, type, version, occurred_at, producer, data from ${schema}.outbox
+       where published_at is null order by seq limit $1${lock ? ' for update skip locked' : ''}`,
+      [batchSize],
+    );
+    const published: number[] = [];
+    let failure: { row: OutboxRow; err: unknown } | undefined;
+    for (const row of rows) {
+      try {
+        await bus.publish(toEnvelope(row));
+        published.push(row.seq);
+      } catch (err) {
+        // Stop at the first failure so later events never overtake it.
+        failure = { row, err };
+        break;
+      }
+    }
+    if (published.length > 0) {
+      await q.query(`update ${schema}.outbox set published_at = $1, attempts = attempts + 1, last_error = null where seq = any($2::bigint[])`, [
+        clock.now(),
+        published,
+      ]);
+    }
+    if (failure === undefined) return { published: rows.length };
+    const message = failure.err instanceof Error ? failure.err.message : String(failure.err);
+    await q.query(`update ${schema}.outbox set attempts = attempts + 1, last_error = $2 where seq = $1`, [failure.row.seq, message.slice(0, 1000)]);
+    return { published: published.length, failure: { eventId: failure.row.id, err: failure.err } };
+  }
+
+  async function drainNow(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      // PGlite is one connection shared by the process: no lock held while publishing, and no competing relay to skip.
+      // The batch's transaction commits even when the bus failed, keeping what was published and the failure.
+      const batch = db.kind === 'postgres' ? await db.transaction((tx) => publishBatch(tx, true)) : await publishBatch(db, false);
+      total += batch.published;
+      if (batch.failure !== undefined) {
+        throw new Error(`outbox relay: publishing event ${batch.failure.eventId} failed after ${total} published`, { cause: batch.failure.err });
+      }
+      if (batch.published < batchSize) return total;
+    }
+  }
+
+  /** Single flight: a call during a run waits for one more run, which sees rows committed meanwhile. */
+  function drain(): Promise<number> {
+    if (current === undefined) {
+      current = drainNow().finally(() => {
+        current = undefined;
+      });
+      return current;
+    }
+    queued ??= current
+      .catch(() => 0)
+      .then(() => {
+        queued = undefined;
+        return drain();
+      });
+    return queued;
+  }
+
+  async function cleanup(): Promise<number> {
+    const cutoff = new Date(clock.now().getTime() - retentionMs);
+    const { rowCount } = await db.query(`delete from ${schema}.outbox where published_at < $1`, [cutoff]);
+    await db.query(`delete from ${schema}.processed_events where processed_at < $1`, [cutoff]);
+    return rowCount;
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      tick = runTick().finally(() => {
+        tick = undefined;
+      });
+    }, delayMs);
+  }
+
+  async function runTick(): Promise<void> {
+    try {
+      const count = await drain();
+      if (count > 0) logger.debug({ count, schema }, 'outbox events published');
+      failures = 0;
+      if (clock.now().getTime() - lastCleanup >= cleanupIntervalMs) {
+        lastCleanup = clock.now().getTime();
+        const removed = await cleanup();
+        if (removed > 0) logger.info({ removed, schema }, 'old outbox rows deleted');
+      }
+      schedule(pollIntervalMs);
+    } catch (err) {
+      failures += 1;
+      const delay = backoffDelay(failures, retryDelayMs, maxRetryDelayMs);
+      logger.warn({ err, schema, failures, retryInMs: delay }, 'outbox relay failed; will retry');
+      schedule(delay);
+    }
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    notify(): void {
+      // While backing off from a failure, a notify must not turn into a busy retry loop.
+      if (running && failures === 0 && tick === undefined) schedule(0);
+      else if (running && failures === 0) void tick?.then(() => schedule(0));
+    },
+    drain,
+    cleanup,
+    async stop(): Promise<void> {
+      running = false;
+      clearTimeout(timer);
+      timer = undefined;
+      await tick;
+      await current?.catch(() => undefined);
+    },
+  };
+}

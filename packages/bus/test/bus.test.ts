@@ -1,0 +1,175 @@
+import type { EventEnvelope } from '@realchat/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestBus, testBusKinds, type TestBus } from '../src/testing.js';
+import { eventually, settle, testEvent } from './helpers.js';
+
+describe.each(testBusKinds)('event bus: %s', (kind) => {
+  let bus: TestBus;
+  beforeEach(async () => {
+    bus = await createTestBus(kind, { retryDelayMs: 30, maxDeliver: 3, maxAttempts: 3 });
+  });
+  afterEach(async () => {
+    await bus.close();
+  });
+
+  it('answers ping', async () => {
+    await expect(bus.ping()).resolves.toBeUndefined();
+  });
+
+  it('delivers a published event to a durable subscriber of its type only', async () => {
+    const got: EventEnvelope[] = [];
+    const other: EventEnvelope[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'svc_a', handler: async (e) => void got.push(e) });
+    await bus.subscribe({ types: ['test.other'], durable: 'svc_b', handler: async (e) => void other.push(e) });
+    const event = testEvent('test.happened', { hello: 'world' });
+    await bus.publish(event);
+    await eventually(() => expect(got).toEqual([event]));
+    await settle(100);
+    expect(other).toEqual([]);
+  });
+
+  it('delivers several types to one subscription, in order', async () => {
+    const got: string[] = [];
+    await bus.subscribe({ types: ['test.happened', 'test.other'], durable: 'svc', handler: async (e) => void got.push(e.type) });
+    await bus.publish(testEvent('test.happened'));
+    await bus.publish(testEvent('test.ignored'));
+    await bus.publish(testEvent('test.other'));
+    await eventually(() => expect(got).toEqual(['test.happened', 'test.other']));
+    await settle(100);
+    expect(got).toHaveLength(2);
+  });
+
+  it('de-duplicates by event id', async () => {
+    const durable: string[] = [];
+    const broadcast: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'svc', handler: async (e) => void durable.push(e.id) });
+    await bus.subscribe({ types: ['test.happened'], handler: async (e) => void broadcast.push(e.id) });
+    const event = testEvent();
+    await bus.publish(event);
+    await bus.publish(event);
+    await bus.publish({ ...event });
+    const later = testEvent();
+    await bus.publish(later);
+    await eventually(() => expect(durable).toEqual([event.id, later.id]));
+    await eventually(() => expect(broadcast).toEqual([event.id, later.id]));
+    await settle(200);
+    expect(durable).toHaveLength(2);
+  });
+
+  it('shares a durable subscription: each event is handled once across instances', async () => {
+    const other = await bus.connectAnother();
+    const handled: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'workers', handler: async (e) => void handled.push(e.id) });
+    await other.subscribe({ types: ['test.happened'], durable: 'workers', handler: async (e) => void handled.push(e.id) });
+    const events = Array.from({ length: 10 }, () => testEvent());
+    for (const event of events) await bus.publish(event);
+    await eventually(() => expect([...handled].sort()).toEqual(events.map((e) => e.id).sort()));
+    await settle(200);
+    expect(handled).toHaveLength(10);
+  });
+
+  it('redelivers to a durable subscriber whose handler throws, until it resolves', async () => {
+    let calls = 0;
+    const done: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'flaky',
+      handler: async (e) => {
+        calls += 1;
+        if (calls < 3) throw new Error(`failure ${calls}`);
+        done.push(e.id);
+      },
+    });
+    const event = testEvent();
+    await bus.publish(event);
+    await eventually(() => expect(done).toEqual([event.id]));
+    expect(calls).toBe(3);
+  });
+
+  it('gives up after the bounded number of attempts', async () => {
+    let calls = 0;
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'broken',
+      handler: async () => {
+        calls += 1;
+        throw new Error('always');
+      },
+    });
+    await bus.publish(testEvent());
+    await eventually(() => expect(calls).toBe(3));
+    await settle(400);
+    expect(calls).toBe(3);
+  });
+
+  it('broadcasts every event to every broadcast subscriber, and stops after unsubscribe', async () => {
+    const one: string[] = [];
+    const two: string[] = [];
+    const other = await bus.connectAnother();
+    const first = await bus.subscribe({ types: ['test.happened'], handler: async (e) => void one.push(e.id) });
+    await other.subscribe({ types: ['test.happened'], handler: async (e) => void two.push(e.id) });
+    const event = testEvent();
+    await bus.publish(event);
+    await eventually(() => {
+      expect(one).toEqual([event.id]);
+      expect(two).toEqual([event.id]);
+    });
+    await first.unsubscribe();
+    const next = testEvent();
+    await bus.publish(next);
+    await eventually(() => expect(two).toEqual([event.id, next.id]));
+    await settle(100);
+    expect(one).toEqual([event.id]);
+  });
+
+  it('keeps a broadcast subscriber going when its handler throws', async () => {
+    const got: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      handler: async (e) => {
+        got.push(e.id);
+        if (got.length === 1) throw new Error('first fails');
+      },
+    });
+    await bus.publish(testEvent());
+    await bus.publish(testEvent());
+    await eventually(() => expect(got).toHaveLength(2));
+  });
+
+  it('replays events published since a given instant to a broadcast subscriber', async () => {
+    const before = testEvent();
+    await bus.publish(before);
+    await settle(50);
+    const since = new Date();
+    await settle(50);
+    const missed = testEvent();
+    await bus.publish(missed);
+
+    const caughtUp: string[] = [];
+    const liveOnly: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], since, handler: async (e) => void caughtUp.push(e.id) });
+    await bus.subscribe({ types: ['test.happened'], handler: async (e) => void liveOnly.push(e.id) });
+    const after = testEvent();
+    await bus.publish(after);
+    await eventually(() => expect(caughtUp).toEqual([missed.id, after.id]));
+    await eventually(() => expect(liveOnly).toEqual([after.id]));
+  });
+
+  it('keeps the position of a durable subscription across unsubscribe and resubscribe', async () => {
+    const first: string[] = [];
+    const sub = await bus.subscribe({ types: ['test.happened'], durable: 'resume', handler: async (e) => void first.push(e.id) });
+    const a = testEvent();
+    await bus.publish(a);
+    await eventually(() => expect(first).toEqual([a.id]));
+    await sub.unsubscribe();
+    const b = testEvent();
+    await bus.publish(b);
+    const second: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'resume', handler: async (e) => void second.push(e.id) });
+    await eventually(() => expect(second).toEqual([b.id]));
+  });
+
+  it('refuses to publish an invalid envelope', async () => {
+    await expect(bus.publish({ ...testEvent(), id: 'not-a-uuid' })).rejects.toThrow(/invalid event envelope/);
+  });
+});

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { AppError } from '@realchat/errors';
+import { createTcpProxy } from '@realchat/db/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJetStreamBus, type EventBus } from '../src/index.js';
+import { testNatsUrl } from '../src/testing.js';
+import { eventually, testEvent } from './helpers.js';
+
+const target = new URL(testNatsUrl());
+
+describe('JetStream bus specifics', () => {
+  const suffix = randomBytes(5).toString('hex');
+  const stream = `RC_T_${suffix}`;
+  const subjectPrefix = `rc_t_${suffix}`;
+  const opened: EventBus[] = [];
+
+  async function open(extra: { servers?: string; duplicateWindowMs?: number; reconnectTimeWaitMs?: number; timeoutMs?: number } = {}): Promise<EventBus> {
+    const bus = await createJetStreamBus({ servers: testNatsUrl(), stream, subjectPrefix, retryDelayMs: 20, ...extra });
+    opened.push(bus);
+    return bus;
+  }
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((bus) => bus.close()));
+    const nc = await connect({ servers: testNatsUrl() });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nc.close();
+  });
+
+  it('creates the stream once and updates it when another instance starts with other settings', async () => {
+    await Promise.all([open(), open()]);
+    await open({ duplicateWindowMs: 30_000 });
+    const nc = await connect({ servers: testNatsUrl() });
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info(stream);
+      expect(info.config.subjects).toEqual([`${subjectPrefix}.>`]);
+      expect(info.config.duplicate_window).toBe(30_000 * 1_000_000);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('drops an invalid message and keeps consuming', async () => {
+    const bus = await open();
+    const got: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'strict', handler: async (e) => void got.push(e.id) });
+    const nc = await connect({ servers: testNatsUrl() });
+    try {
+      const js = (await import('@nats-io/jetstream')).jetstream(nc);
+      await js.publish(`${subjectPrefix}.test.happened`, 'not json');
+      await js.publish(`${subjectPrefix}.test.happened`, JSON.stringify({ id: 'x', type: 'test.happened' }));
+    } finally {
+      await nc.close();
+    }
+    const valid = testEvent();
+    await bus.publish(valid);
+    await eventually(() => expect(got).toEqual([valid.id]));
+  });
+
+  it('fails fast with SERVICE_UNAVAILABLE when NATS cannot be reached', async () => {
+    const err = await createJetStreamBus({ servers: 'nats://127.0.0.1:1', stream, subjectPrefix, timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('reconnects by itself after an outage, and publish and ping fail meanwhile', async () => {
+    const proxy = await createTcpProxy({ host: target.hostname, port: Number(target.port || 4222) });
+    try {
+      const bus = await open({ servers: `nats://127.0.0.1:${proxy.port}`, reconnectTimeWaitMs: 50, timeoutMs: 300 });
+      const got: string[] = [];
+      await bus.subscribe({ types: ['test.happened'], durable: 'survivor', handler: async (e) => void got.push(e.id) });
+      const before = testEvent();
+      await bus.publish(before);
+      await eventually(() => expect(got).toEqual([before.id]));
+
+      await proxy.stop();
+      const failure = await bus.publish(testEvent()).catch((e: unknown) => e);
+      expect((failure as AppError).code).toBe('SERVICE_UNAVAILABLE');
+      await expect(bus.ping()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+
+      await proxy.start();
+      await eventually(() => bus.ping(), 5000);
+      const after = testEvent();
+      await bus.publish(after);
+      await eventually(() => expect(got).toContain(after.id), 10_000);
+    } finally {
+      await proxy.close();
+      // Closing while NATS is unreachable must not throw either.
+      await opened.pop()?.close();
+    }
+  });
+
+  it('rejects names that are not valid for NATS', async () => {
+    await expect(createJetStreamBus({ servers: testNatsUrl(), stream: 'a.b', subjectPrefix })).rejects.toThrow(/stream name/);
+    await expect(createJetStreamBus({ servers: testNatsUrl(), stream, subjectPrefix: 'a.>' })).rejects.toThrow(/subject prefix/);
+  });
+});

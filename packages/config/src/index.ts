@@ -1,0 +1,62 @@
+import { type Static, type TObject } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
+
+/** A configuration value from the environment is missing or wrong; the message names the variable. */
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses environment variables against a schema whose property names are the variable names.
+ * Strings are converted to the schema's types, defaults applied, unknown variables ignored.
+ * Returns a frozen object; throws ConfigError naming every wrong variable.
+ */
+export function loadConfig<S extends TObject>(schema: S, env: Readonly<Record<string, string | undefined>>): Readonly<Static<S>> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(schema, Value.Convert(schema, raw));
+  const validator = Compile(schema);
+  if (!validator.Check(converted)) {
+    const problems = [...validator.Errors(converted)].map((e) => {
+      const name = e.instancePath.replace(/^\//, '') || (e.params as { requiredProperties?: string[] }).requiredProperties?.join(', ') || '(root)';
+      const got = name in raw ? ` (got ${JSON.stringify(raw[name])})` : '';
+      return `${name} ${e.message}${got}`;
+    });
+    throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
+  }
+  return Object.freeze(converted);
+}
+
+/** For entry points: a wrong configuration stops the process with one clear line on stderr. */
+export function loadConfigOrExit<S extends TObject>(schema: S, env: Readonly<Record<string, string | undefined>>): Readonly<Static<S>> {
+  try {
+    return loadConfig(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`realchat: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Parses a duration like `15m`, `7d`, `30s`, `250ms` or a bare number of seconds into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (match === null) throw new ConfigError(`invalid duration ${JSON.stringify(text)} (use e.g. 15m, 7d, 30s)`);
+  const n = Number(match[1]);
+  const unit = match[2] ?? 's';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1000;
+  return n * factor;
+}
+
+/** Schema fragment for a duration variable (validated by pattern, converted with parseDuration). */
+export const DURATION_PATTERN = '^\\d+(ms|s|m|h|d)?$';

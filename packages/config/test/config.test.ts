@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Type } from 'typebox';
+import { ConfigError, loadConfig, parseDuration } from '@realchat/config';
+
+const schema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  MODE: Type.Union([Type.Literal('embedded'), Type.Literal('distributed')], { default: 'embedded' }),
+  SECRET: Type.String({ minLength: 8 }),
+  RATE: Type.Optional(Type.Number()),
+});
+
+describe('loadConfig', () => {
+  it('converts strings, applies defaults and freezes the result', () => {
+    const config = loadConfig(schema, { PORT: '9000', SECRET: 'abcdefgh', OTHER: 'ignored' });
+    expect(config).toEqual({ PORT: 9000, MODE: 'embedded', SECRET: 'abcdefgh' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every wrong variable with the value it got', () => {
+    expect(() => loadConfig(schema, { PORT: 'eighty', MODE: 'cluster' })).toThrow(ConfigError);
+    try {
+      loadConfig(schema, { PORT: 'eighty', SECRET: 'abcdefgh' });
+    } catch (err) {
+      expect((err as Error).message).toMatch(/PORT .*"eighty"/);
+    }
+    expect(() => loadConfig(schema, { PORT: '1' })).toThrow(/SECRET/);
+  });
+
+  it('parses durations', () => {
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('7d')).toBe(604_800_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('30')).toBe(30_000);
+    expect(() => parseDuration('soon')).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,76 @@
+import { Type, type Static } from 'typebox';
+import { defineEvent } from './envelope.js';
+
+const Role = Type.Union([Type.Literal('STUDENT'), Type.Literal('ADMIN')]);
+export type Role = Static<typeof Role>;
+export const RoleSchema = Role;
+export const ROLES: readonly Role[] = ['STUDENT', 'ADMIN'];
+
+/** A new account: carries what other services need for their user projection, not the email. */
+export const UserCreated = defineEvent(
+  'user.created',
+  1,
+  Type.Object(
+    {
+      userId: Type.String({ format: 'uuid' }),
+      displayName: Type.String(),
+      roles: Type.Array(Role),
+      createdAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export const UserRolesChanged = defineEvent(
+  'user.roles_changed',
+  1,
+  Type.Object(
+    {
+      userId: Type.String({ format: 'uuid' }),
+      roles: Type.Array(Role),
+      previousRoles: Type.Array(Role),
+      changedBy: Type.String({ format: 'uuid' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/**
+ * A refresh family (session) was revoked. Verifiers reject access tokens whose `sid` matches
+ * until `accessTokenExpiresAt`, the latest `exp` of any access token issued to that session.
+ */
+export const SessionRevoked = defineEvent(
+  'session.revoked',
+  1,
+  Type.Object(
+    {
+      sessionId: Type.String({ format: 'uuid' }),
+      userId: Type.String({ format: 'uuid' }),
+      accessTokenExpiresAt: Type.String({ format: 'date-time' }),
+      reason: Type.Union([
+        Type.Literal('logout'),
+        Type.Literal('logout_all'),
+        Type.Literal('user_revoked'),
+        Type.Literal('password_changed'),
+        Type.Literal('reuse_detected'),
+        Type.Literal('roles_changed'),
+        Type.Literal('admin'),
+      ]),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+export type UserCreatedData = Static<typeof UserCreated.schema>;
+export type UserRolesChangedData = Static<typeof UserRolesChanged.schema>;
+export type SessionRevokedData = Static<typeof SessionRevoked.schema>;
+
+/** Every event type of the system, keyed by `type`. */
+export const eventCatalog = {
+  [UserCreated.type]: UserCreated,
+  [UserRolesChanged.type]: UserRolesChanged,
+  [SessionRevoked.type]: SessionRevoked,
+} as const;
+
+export type EventType = keyof typeof eventCatalog;
+export type EventDataOf<T extends EventType> = Static<(typeof eventCatalog)[T]['schema']>;

@@ -1,0 +1,17 @@
+export { EnvelopeSchema, defineEvent, type EventEnvelope, type EventDefinition } from './envelope.js';
+export {
+  UserCreated,
+  UserRolesChanged,
+  SessionRevoked,
+  RoleSchema,
+  ROLES,
+  eventCatalog,
+  type Role,
+  type EventType,
+  type EventDataOf,
+  type UserCreatedData,
+  type UserRolesChangedData,
+  type SessionRevokedData,
+} from './events.js';
+export { parseEnvelope, isEvent, createEvent, InvalidEventError } from './validate.js';
+export { newId } from './ids.js';

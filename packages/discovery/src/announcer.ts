@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyValueStore } from '@realchat/store';
+import { parseRegistration, registryKey, type Registration } from './registration.js';
+
+export interface AnnouncerOptions {
+  readonly store: KeyValueStore;
+  /** `auth`, `chat`, ... — the pool the gateway adds this instance to. */
+  readonly service: string;
+  /** Base URL the gateway reaches this instance at, e.g. `http://10.0.0.5:8081`. */
+  readonly url: string;
+  /** Unique per process; default a random UUID. */
+  readonly instanceId?: string;
+  /** Lifetime of the entry without a heartbeat. Default 15 s. */
+  readonly ttlMs?: number;
+  /** Heartbeat period; must be well below `ttlMs`. Default a third of it. */
+  readonly intervalMs?: number;
+  /** Receives heartbeat failures (the store is down); the next beat retries. */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface Announcer {
+  readonly registration: Registration;
+  /** Writes the entry now and keeps it alive with a heartbeat. */
+  start(): Promise<void>;
+  /** Stops the heartbeat and removes the entry, so the gateway drops the instance at once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Self-registration: a service instance announces `{service, instanceId, url}` under
+ * `registry:<service>:<instanceId>` with a TTL it keeps refreshing. If the process dies, the
+ * entry expires and the gateway's watcher drops the instance.
+ */
+export function createAnnouncer(options: AnnouncerOptions): Announcer {
+  const ttlMs = options.ttlMs ?? 15_000;
+  const intervalMs = options.intervalMs ?? Math.floor(ttlMs / 3);
+  if (intervalMs >= ttlMs) throw new RangeError('intervalMs must be shorter than ttlMs');
+  const registration: Registration = {
+    service: options.service,
+    instanceId: options.instanceId ?? randomUUID(),
+    url: options.url.replace(/\/$/, ''),
+  };
+  const value = JSON.stringify(registration);
+  if (parseRegistration(value) === undefined) throw new TypeError(`invalid registration ${value}`);
+  const key = registryKey(registration.service, registration.instanceId);
+  let timer: NodeJS.Timeout | undefined;
+
+  const beat = async (): Promise<void> => {
+    try {
+      await options.store.set(key, value, ttlMs);
+    } catch (err) {
+      options.onError?.(err);
+    }
+  };
+
+  return {
+    registration,
+    async start() {
+      if (timer !== undefined) return;
+      await options.store.set(key, value, ttlMs);
+      timer = setInterval(() => void beat(), intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer === undefined) return;
+      clearInterval(timer);
+      timer = undefined;
+      await options.store.del(key);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Registry } from 'prom-client';
+import { requestIdFrom, type Logger } from '@realchat/logging';
+import { installErrorHandling } from './error-handler.js';
+import { createMetrics } from './metrics.js';
+import { Probes, registerProbeRoutes } from './probes.js';
+import { createValidatorCompiler } from './validation.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Readiness checks behind `/readyz`; each service adds its dependencies. */
+    probes: Probes;
+    /** The app's Prometheus registry behind `/metrics`. */
+    metrics: Registry;
+  }
+}
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface HttpAppOptions {
+  readonly logger: Logger;
+  /** Largest accepted body in bytes. */
+  readonly bodyLimit?: number;
+  /** Fastify `trustProxy`: false, true, or the addresses/CIDRs of trusted proxies. */
+  readonly trustProxy?: boolean | string | string[];
+  readonly readinessTimeoutMs?: number;
+  /** Process-level metrics (event loop, memory); on for servers, off in tests. */
+  readonly defaultMetrics?: boolean;
+}
+
+/**
+ * The base every service starts from: problem+json errors, strict schemas, request ids echoed in
+ * `x-request-id`, `/healthz`, `/readyz`, `/metrics`. It does not listen: server.ts does.
+ */
+export function createHttpApp(options: HttpAppOptions): App {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  // JSON only by default: a text body would reach schemas as a string; routes that take forms add a parser.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  const probes = new Probes();
+  app.decorate('probes', probes);
+  app.decorate('metrics', createMetrics(app, { defaultMetrics: options.defaultMetrics ?? false }));
+  registerProbeRoutes(app, probes, options.readinessTimeoutMs ?? 2000);
+  return app.withTypeProvider<TypeBoxTypeProvider>();
+}

@@ -1,0 +1,55 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { FieldError } from '@realchat/errors';
+
+// ajv-formats is CommonJS with a default export; NodeNext sees the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function makeAjv(coerceTypes: boolean | 'array'): Ajv {
+  // removeAdditional stays off: an unknown field is an error, never silently dropped.
+  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+/**
+ * Bodies are validated without type coercion (`"5"` is not a number); query strings, params and
+ * headers arrive as text and are coerced.
+ */
+export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = makeAjv(false);
+  const lenient = makeAjv('array');
+  const cache = new WeakMap<object, ValidateFunction>();
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : lenient;
+    const key = schema as object;
+    let validate = httpPart === 'body' ? cache.get(key) : undefined;
+    if (validate === undefined) {
+      validate = ajv.compile(schema as object);
+      if (httpPart === 'body') cache.set(key, validate);
+    }
+    const fn = validate;
+    return (data: unknown) => (fn(data) ? { value: data } : { error: Object.assign(new Error('validation failed'), { validation: fn.errors ?? [] }) });
+  };
+}
+
+/** Turns ajv errors into `{ path, message }` items; `path` is a JSON pointer into the request part. */
+export function fieldErrors(errors: readonly ErrorObject[], part: string): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    let path = e.instancePath;
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'required') path = `${path}/${String((e.params as { missingProperty: string }).missingProperty)}`;
+    if (e.keyword === 'additionalProperties') {
+      path = `${path}/${String((e.params as { additionalProperty: string }).additionalProperty)}`;
+      message = 'is not an allowed field';
+    }
+    const key = `${path}|${message}`;
+    if (seen.has(key) || out.length >= 20) continue;
+    seen.add(key);
+    out.push({ path: part === 'body' ? path : `${part}${path}`, message });
+  }
+  return out;
+}

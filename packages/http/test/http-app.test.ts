@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from 'typebox';
+import { AppError } from '@realchat/errors';
+import { silentLogger } from '@realchat/logging';
+import { createHttpApp, type App } from '@realchat/http';
+
+let app: App;
+let dbUp = true;
+
+beforeAll(async () => {
+  app = createHttpApp({ logger: silentLogger, bodyLimit: 1024 });
+  app.probes.add('db', async () => {
+    if (!dbUp) throw new AppError('DATABASE_UNAVAILABLE');
+  });
+  app.post(
+    '/things',
+    { schema: { body: Type.Object({ name: Type.String({ minLength: 2 }), count: Type.Integer() }, { additionalProperties: false }) } },
+    async (request, reply) => reply.code(201).send({ name: request.body.name, count: request.body.count }),
+  );
+  app.get('/things', { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }) } }, async (request) => ({
+    limit: request.query.limit,
+  }));
+  app.get('/boom', async () => {
+    throw new Error('secret stack detail');
+  });
+  await app.ready();
+});
+afterAll(() => app.close());
+
+const post = (payload: string, type = 'application/json') =>
+  app.inject({ method: 'POST', url: '/things', payload, headers: { 'content-type': type } });
+
+describe('createHttpApp', () => {
+  it('accepts a valid body and echoes a request id', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'ab', count: 2 }, headers: { 'x-request-id': 'abc-123' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['x-request-id']).toBe('abc-123');
+  });
+
+  it('replaces a malformed incoming request id', async () => {
+    const res = await app.inject({ method: 'GET', url: '/things', headers: { 'x-request-id': 'bad id\u0001' } });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it.each([
+    ['malformed JSON', '{"name":', 'MALFORMED_JSON', 400],
+    ['a wrong type, without coercion', '{"name":"ab","count":"2"}', 'VALIDATION_FAILED', 400],
+    ['an unknown field', '{"name":"ab","count":2,"admin":true}', 'VALIDATION_FAILED', 400],
+    ['a missing field', '{"name":"ab"}', 'VALIDATION_FAILED', 400],
+    ['an oversize body', JSON.stringify({ name: 'x'.repeat(2000), count: 1 }), 'PAYLOAD_TOO_LARGE', 413],
+  ])('rejects %s as problem+json', async (_label, payload, code, status) => {
+    const res = await post(payload);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code, status, instance: '/things' });
+  });
+
+  it('lists the failing fields', async () => {
+    const res = await post('{"name":"a","count":1,"extra":1}');
+    expect(res.json().errors).toEqual(
+      expect.arrayContaining([
+        { path: '/name', message: expect.stringContaining('fewer than 2') },
+        { path: '/extra', message: 'is not an allowed field' },
+      ]),
+    );
+  });
+
+  it('rejects an unsupported media type', async () => {
+    const res = await post('name=ab', 'text/plain');
+    expect(res.statusCode).toBe(415);
+    expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('coerces and defaults query strings', async () => {
+    expect((await app.inject('/things?limit=5')).json()).toEqual({ limit: 5 });
+    expect((await app.inject('/things')).json()).toEqual({ limit: 20 });
+    expect((await app.inject('/things?limit=500')).json().code).toBe('VALIDATION_FAILED');
+  });
+
+  it('hides internals of unexpected errors behind INTERNAL', async () => {
+    const res = await app.inject('/boom');
+    expect(res.statusCode).toBe(500);
+    expect(res.json().code).toBe('INTERNAL');
+    expect(res.body).not.toContain('secret stack detail');
+  });
+
+  it('answers unknown routes with ROUTE_NOT_FOUND', async () => {
+    const res = await app.inject('/nope');
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('reports liveness, readiness and metrics', async () => {
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    dbUp = false;
+    const notReady = await app.inject('/readyz');
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json().checks.db).toEqual({ ok: false, error: 'DATABASE_UNAVAILABLE' });
+    dbUp = true;
+    const metrics = await app.inject('/metrics');
+    expect(metrics.body).toMatch(/http_requests_total\{method="POST",route="\/things",status="201"\} \d+/);
+  });
+});

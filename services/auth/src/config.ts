@@ -1,0 +1,74 @@
+import { Type, type Static } from 'typebox';
+import { DURATION_PATTERN, parseDuration } from '@realchat/config';
+
+const Duration = (defaultValue: string, description: string) => Type.String({ pattern: DURATION_PATTERN, default: defaultValue, description });
+
+/** The auth service's environment variables (validated once at start-up). */
+export const AuthEnvSchema = Type.Object({
+  AUTH_ISSUER: Type.String({ minLength: 1, default: 'http://localhost:8080', description: 'The `iss` of every token and the OpenID issuer.' }),
+  AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'realchat', description: 'The `aud` of access tokens.' }),
+  AUTH_SIGNING_ALG: Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')], { default: 'RS256' }),
+  AUTH_SIGNING_KEY_PEM: Type.Optional(Type.String({ minLength: 50, description: 'A PKCS#8 private key PEM; when set, it is the only signing key and is not rotated.' })),
+  AUTH_ACCESS_TOKEN_TTL: Duration('15m', 'Lifetime of access tokens.'),
+  AUTH_REFRESH_TOKEN_TTL: Duration('7d', 'Lifetime of each refresh token (renewed at each rotation).'),
+  AUTH_SESSION_MAX_LIFETIME: Duration('30d', 'Absolute lifetime of a session, whatever its rotations.'),
+  AUTH_REFRESH_GRACE: Duration('5s', 'How long a replay of the immediate parent token gets the same successor.'),
+  AUTH_KEY_ROTATION_INTERVAL: Duration('30d', 'How often a new signing key is introduced.'),
+  AUTH_KEY_PUBLISH_LEAD: Duration('10m', 'How long a new key is published in the JWKS before it signs.'),
+  AUTH_KEY_RELOAD_INTERVAL: Duration('30s', 'How often an instance reloads the key set (rotation by another instance).'),
+  AUTH_BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
+  AUTH_LOGIN_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Login attempts per IP per minute.' }),
+  AUTH_LOGIN_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account and IP per 15 minutes.' }),
+  AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per account from all IPs per 15 minutes.' }),
+  AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'This account, once registered, is made ADMIN at start-up.' })),
+  AUTH_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 40, description: 'Base64 32-byte key that encrypts signing keys at rest (from a secrets manager).' })),
+  AUTH_KEY_ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the key-encryption key (a mounted secret).' })),
+  AUTH_COOKIE_SECURE: Type.Boolean({ default: true, description: 'Secure attribute of the refresh-token cookie.' }),
+});
+
+export type AuthEnv = Static<typeof AuthEnvSchema>;
+
+export type SigningAlg = AuthEnv['AUTH_SIGNING_ALG'];
+
+/** The auth service's settings in the units the code uses. */
+export interface AuthSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly signingAlg: SigningAlg;
+  readonly signingKeyPem: string | undefined;
+  readonly accessTokenTtlMs: number;
+  readonly refreshTokenTtlMs: number;
+  readonly sessionMaxLifetimeMs: number;
+  readonly refreshGraceMs: number;
+  readonly keyRotationIntervalMs: number;
+  readonly keyPublishLeadMs: number;
+  readonly keyReloadIntervalMs: number;
+  readonly bcryptCost: number;
+  readonly loginIpLimitPerMinute: number;
+  readonly loginFailureLimit: number;
+  readonly loginAccountFailureLimit: number;
+  readonly bootstrapAdminEmail: string | undefined;
+  readonly cookieSecure: boolean;
+}
+
+export function toAuthSettings(env: AuthEnv): AuthSettings {
+  return Object.freeze({
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+    signingAlg: env.AUTH_SIGNING_ALG,
+    signingKeyPem: env.AUTH_SIGNING_KEY_PEM,
+    accessTokenTtlMs: parseDuration(env.AUTH_ACCESS_TOKEN_TTL),
+    refreshTokenTtlMs: parseDuration(env.AUTH_REFRESH_TOKEN_TTL),
+    sessionMaxLifetimeMs: parseDuration(env.AUTH_SESSION_MAX_LIFETIME),
+    refreshGraceMs: parseDuration(env.AUTH_REFRESH_GRACE),
+    keyRotationIntervalMs: parseDuration(env.AUTH_KEY_ROTATION_INTERVAL),
+    keyPublishLeadMs: parseDuration(env.AUTH_KEY_PUBLISH_LEAD),
+    keyReloadIntervalMs: parseDuration(env.AUTH_KEY_RELOAD_INTERVAL),
+    bcryptCost: env.AUTH_BCRYPT_COST,
+    loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,
+    loginFailureLimit: env.AUTH_LOGIN_FAILURE_LIMIT,
+    loginAccountFailureLimit: env.AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT,
+    bootstrapAdminEmail: env.AUTH_BOOTSTRAP_ADMIN_EMAIL?.trim().toLowerCase(),
+    cookieSecure: env.AUTH_COOKIE_SECURE,
+  });
+}

@@ -1,0 +1,143 @@
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import {
+  authGuard,
+  createRevocationList,
+  createVerifier,
+  subscribeRevocations,
+  type JSONWebKeySet,
+  type RevocationList,
+  type Verifier,
+} from '@realchat/auth-verify';
+import { busMigrations, createOutboxRelay, type EventBus, type OutboxRelay, type Subscription } from '@realchat/bus';
+import type { Clock } from '@realchat/clock';
+import { migrate, type Database } from '@realchat/db';
+import { registerOpenApi, type App, type ServiceModule } from '@realchat/http';
+import type { Logger } from '@realchat/logging';
+import type { KeyValueStore } from '@realchat/store';
+import type { AuthSettings } from './config.js';
+import { KeyEncryption } from './crypto/key-encryption.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { internalRoutes } from './routes/internal.routes.js';
+import { oauthRoutes } from './routes/oauth.routes.js';
+import { wellKnownRoutes } from './routes/well-known.routes.js';
+import { ClientService } from './services/client.service.js';
+import { KeyService } from './services/key.service.js';
+import { LoginThrottle } from './services/login-throttle.js';
+import { AUTH_SCHEMA, AuthEvents } from './services/outbox.js';
+import { PasswordService } from './services/password.service.js';
+import { SessionService } from './services/session.service.js';
+import { TokenService } from './services/token.service.js';
+import { UserService } from './services/user.service.js';
+
+export const authMigrations = { name: 'auth', dir: fileURLToPath(new URL('../migrations', import.meta.url)) } as const;
+
+const SESSION_PURGE_INTERVAL_MS = 3_600_000;
+
+export interface AuthDeps {
+  readonly db: Database;
+  readonly bus: EventBus;
+  readonly store: KeyValueStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: AuthSettings;
+  /** The 32-byte key-encryption key (see loadKeyEncryptionKey). */
+  readonly keyEncryptionKey: Buffer;
+  /** Outbox relay poll interval; tests shorten it. */
+  readonly relayPollIntervalMs?: number;
+}
+
+/** The auth service as a module: routes for a host, plus the handles the CLI and the embedded gateway use. */
+export interface AuthModule extends ServiceModule {
+  readonly keys: KeyService;
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly clients: ClientService;
+  readonly verifier: Verifier;
+  readonly revocations: RevocationList;
+  readonly relay: OutboxRelay;
+  /** The public keys, for a verifier in the same process (no HTTP round trip). */
+  jwks(): JSONWebKeySet;
+}
+
+/** Migrates the auth schema, loads or creates the signing keys and wires the services. */
+export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
+  const { db, bus, store, clock, logger, settings } = deps;
+  await migrate(db, { schema: AUTH_SCHEMA, sources: [busMigrations, authMigrations], logger });
+
+  const encryption = new KeyEncryption(deps.keyEncryptionKey);
+  const keys = new KeyService({ db, encryption, settings, clock, logger });
+  await keys.init();
+
+  const relay = createOutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger, clock, ...(deps.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.relayPollIntervalMs }) });
+  const events = new AuthEvents({ clock, wake: () => relay.notify() });
+  const revocations = createRevocationList({ clock });
+  const verifier = createVerifier({ issuer: settings.issuer, audience: settings.audience, keys: () => keys.jwks(), revocations, clock });
+  const tokens = new TokenService({ keys, settings, clock });
+  const passwords = new PasswordService(settings.bcryptCost);
+  const sessions = new SessionService({
+    db,
+    tokens,
+    events,
+    settings,
+    clock,
+    derivationKey: encryption.deriveKey('refresh-token-successor'),
+    onRevoked: (sessionId, until) => revocations.revoke(sessionId, until),
+  });
+  const users = new UserService({ db, passwords, sessions, throttle: new LoginThrottle(store, settings), events, clock, logger });
+  const clients = new ClientService({ db, clock });
+  let revocationSubscription: Subscription | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+
+  return {
+    name: 'auth',
+    prefixes: ['/auth', '/oauth', '/.well-known', '/internal'],
+    keys,
+    users,
+    sessions,
+    clients,
+    verifier,
+    revocations,
+    relay,
+    jwks: () => keys.jwks(),
+
+    async register(app: App): Promise<void> {
+      app.probes.add('auth.database', () => db.ping());
+      app.probes.add('auth.keys', async () => ({ kid: keys.signingKey().kid }));
+      await registerOpenApi(app, { title: 'RealChat auth', version: '0.1.0', documentPath: '/auth/openapi.json', prefixes: ['/auth', '/oauth', '/.well-known'] });
+      await app.register(async (scope) => {
+        const child = scope as unknown as App;
+        await child.register(cookie);
+        // In embedded mode the gateway's guard already verifies every route of the process.
+        if (!child.hasRequestDecorator('principal')) await child.register(authGuard, { verifier });
+        await authRoutes(child, { users, sessions, settings });
+        await wellKnownRoutes(child, { keys, settings });
+        await internalRoutes(child, { users });
+        await child.register(async (oauthScope) => oauthRoutes(oauthScope as unknown as App, { users, sessions, clients, tokens, verifier, settings }));
+      });
+    },
+
+    async start(): Promise<void> {
+      // Revocations from other auth instances; since the longest-lived access token, so a restart misses none.
+      revocationSubscription = await subscribeRevocations(bus, revocations, { since: new Date(clock.now().getTime() - settings.accessTokenTtlMs) });
+      relay.start();
+      keys.startSchedule();
+      purgeTimer = setInterval(() => {
+        sessions.purgeEnded().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
+      }, SESSION_PURGE_INTERVAL_MS).unref();
+      await passwords.warmUp();
+      if (settings.bootstrapAdminEmail !== undefined) {
+        const granted = await users.grantAdmin(settings.bootstrapAdminEmail);
+        logger.info({ granted }, granted ? 'bootstrap administrator ensured' : 'bootstrap administrator not registered yet');
+      }
+    },
+
+    async stop(): Promise<void> {
+      keys.stopSchedule();
+      clearInterval(purgeTimer);
+      await revocationSubscription?.unsubscribe();
+      await relay.stop();
+      verifier.close();
+    },
+  };
+}

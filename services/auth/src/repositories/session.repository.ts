@@ -1,0 +1,142 @@
+import type { Queryable } from '@realchat/db';
+
+export interface SessionRow {
+  readonly id: string;
+  readonly userId: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly expiresAt: Date;
+  readonly accessExpiresAt: Date;
+  readonly userAgent: string | null;
+  readonly revokedAt: Date | null;
+}
+
+/** A refresh token row joined with its session, as read under a row lock during rotation. */
+export interface RefreshTokenState {
+  readonly tokenHash: Buffer;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly expiresAt: Date;
+  readonly spentAt: Date | null;
+  readonly successorHash: Buffer | null;
+  readonly sessionExpiresAt: Date;
+  readonly sessionRevokedAt: Date | null;
+  /** Whether the successor has itself been spent (then this token is no longer the immediate parent). */
+  readonly successorSpent: boolean;
+}
+
+const SESSION_COLUMNS = `id, user_id as "userId", created_at as "createdAt", last_used_at as "lastUsedAt", expires_at as "expiresAt",
+  access_expires_at as "accessExpiresAt", user_agent as "userAgent", revoked_at as "revokedAt"`;
+
+const toBuffer = (value: Uint8Array | null): Buffer | null => (value === null ? null : Buffer.from(value));
+
+export class SessionRepository {
+  async insertSession(
+    q: Queryable,
+    s: { id: string; userId: string; at: Date; expiresAt: Date; accessExpiresAt: Date; userAgent: string | null; ip: string | null },
+  ): Promise<void> {
+    await q.query(
+      `insert into auth.sessions (id, user_id, created_at, last_used_at, expires_at, access_expires_at, user_agent, ip)
+       values ($1, $2, $3, $3, $4, $5, $6, $7)`,
+      [s.id, s.userId, s.at, s.expiresAt, s.accessExpiresAt, s.userAgent, s.ip],
+    );
+  }
+
+  async insertToken(q: Queryable, t: { hash: Buffer; sessionId: string; parentHash: Buffer | null; at: Date; expiresAt: Date }): Promise<void> {
+    await q.query(
+      'insert into auth.refresh_tokens (token_hash, session_id, parent_hash, issued_at, expires_at) values ($1, $2, $3, $4, $5)',
+      [t.hash, t.sessionId, t.parentHash, t.at, t.expiresAt],
+    );
+  }
+
+  /** Reads a token and its session, locking the token row so concurrent rotations of it queue up. */
+  async lockToken(q: Queryable, hash: Buffer): Promise<RefreshTokenState | undefined> {
+    const { rows } = await q.query<{
+      tokenHash: Uint8Array;
+      sessionId: string;
+      userId: string;
+      expiresAt: Date;
+      spentAt: Date | null;
+      successorHash: Uint8Array | null;
+      sessionExpiresAt: Date;
+      sessionRevokedAt: Date | null;
+      successorSpent: boolean | null;
+    }>(
+      `select t.token_hash as "tokenHash", t.session_id as "sessionId", s.user_id as "userId", t.expires_at as "expiresAt",
+              t.spent_at as "spentAt", t.successor_hash as "successorHash", s.expires_at as "sessionExpiresAt",
+              s.revoked_at as "sessionRevokedAt",
+              (select c.spent_at is not null from auth.refresh_tokens c where c.token_hash = t.successor_hash) as "successorSpent"
+         from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id
+        where t.token_hash = $1
+        for update of t`,
+      [hash],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return {
+      ...row,
+      tokenHash: Buffer.from(row.tokenHash),
+      successorHash: toBuffer(row.successorHash),
+      successorSpent: row.successorSpent === true,
+    };
+  }
+
+  async markSpent(q: Queryable, hash: Buffer, successorHash: Buffer, at: Date): Promise<boolean> {
+    const { rowCount } = await q.query(
+      'update auth.refresh_tokens set spent_at = $2, successor_hash = $3 where token_hash = $1 and spent_at is null',
+      [hash, at, successorHash],
+    );
+    return rowCount === 1;
+  }
+
+  async touch(q: Queryable, sessionId: string, at: Date, accessExpiresAt: Date): Promise<void> {
+    await q.query(
+      'update auth.sessions set last_used_at = $2, access_expires_at = greatest(access_expires_at, $3) where id = $1',
+      [sessionId, at, accessExpiresAt],
+    );
+  }
+
+  /** Revokes live sessions matching the filter; returns the ones this call revoked (for events). */
+  async revoke(
+    q: Queryable,
+    filter: { sessionId: string } | { userId: string; exceptSessionId?: string },
+    reason: string,
+    at: Date,
+  ): Promise<Array<{ id: string; userId: string; accessExpiresAt: Date }>> {
+    const returning = 'returning id, user_id as "userId", access_expires_at as "accessExpiresAt"';
+    const result =
+      'sessionId' in filter
+        ? await q.query<{ id: string; userId: string; accessExpiresAt: Date }>(
+            `update auth.sessions set revoked_at = $2, revoked_reason = $3 where id = $1 and revoked_at is null ${returning}`,
+            [filter.sessionId, at, reason],
+          )
+        : await q.query<{ id: string; userId: string; accessExpiresAt: Date }>(
+            `update auth.sessions set revoked_at = $2, revoked_reason = $3
+              where user_id = $1 and revoked_at is null and ($4::uuid is null or id <> $4::uuid) ${returning}`,
+            [filter.userId, at, reason, filter.exceptSessionId ?? null],
+          );
+    return result.rows;
+  }
+
+  async findSession(q: Queryable, id: string): Promise<SessionRow | undefined> {
+    const { rows } = await q.query<SessionRow>(`select ${SESSION_COLUMNS} from auth.sessions where id = $1`, [id]);
+    return rows[0];
+  }
+
+  async listLive(q: Queryable, userId: string, now: Date): Promise<SessionRow[]> {
+    const { rows } = await q.query<SessionRow>(
+      `select ${SESSION_COLUMNS} from auth.sessions
+        where user_id = $1 and revoked_at is null and expires_at > $2
+          and exists (select 1 from auth.refresh_tokens t where t.session_id = sessions.id and t.spent_at is null and t.expires_at > $2)
+        order by last_used_at desc limit 200`,
+      [userId, now],
+    );
+    return rows;
+  }
+
+  /** Deletes sessions that ended long enough ago that no token of theirs can matter. */
+  async purge(q: Queryable, before: Date): Promise<number> {
+    const { rowCount } = await q.query('delete from auth.sessions where expires_at < $1 or (revoked_at is not null and access_expires_at < $1 and revoked_at < $1)', [before]);
+    return rowCount;
+  }
+}

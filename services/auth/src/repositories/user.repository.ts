@@ -1,0 +1,51 @@
+import type { Queryable } from '@realchat/db';
+import type { Role } from '@realchat/contracts';
+
+export interface UserRow {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly passwordHash: string;
+  readonly roles: Role[];
+  readonly createdAt: Date;
+}
+
+const COLUMNS = 'id, email, display_name as "displayName", password_hash as "passwordHash", roles, created_at as "createdAt"';
+
+export class UserRepository {
+  async insert(q: Queryable, user: UserRow): Promise<void> {
+    await q.query(
+      `insert into auth.users (id, email, display_name, password_hash, roles, created_at, updated_at, password_changed_at)
+       values ($1, $2, $3, $4, $5, $6, $6, $6)`,
+      [user.id, user.email, user.displayName, user.passwordHash, user.roles, user.createdAt],
+    );
+  }
+
+  async findByEmail(q: Queryable, email: string): Promise<UserRow | undefined> {
+    const { rows } = await q.query<UserRow>(`select ${COLUMNS} from auth.users where email = $1`, [email]);
+    return rows[0];
+  }
+
+  async findById(q: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
+    const { rows } = await q.query<UserRow>(`select ${COLUMNS} from auth.users where id = $1${options.forUpdate === true ? ' for update' : ''}`, [id]);
+    return rows[0];
+  }
+
+  async updatePasswordHash(q: Queryable, id: string, hash: string, at: Date, options: { changed: boolean }): Promise<void> {
+    await q.query(
+      options.changed
+        ? 'update auth.users set password_hash = $2, updated_at = $3, password_changed_at = $3 where id = $1'
+        : 'update auth.users set password_hash = $2, updated_at = $3 where id = $1',
+      [id, hash, at],
+    );
+  }
+
+  async updateRoles(q: Queryable, id: string, roles: readonly Role[], at: Date): Promise<void> {
+    await q.query('update auth.users set roles = $2, updated_at = $3 where id = $1', [id, roles, at]);
+  }
+
+  async countAdmins(q: Queryable): Promise<number> {
+    const { rows } = await q.query<{ n: number }>(`select count(*)::int as n from auth.users where 'ADMIN' = any(roles)`);
+    return rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,120 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { UserPrincipal } from '@realchat/auth-verify';
+import { AppError } from '@realchat/errors';
+import type { App } from '@realchat/http';
+import type { AuthSettings } from '../config.js';
+import type { SessionService, TokenPair } from '../services/session.service.js';
+import type { UserService } from '../services/user.service.js';
+import { IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, Session, TokenResponse, User } from './schemas.js';
+
+export const REFRESH_COOKIE = 'realchat_rt';
+/** Browsers opt into the cookie transport with this header; being custom, it also forces a CORS preflight (CSRF guard). */
+export const COOKIE_TRANSPORT_HEADER = 'x-refresh-token-transport';
+
+export interface AuthRouteDeps {
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly settings: AuthSettings;
+}
+
+const wantsCookie = (request: FastifyRequest): boolean => request.headers[COOKIE_TRANSPORT_HEADER] === 'cookie';
+
+/** The token response (OAuth field names); with the cookie transport the refresh token goes in an HttpOnly cookie instead. */
+export function sendTokens(request: FastifyRequest, reply: FastifyReply, pair: TokenPair, settings: AuthSettings): FastifyReply {
+  void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  const body = { access_token: pair.accessToken, token_type: 'Bearer' as const, expires_in: pair.expiresIn, refresh_expires_in: pair.refreshExpiresIn };
+  if (wantsCookie(request)) {
+    void reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
+      httpOnly: true,
+      secure: settings.cookieSecure,
+      sameSite: 'strict',
+      path: '/auth',
+      maxAge: pair.refreshExpiresIn,
+    });
+    return reply.send(body);
+  }
+  return reply.send({ ...body, refresh_token: pair.refreshToken });
+}
+
+function refreshTokenFrom(request: FastifyRequest, body: { refresh_token?: string | undefined }): string {
+  const fromBody = body.refresh_token;
+  if (fromBody !== undefined) return fromBody;
+  const fromCookie = wantsCookie(request) ? request.cookies[REFRESH_COOKIE] : undefined;
+  if (fromCookie !== undefined) return fromCookie;
+  throw new AppError('VALIDATION_FAILED', 'refresh_token is required', { errors: [{ path: '/refresh_token', message: 'is required' }] });
+}
+
+function userOf(request: FastifyRequest): UserPrincipal {
+  const principal = request.principal;
+  if (principal?.kind !== 'user') throw new AppError('INSUFFICIENT_SCOPE', 'this route is for user tokens', { headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' } });
+  return principal;
+}
+
+const meta = (request: FastifyRequest): { userAgent: string | null; ip: string } => ({ userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
+
+export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
+  const { users, sessions, settings } = deps;
+  const tags = ['auth'];
+
+  app.post('/auth/register', { config: { auth: 'none' }, schema: { tags, body: RegisterBody, response: { 201: User } } }, async (request, reply) =>
+    reply.code(201).send(await users.register(request.body)),
+  );
+
+  app.post('/auth/login', { config: { auth: 'none' }, schema: { tags, body: LoginBody, response: { 200: TokenResponse } } }, async (request, reply) =>
+    sendTokens(request, reply, await users.login(request.body, meta(request)), settings),
+  );
+
+  app.post('/auth/refresh', { config: { auth: 'none' }, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } } }, async (request, reply) =>
+    sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body)), settings),
+  );
+
+  app.post('/auth/logout', { config: { auth: 'none' }, schema: { tags, body: RefreshBody } }, async (request, reply) => {
+    await sessions.revokeByRefreshToken(refreshTokenFrom(request, request.body), 'logout');
+    if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
+    return reply.code(204).send();
+  });
+
+  app.post('/auth/logout-all', { schema: { tags, security: [{ bearer: [] }] } }, async (request, reply) => {
+    await sessions.revoke({ userId: userOf(request).userId }, 'logout_all');
+    return reply.code(204).send();
+  });
+
+  app.get('/auth/me', { schema: { tags, security: [{ bearer: [] }], response: { 200: User } } }, async (request) => users.get(userOf(request).userId));
+
+  app.get(
+    '/auth/sessions',
+    { schema: { tags, security: [{ bearer: [] }], response: { 200: Type.Object({ items: Type.Array(Session), nextCursor: Type.Null() }) } } },
+    async (request) => {
+      const principal = userOf(request);
+      const live = await sessions.listLive(principal.userId);
+      return {
+        items: live.map((s) => ({
+          id: s.id,
+          createdAt: s.createdAt.toISOString(),
+          lastUsedAt: s.lastUsedAt.toISOString(),
+          userAgent: s.userAgent,
+          current: s.id === principal.sessionId,
+        })),
+        nextCursor: null,
+      };
+    },
+  );
+
+  app.delete('/auth/sessions/:id', { schema: { tags, security: [{ bearer: [] }], params: IdParams } }, async (request, reply) => {
+    await sessions.revokeOwned(userOf(request).userId, request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post('/auth/password', { schema: { tags, security: [{ bearer: [] }], body: PasswordBody } }, async (request, reply) => {
+    const principal = userOf(request);
+    await users.changePassword(principal.userId, principal.sessionId, request.body, request.ip);
+    return reply.code(204).send();
+  });
+
+  app.patch(
+    '/auth/users/:id/roles',
+    { config: { roles: ['ADMIN'] }, schema: { tags, security: [{ bearer: [] }], params: IdParams, body: RolesBody, response: { 200: User } } },
+    async (request) => users.setRoles(userOf(request).userId, request.params.id, request.body.roles),
+  );
+}

@@ -1,0 +1,199 @@
+import formbody from '@fastify/formbody';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { isTokenError, type Verifier } from '@realchat/auth-verify';
+import { toAppError, type App } from '@realchat/http';
+import type { AuthSettings } from '../config.js';
+import type { ClientRow } from '../repositories/client.repository.js';
+import type { ClientService } from '../services/client.service.js';
+import type { SessionService } from '../services/session.service.js';
+import type { TokenService } from '../services/token.service.js';
+import type { UserService } from '../services/user.service.js';
+import { sendTokens } from './auth.routes.js';
+
+type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'server_error' | 'temporarily_unavailable';
+
+/** An RFC 6749 section 5.2 error: OAuth endpoints answer with these bodies, not problem+json. */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    description: string,
+    readonly status = 400,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+}
+
+function toOAuthError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err;
+  const app = toAppError(err);
+  switch (app.code) {
+    case 'INVALID_CREDENTIALS':
+      return new OAuthError('invalid_grant', 'the username or the password is wrong');
+    case 'INVALID_TOKEN':
+    case 'TOKEN_EXPIRED':
+      return new OAuthError('invalid_grant', app.message);
+    case 'RATE_LIMITED':
+      return new OAuthError('invalid_request', app.message, 429, app.headers);
+    case 'DATABASE_UNAVAILABLE':
+    case 'SERVICE_UNAVAILABLE':
+    case 'KEYS_UNAVAILABLE':
+      return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable', 503);
+    default:
+      return app.status >= 500 ? new OAuthError('server_error', 'an unexpected error occurred', 500) : new OAuthError('invalid_request', app.message, 400);
+  }
+}
+
+// RFC 6749 3.2: unrecognised parameters are ignored, so additional properties are allowed here.
+const TokenForm = Type.Object({
+  grant_type: Type.String({ minLength: 1, maxLength: 100 }),
+  username: Type.Optional(Type.String({ maxLength: 254 })),
+  password: Type.Optional(Type.String({ maxLength: 256 })),
+  refresh_token: Type.Optional(Type.String({ maxLength: 200 })),
+  scope: Type.Optional(Type.String({ maxLength: 1000 })),
+  client_id: Type.Optional(Type.String({ maxLength: 200 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 200 })),
+});
+const TokenActionForm = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 8192 }),
+  token_type_hint: Type.Optional(Type.String({ maxLength: 50 })),
+  client_id: Type.Optional(Type.String({ maxLength: 200 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Client authentication by HTTP Basic (RFC 6749 2.3.1, form-urlencoded parts) or by body parameters, never both. */
+function credentialsOf(request: FastifyRequest, body: { client_id?: string | undefined; client_secret?: string | undefined }): ClientCredentials | undefined {
+  const header = request.headers.authorization;
+  const basic = header !== undefined && /^basic /i.test(header) ? header.slice(6).trim() : undefined;
+  if (basic !== undefined) {
+    if (body.client_secret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method');
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw new OAuthError('invalid_client', 'malformed Basic credentials', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+    try {
+      return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+    } catch {
+      throw new OAuthError('invalid_client', 'malformed Basic credentials', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+    }
+  }
+  if (body.client_id !== undefined && body.client_secret !== undefined) return { clientId: body.client_id, clientSecret: body.client_secret };
+  return undefined;
+}
+
+export interface OAuthRouteDeps {
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly clients: ClientService;
+  readonly tokens: TokenService;
+  readonly verifier: Verifier;
+  readonly settings: AuthSettings;
+}
+
+export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void> {
+  const { users, sessions, clients, tokens, verifier, settings } = deps;
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  app.setErrorHandler((err, request, reply) => {
+    const oauth = toOAuthError(err);
+    if (oauth.status >= 500) request.log.error({ err }, 'oauth request failed');
+    return reply
+      .code(oauth.status)
+      .headers({ ...oauth.headers, 'cache-control': 'no-store', pragma: 'no-cache' })
+      .send({ error: oauth.error, error_description: oauth.message });
+  });
+
+  const authenticateClient = async (request: FastifyRequest, body: Static<typeof TokenActionForm> | Static<typeof TokenForm>, required: boolean): Promise<ClientRow | undefined> => {
+    const credentials = credentialsOf(request, body);
+    if (credentials === undefined) {
+      if (required) throw new OAuthError('invalid_client', 'client authentication is required', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+      return undefined;
+    }
+    const client = await clients.authenticate(credentials.clientId, credentials.clientSecret);
+    if (client === undefined) throw new OAuthError('invalid_client', 'client authentication failed', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+    return client;
+  };
+
+  const form = { consumes: ['application/x-www-form-urlencoded'] };
+  const tags = ['oauth'];
+
+  app.post('/oauth/token', { config: { auth: 'none' }, schema: { tags, ...form, body: TokenForm } }, async (request, reply) => {
+    const body = request.body;
+    switch (body.grant_type) {
+      case 'password': {
+        if (body.username === undefined || body.password === undefined) throw new OAuthError('invalid_request', 'username and password are required');
+        await authenticateClient(request, body, false);
+        const pair = await users.login({ email: body.username, password: body.password }, { userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
+        return sendTokens(request, reply, pair, settings);
+      }
+      case 'refresh_token': {
+        if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+        await authenticateClient(request, body, false);
+        return sendTokens(request, reply, await sessions.refresh(body.refresh_token), settings);
+      }
+      case 'client_credentials': {
+        const client = await authenticateClient(request, body, true);
+        if (client === undefined) throw new OAuthError('invalid_client', 'client authentication is required', 401);
+        const requested = body.scope === undefined ? client.scopes : body.scope.split(' ').filter((s) => s.length > 0);
+        const denied = requested.filter((s) => !client.scopes.includes(s));
+        if (denied.length > 0) throw new OAuthError('invalid_scope', `scope not granted to this client: ${denied.join(' ')}`);
+        const issued = tokens.issueServiceToken({ clientId: client.id, scopes: requested });
+        return reply
+          .header('cache-control', 'no-store')
+          .header('pragma', 'no-cache')
+          .send({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: requested.join(' ') });
+      }
+      default:
+        throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(body.grant_type).slice(0, 60)} is not supported`);
+    }
+  });
+
+  app.post('/oauth/revoke', { config: { auth: 'none' }, schema: { tags, ...form, body: TokenActionForm } }, async (request, reply) => {
+    await authenticateClient(request, request.body, false);
+    const { token } = request.body;
+    // RFC 7009 2.2: invalid or unknown tokens still get 200.
+    if ((await sessions.revokeByRefreshToken(token, 'logout')) === undefined) {
+      try {
+        const principal = await verifier.verify(token);
+        if (principal.kind === 'user') await sessions.revoke({ sessionId: principal.sessionId }, 'logout');
+      } catch (err) {
+        if (!isTokenError(err)) throw err;
+      }
+    }
+    return reply.code(200).header('cache-control', 'no-store').send();
+  });
+
+  app.post('/oauth/introspect', { config: { auth: 'none' }, schema: { tags, ...form, body: TokenActionForm } }, async (request, reply) => {
+    await authenticateClient(request, request.body, true);
+    const { token } = request.body;
+    void reply.header('cache-control', 'no-store');
+    const refresh = await sessions.inspectRefreshToken(token);
+    if (refresh !== undefined) {
+      return {
+        active: true,
+        token_type: 'refresh_token',
+        sub: refresh.userId,
+        sid: refresh.sessionId,
+        iss: settings.issuer,
+        iat: Math.floor(refresh.issuedAt.getTime() / 1000),
+        exp: Math.floor(refresh.expiresAt.getTime() / 1000),
+      };
+    }
+    try {
+      const principal = await verifier.verify(token);
+      const common = { active: true, token_type: 'access_token', iss: settings.issuer, aud: settings.audience, exp: Math.floor(principal.expiresAt.getTime() / 1000), jti: principal.tokenId };
+      if (principal.kind === 'service') return { ...common, sub: principal.clientId, client_id: principal.clientId, scope: principal.scopes.join(' ') };
+      // The authoritative answer: a session revoked on another instance is inactive even before its event arrives.
+      if (!(await sessions.isSessionLive(principal.sessionId))) return { active: false };
+      return { ...common, sub: principal.userId, sid: principal.sessionId, roles: principal.roles };
+    } catch (err) {
+      if (isTokenError(err)) return { active: false };
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '@realchat/clock';
+import type { Database } from '@realchat/db';
+import { constantTimeEqual, newClientSecret, sha256 } from '../crypto/tokens.js';
+import { ClientRepository, type ClientRow } from '../repositories/client.repository.js';
+
+const SCOPE = /^[a-z][a-z0-9:._-]{0,63}$/;
+
+export function isValidScope(scope: string): boolean {
+  return SCOPE.test(scope);
+}
+
+/** OAuth 2.0 confidential clients (service-to-service). */
+export class ClientService {
+  readonly #db: Database;
+  readonly #clock: Clock;
+  readonly #clients = new ClientRepository();
+  // Compared against when the client id is unknown, so both failures cost the same.
+  readonly #dummyHash = sha256(randomBytes(32).toString('hex'));
+
+  constructor(deps: { db: Database; clock: Clock }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+  }
+
+  /** Creates a client; the secret is shown once and stored only as its SHA-256. */
+  async create(name: string, scopes: readonly string[]): Promise<{ clientId: string; clientSecret: string; scopes: string[] }> {
+    for (const scope of scopes) if (!isValidScope(scope)) throw new Error(`invalid scope ${JSON.stringify(scope)}`);
+    const clientId = `svc_${randomBytes(12).toString('base64url')}`;
+    const clientSecret = newClientSecret();
+    await this.#clients.insert(this.#db, { id: clientId, name, secretHash: sha256(clientSecret), scopes: [...new Set(scopes)], createdAt: this.#clock.now() });
+    return { clientId, clientSecret, scopes: [...new Set(scopes)] };
+  }
+
+  async authenticate(clientId: string, clientSecret: string): Promise<ClientRow | undefined> {
+    const client = await this.#clients.findLive(this.#db, clientId);
+    const ok = constantTimeEqual(sha256(clientSecret), client?.secretHash ?? this.#dummyHash);
+    return ok ? client : undefined;
+  }
+
+  list(): Promise<Array<Omit<ClientRow, 'secretHash'>>> {
+    return this.#clients.list(this.#db);
+  }
+
+  revoke(clientId: string): Promise<boolean> {
+    return this.#clients.revoke(this.#db, clientId, this.#clock.now());
+  }
+}

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { SignJWT, UnsecuredJWT, importPKCS8, type JWK } from 'jose';
+import { silentLogger } from '@realchat/logging';
+import { createAuthModule } from '../src/index.js';
+import { bearer, decodeJwt, login, register, startAuth, testSettings, variants, type Harness } from './harness.js';
+
+describe.each(variants)('signing keys and malicious tokens (%s)', (variant) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startAuth(variant, { keyPublishLeadMs: 60_000 });
+  });
+  afterAll(() => h.close());
+
+  const jwks = async () => (await h.app.inject('/.well-known/jwks.json')).json() as { keys: Array<JWK & { kid: string }> };
+  const me = (token: string) => h.app.inject({ url: '/auth/me', headers: bearer(token) });
+
+  it('stores private keys encrypted and publishes only public parts, cacheably', async () => {
+    const res = await h.app.inject('/.well-known/jwks.json');
+    expect(res.headers['cache-control']).toBe('public, max-age=30');
+    const { keys } = res.json() as { keys: JWK[] };
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
+    expect(keys[0]).not.toHaveProperty('d');
+    const { rows } = await h.db.query<{ private_key_enc: string }>('select private_key_enc from auth.signing_keys');
+    expect(rows[0]?.private_key_enc).toMatch(/^v1\./);
+    expect(rows[0]?.private_key_enc).not.toContain('PRIVATE KEY');
+  });
+
+  it('serves the OpenID configuration', async () => {
+    const res = await h.app.inject('/.well-known/openid-configuration');
+    expect(res.json()).toMatchObject({
+      issuer: 'http://auth.test',
+      jwks_uri: 'http://auth.test/.well-known/jwks.json',
+      token_endpoint: 'http://auth.test/oauth/token',
+      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+    });
+  });
+
+  it('rotates: publishes the next key before it signs, keeps the retired key until its tokens expire', async () => {
+    const user = await register(h.app);
+    const before = await login(h.app, user.email);
+    const oldKid = decodeJwt(before.access_token).header['kid'];
+    const nextKid = await h.module.keys.rotate();
+    expect((await jwks()).keys.map((k) => k.kid)).toEqual([oldKid, nextKid]);
+    // Not yet: still signing with the old key.
+    await h.module.keys.maintain();
+    expect(decodeJwt((await login(h.app, user.email)).access_token).header['kid']).toBe(oldKid);
+    h.clock.advance(61_000);
+    await h.module.keys.maintain();
+    const after = await login(h.app, user.email);
+    expect(decodeJwt(after.access_token).header['kid']).toBe(nextKid);
+    expect((await me(before.access_token)).statusCode).toBe(200);
+    expect((await me(after.access_token)).statusCode).toBe(200);
+    // After every token of the old key has expired, it leaves the JWKS.
+    h.clock.advance(15 * 60_000 + 30_000 + 60_000 + 1_000);
+    await h.module.keys.maintain();
+    expect((await jwks()).keys.map((k) => k.kid)).toEqual([nextKid]);
+    const { rows } = await h.db.query<{ kid: string }>('select kid from auth.signing_keys');
+    expect(rows.map((r) => r.kid)).toEqual([nextKid]);
+  });
+
+  it('rotates on schedule once the rotation interval has passed', async () => {
+    const { rows: before } = await h.db.query<{ kid: string }>(`select kid from auth.signing_keys where status = 'active'`);
+    h.clock.advance(31 * 86_400_000);
+    await h.module.keys.maintain();
+    const { rows } = await h.db.query<{ status: string }>('select status from auth.signing_keys order by created_at');
+    expect(rows.map((r) => r.status)).toEqual(['active', 'next']);
+    h.clock.advance(61_000);
+    await h.module.keys.maintain();
+    const { rows: after } = await h.db.query<{ kid: string }>(`select kid from auth.signing_keys where status = 'active'`);
+    expect(after[0]?.kid).not.toBe(before[0]?.kid);
+  });
+
+  it('refuses each malicious or broken token with 401 and its own reason', async () => {
+    const user = await register(h.app);
+    const good = (await login(h.app, user.email)).access_token;
+    const [header, , signature] = good.split('.') as [string, string, string];
+    const claims = decodeJwt(good).payload;
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const kid = decodeJwt(good).header['kid'] as string;
+    const publicJwk = (await jwks()).keys.find((k) => k.kid === kid)!;
+    const { createPublicKey } = await import('node:crypto');
+    const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+    const hsWithPublicKey = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' }).sign(new TextEncoder().encode(publicPem));
+    const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const foreignKey = await importPKCS8(foreign.export({ format: 'pem', type: 'pkcs8' }).toString(), 'RS256');
+    const signedByStranger = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' }).sign(foreignKey);
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    const activeKey = h.module.keys.signingKey();
+    const sign = async (extra: Record<string, unknown>, head: Record<string, unknown> = {}) =>
+      new SignJWT({ ...claims, ...extra })
+        .setProtectedHeader({ alg: 'RS256', kid: activeKey.kid, typ: 'at+jwt', ...head })
+        .sign(createPrivateKey(activeKey.privateKey.export({ format: 'pem', type: 'pkcs8' })));
+    const cases: Array<[string, string, string]> = [
+      ['alg none', new UnsecuredJWT(claims).encode(), 'INVALID_TOKEN'],
+      ['HS256 signed with the public key', hsWithPublicKey, 'INVALID_TOKEN'],
+      ['a tampered payload', `${header}.${encode({ ...claims, roles: ['ADMIN'] })}.${signature}`, 'INVALID_TOKEN'],
+      ['a foreign signature', signedByStranger, 'INVALID_TOKEN'],
+      ['a foreign issuer', await sign({ iss: 'https://evil.example' }), 'INVALID_TOKEN'],
+      ['a foreign audience', await sign({ aud: 'someone-else' }), 'INVALID_TOKEN'],
+      ['an expired token', await sign({ iat: now - 2000, exp: now - 1000 }), 'TOKEN_EXPIRED'],
+      ['a not-yet-valid token', await sign({ nbf: now + 3600 }), 'INVALID_TOKEN'],
+      ['an embedded jwk header', await sign({}, { jwk: { kty: 'RSA', n: 'x', e: 'AQAB' } }), 'INVALID_TOKEN'],
+      ['garbage', 'abc.def.ghi', 'INVALID_TOKEN'],
+    ];
+    for (const [label, token, code] of cases) {
+      const res = await me(token);
+      expect({ label, status: res.statusCode, code: res.json().code }).toEqual({ label, status: 401, code });
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+    }
+    expect((await me(good)).statusCode).toBe(200);
+  });
+});
+
+describe('signing algorithms and configured keys', () => {
+  it.each(['ES256', 'EdDSA'] as const)('signs with %s by configuration', async (alg) => {
+    const h = await startAuth('embedded', { signingAlg: alg });
+    try {
+      const user = await register(h.app);
+      const tokens = await login(h.app, user.email);
+      expect(decodeJwt(tokens.access_token).header['alg']).toBe(alg);
+      expect((await h.app.inject({ url: '/auth/me', headers: bearer(tokens.access_token) })).statusCode).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('accepts a PEM from the environment as the only signing key', async () => {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const h = await startAuth('embedded', { signingKeyPem: pem });
+    try {
+      const { keys } = (await h.app.inject('/.well-known/jwks.json')).json() as { keys: JWK[] };
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+      const user = await register(h.app);
+      const tokens = await login(h.app, user.email);
+      expect(decodeJwt(tokens.access_token).header['kid']).toBe(keys[0]?.kid);
+      const { rows } = await h.db.query('select 1 from auth.signing_keys');
+      expect(rows).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses to start with a key-encryption key that cannot open the stored keys', async () => {
+    const h = await startAuth('embedded');
+    try {
+      const { randomBytes } = await import('node:crypto');
+      await expect(
+        createAuthModule({ db: h.db, bus: h.bus, store: h.store, clock: h.clock, logger: silentLogger, settings: testSettings(), keyEncryptionKey: randomBytes(32) }),
+      ).rejects.toMatchObject({ code: 'KEYS_UNAVAILABLE' });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+import type { HealthCheckOptions } from './upstreams/health-checker.js';
+import type { PassiveEjectionOptions } from './upstreams/pool.js';
+import { DEFAULT_ROUTES, type RouteEntry } from './upstreams/route-table.js';
+import { PUBLIC_RULES, type AccessRule } from './edge/access-policy.js';
+import type { SecurityHeaderOptions } from './edge/security-headers.js';
+
+export interface RateLimitSetting {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** Everything that shapes the gateway's behaviour; server.ts fills it from the environment. */
+export interface GatewayConfig {
+  /** Path prefix → upstream service. */
+  readonly routes: readonly RouteEntry[];
+  /** Statically configured instances per service (base URLs). */
+  readonly upstreams: Readonly<Record<string, readonly string[]>>;
+  /** Edge access rules; unmatched paths need a valid token. */
+  readonly access: readonly AccessRule[];
+  /** Browser origins allowed by CORS (credentials allowed for the refresh cookie). */
+  readonly corsOrigins: readonly string[];
+  readonly hsts: SecurityHeaderOptions['hsts'];
+  /** Largest request body in bytes (proxied or handled in process). */
+  readonly bodyLimit: number;
+  /** `false`: the socket peer is the client; otherwise the addresses/CIDRs of trusted proxies in front. */
+  readonly trustProxy: false | readonly string[];
+  readonly rateLimit: { readonly ip: RateLimitSetting | false; readonly user: RateLimitSetting | false };
+  readonly proxy: { readonly timeoutMs: number; readonly maxAttempts: number };
+  readonly healthCheck: HealthCheckOptions;
+  readonly ejection: PassiveEjectionOptions;
+  /** Watching the service registry for self-registered instances. */
+  readonly discovery: { readonly intervalMs: number } | false;
+  readonly docs: { readonly title: string; readonly version: string; readonly refreshMs: number; readonly timeoutMs: number };
+}
+
+/** Defaults for every setting; a caller overrides what it needs (tests use short intervals). */
+export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    routes: DEFAULT_ROUTES,
+    upstreams: {},
+    access: PUBLIC_RULES,
+    corsOrigins: [],
+    hsts: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    rateLimit: { ip: { limit: 600, windowMs: 60_000 }, user: { limit: 1200, windowMs: 60_000 } },
+    proxy: { timeoutMs: 10_000, maxAttempts: 2 },
+    healthCheck: { path: '/healthz', intervalMs: 5_000, timeoutMs: 2_000, unhealthyThreshold: 2, healthyThreshold: 2 },
+    ejection: { consecutiveFailures: 3, cooloffMs: 10_000 },
+    discovery: false,
+    docs: { title: 'RealChat API', version: '0.1.0', refreshMs: 60_000, timeoutMs: 3_000 },
+    ...overrides,
+  };
+}

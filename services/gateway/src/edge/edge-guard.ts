@@ -1,0 +1,139 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
+import { TokenError, type Principal, type Verifier } from '@realchat/auth-verify';
+import { AppError } from '@realchat/errors';
+import type { RateLimitDecision, RateLimiter } from '@realchat/store';
+import type { App } from '@realchat/http';
+import { INTERNAL_PREFIX, pathOf, underPrefix } from '../upstreams/route-table.js';
+import type { AccessPolicy, AccessRule } from './access-policy.js';
+
+export interface EdgeGuardOptions {
+  readonly policy: AccessPolicy;
+  readonly verifier: Pick<Verifier, 'verify'>;
+  /** Counts every request per client address. */
+  readonly ipLimiter?: RateLimiter;
+  /** Counts authenticated requests per user (or client id for service tokens). */
+  readonly userLimiter?: RateLimiter;
+  /** Paths exempt from rate limits (probes, metrics). */
+  readonly unlimited: ReadonlySet<string>;
+  readonly verifyOutcomes: Counter<'outcome'>;
+  readonly rateLimited: Counter<'scope'>;
+}
+
+const REALM = 'Bearer realm="realchat"';
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
+
+/** The path the policy and router judge: percent-decoded, without dot segments. */
+function cleanPath(url: string): string {
+  const raw = pathOf(url);
+  let path = raw;
+  if (raw.includes('%')) {
+    try {
+      path = decodeURIComponent(raw);
+    } catch {
+      throw new AppError('BAD_REQUEST', 'the path is not valid percent-encoding');
+    }
+  }
+  // Services route paths literally; a `..` could make the edge and the service disagree on the path.
+  if (DOT_SEGMENT.test(path) || path.includes('\\') || path.includes('\0')) throw new AppError('BAD_REQUEST', 'the path has dot segments or forbidden characters');
+  return path;
+}
+
+function bearerToken(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const match = BEARER.exec(header);
+  if (match === null) throw new TokenError('MALFORMED', { challengeError: 'invalid_request' });
+  return match[1] ?? null;
+}
+
+function insufficient(rule: AccessRule): AppError {
+  const scope = rule.scopes !== undefined && rule.scopes.length > 0 ? `, scope="${rule.scopes.join(' ')}"` : '';
+  return new AppError('INSUFFICIENT_SCOPE', 'The token lacks a role or scope this route requires', {
+    headers: { 'WWW-Authenticate': `${REALM}, error="insufficient_scope"${scope}` },
+  });
+}
+
+function setRateLimitHeaders(reply: FastifyReply, d: RateLimitDecision): void {
+  void reply.header('ratelimit-limit', d.limit);
+  void reply.header('ratelimit-remaining', d.remaining);
+  void reply.header('ratelimit-reset', Math.ceil(d.resetMs / 1000));
+}
+
+function limited(d: RateLimitDecision): AppError {
+  return new AppError('RATE_LIMITED', `too many requests; retry in ${Math.ceil(d.resetMs / 1000)} s`, {
+    headers: { 'Retry-After': String(Math.ceil(d.resetMs / 1000)) },
+  });
+}
+
+/**
+ * The gateway's edge checks on every request, before any body is read or proxied: internal paths
+ * hidden, per-IP limit, token verification by the route's access rule (401 / 403 / 503 as the
+ * verifier says), per-user limit. Rate-limit store failures let the request through: an outage of
+ * Redis must not take the whole API down.
+ */
+export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
+  const { policy, verifier, ipLimiter, userLimiter, unlimited, verifyOutcomes, rateLimited } = options;
+
+  const hit = async (limiter: RateLimiter, key: string, request: FastifyRequest): Promise<RateLimitDecision | undefined> => {
+    try {
+      return await limiter.hit(key);
+    } catch (err) {
+      request.log.warn({ err }, 'rate limit store unavailable; request let through');
+      return undefined;
+    }
+  };
+
+  const verify = async (token: string): Promise<Principal> => {
+    try {
+      const principal = await verifier.verify(token);
+      verifyOutcomes.inc({ outcome: 'valid' });
+      return principal;
+    } catch (err) {
+      verifyOutcomes.inc({ outcome: err instanceof TokenError ? err.reason : err instanceof AppError ? err.code : 'ERROR' });
+      throw err;
+    }
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = cleanPath(request.url);
+    if (underPrefix(path, INTERNAL_PREFIX)) throw new AppError('ROUTE_NOT_FOUND', `no route for ${request.method} ${path}`);
+    const limit = !unlimited.has(path);
+    let decision: RateLimitDecision | undefined;
+    if (limit && ipLimiter !== undefined) {
+      decision = await hit(ipLimiter, `ip:${request.ip}`, request);
+      if (decision !== undefined) {
+        setRateLimitHeaders(reply, decision);
+        if (!decision.allowed) {
+          rateLimited.inc({ scope: 'ip' });
+          throw limited(decision);
+        }
+      }
+    }
+
+    const rule = policy.ruleFor(request.method, path);
+    if (rule.auth === 'none') return;
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) {
+      if (rule.auth === 'optional') return;
+      verifyOutcomes.inc({ outcome: 'MISSING' });
+      throw new AppError('UNAUTHENTICATED', 'A bearer token is required', { headers: { 'WWW-Authenticate': REALM } });
+    }
+    const principal = await verify(token);
+    if (rule.roles !== undefined && rule.roles.length > 0 && !principal.roles.some((r) => rule.roles!.includes(r))) throw insufficient(rule);
+    if (rule.scopes !== undefined && !rule.scopes.every((s) => principal.scopes.includes(s))) throw insufficient(rule);
+
+    if (limit && userLimiter !== undefined) {
+      const who = principal.kind === 'user' ? `user:${principal.userId}` : `client:${principal.clientId}`;
+      const user = await hit(userLimiter, who, request);
+      if (user !== undefined) {
+        // The headers describe whichever limit is closer.
+        if (decision === undefined || user.remaining < decision.remaining || !user.allowed) setRateLimitHeaders(reply, user);
+        if (!user.allowed) {
+          rateLimited.inc({ scope: 'user' });
+          throw limited(user);
+        }
+      }
+    }
+  });
+}

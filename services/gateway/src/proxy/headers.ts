@@ -1,0 +1,87 @@
+/** Headers meaningful for one connection only (RFC 9110 §7.6.1), never forwarded as they are. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** Headers the gateway sets itself for the next hop; a client's values are dropped. */
+const GATEWAY_SET = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-real-ip', 'x-request-id', 'traceparent', 'tracestate']);
+
+/**
+ * Identity headers a client could forge to impersonate someone to a service that trusted them.
+ * Services derive identity from the verified token only; these never reach them from outside.
+ */
+export const IDENTITY_HEADER_PREFIXES: readonly string[] = ['x-user', 'x-principal', 'x-client-id', 'x-session-id', 'x-auth-', 'x-authenticated', 'x-forwarded-user', 'x-forwarded-email', 'x-remote-user', 'remote-user', 'x-roles', 'x-scopes', 'x-service-'];
+
+function isIdentityHeader(name: string): boolean {
+  for (const prefix of IDENTITY_HEADER_PREFIXES) if (name.startsWith(prefix)) return true;
+  return false;
+}
+
+/** Extra hop-by-hop names listed in a `Connection` header. */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    for (const t of rawHeaders[i + 1]!.split(',')) {
+      const name = t.trim().toLowerCase();
+      if (name !== '' && name !== 'close' && name !== 'keep-alive' && name !== 'upgrade') (tokens ??= new Set()).add(name);
+    }
+  }
+  return tokens;
+}
+
+/** What the gateway knows about the client side of a request. */
+export interface ForwardedFacts {
+  /** The trusted chain, client first, the gateway's direct peer last. */
+  readonly chain: readonly string[];
+  readonly proto: string;
+  readonly host: string | undefined;
+  readonly requestId: string;
+  readonly traceparent: string;
+  /** The incoming `tracestate`, when the incoming trace is continued. */
+  readonly tracestate: string | undefined;
+}
+
+/**
+ * Builds the raw header list for the upstream request: hop-by-hop and identity headers removed,
+ * `x-forwarded-*`, `x-request-id` and `traceparent` set by the gateway; `Authorization` passes
+ * unchanged so services verify the token again. With `upgrade`, the WebSocket handshake headers stay.
+ */
+export function upstreamRequestHeaders(rawHeaders: readonly string[], facts: ForwardedFacts, upstreamHost: string, upgrade = false): string[] {
+  const extra = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (upgrade && (lower === 'connection' || lower === 'upgrade')) continue;
+    if (HOP_BY_HOP.has(lower) || GATEWAY_SET.has(lower) || isIdentityHeader(lower) || extra?.has(lower) === true) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  out.push('host', upstreamHost, 'x-forwarded-for', facts.chain.join(', '), 'x-forwarded-proto', facts.proto, 'x-request-id', facts.requestId, 'traceparent', facts.traceparent);
+  if (facts.host !== undefined) out.push('x-forwarded-host', facts.host);
+  if (facts.tracestate !== undefined) out.push('tracestate', facts.tracestate);
+  if (upgrade) out.push('connection', 'Upgrade', 'upgrade', 'websocket');
+  return out;
+}
+
+/**
+ * The upstream response's headers for the client, without hop-by-hop ones; `gateway` headers
+ * (request id, CORS, rate limits, security) replace the upstream's, except a CSP the upstream set.
+ */
+export function clientResponseHeaders(rawHeaders: readonly string[], gateway: Readonly<Record<string, string | number | readonly string[] | undefined>>): string[] {
+  const out: string[] = [];
+  let upstreamCsp = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) continue;
+    if (lower === 'content-security-policy') upstreamCsp = true;
+    else if (Object.hasOwn(gateway, lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  for (const name in gateway) {
+    const value = gateway[name];
+    if (value === undefined || (upstreamCsp && name === 'content-security-policy')) continue;
+    if (typeof value === 'object') for (const v of value) out.push(name, v);
+    else out.push(name, String(value));
+  }
+  return out;
+}

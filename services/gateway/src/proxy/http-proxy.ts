@@ -1,0 +1,147 @@
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { AppError } from '@realchat/errors';
+import type { UpstreamInstance, UpstreamPool } from '../upstreams/pool.js';
+import { clientResponseHeaders, upstreamRequestHeaders, type ForwardedFacts } from './headers.js';
+
+/** Why a proxied request failed, for the `gateway_proxy_errors_total` metric. */
+export type ProxyErrorKind = 'no_instance' | 'connect' | 'reset' | 'timeout' | 'body_too_large' | 'client_abort';
+
+export interface ProxyOptions {
+  /** Time allowed for an upstream to start its response. */
+  readonly timeoutMs: number;
+  /** Largest request body forwarded, in bytes. */
+  readonly bodyLimit: number;
+  /** Attempts for an idempotent request that fails before any response (each on another instance). */
+  readonly maxAttempts: number;
+}
+
+export interface ProxyExchange {
+  readonly pool: UpstreamPool;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly facts: ForwardedFacts;
+  /** Headers the gateway's hooks put on the reply (request id, CORS, rate limit, security). */
+  readonly gatewayHeaders: Readonly<Record<string, string | number | readonly string[] | undefined>>;
+  /** Renders a failure before any upstream response byte reached the client. */
+  readonly fail: (error: AppError) => void;
+  readonly onError: (kind: ProxyErrorKind, err?: unknown) => void;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Forwards one request to an instance of `pool` and streams the answer back (no buffering).
+ * A request with a body is streamed once, so only body-less idempotent requests are retried on
+ * another instance, and only when the failure came before any response.
+ */
+export function proxyRequest(exchange: ProxyExchange, options: ProxyOptions): void {
+  const { pool, req, res } = exchange;
+  const method = req.method ?? 'GET';
+  const withBody = hasBody(req);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (withBody && declared > options.bodyLimit) {
+    exchange.onError('body_too_large');
+    exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
+    return;
+  }
+  const retryable = !withBody && IDEMPOTENT.has(method);
+  const path = req.url ?? '/';
+  let clientGone = false;
+  let tooLarge = false;
+  let current: ReturnType<typeof httpRequest> | undefined;
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    clientGone = true;
+    current?.destroy();
+  });
+
+  const attempt = (instance: UpstreamInstance, n: number): void => {
+    const headers = upstreamRequestHeaders(req.rawHeaders, exchange.facts, `${instance.hostname}:${instance.port}`);
+    let timedOut = false;
+    let responded = false;
+    const upstream = httpRequest({ agent: pool.agent, hostname: instance.hostname, port: instance.port, method, path, headers });
+    current = upstream;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      upstream.destroy();
+    }, options.timeoutMs);
+
+    upstream.on('response', (upstreamRes) => {
+      clearTimeout(timer);
+      responded = true;
+      const status = upstreamRes.statusCode ?? 502;
+      if (status >= 500) pool.reportFailure(instance);
+      else pool.reportSuccess(instance);
+      res.writeHead(status, clientResponseHeaders(upstreamRes.rawHeaders, exchange.gatewayHeaders));
+      upstreamRes.pipe(res);
+      upstreamRes.on('error', () => res.destroy());
+    });
+
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (clientGone) {
+        exchange.onError('client_abort');
+        return;
+      }
+      if (responded) {
+        // Mid-body failure: the status line is out, so all that is left is to cut the response.
+        exchange.onError('reset', err);
+        res.destroy();
+        return;
+      }
+      if (tooLarge) return;
+      pool.reportFailure(instance);
+      if (timedOut) {
+        exchange.onError('timeout');
+        exchange.fail(new AppError('UPSTREAM_TIMEOUT', `${pool.service} did not answer within ${options.timeoutMs} ms`));
+        return;
+      }
+      const connectFailure = err.code !== undefined && CONNECT_ERRORS.has(err.code);
+      exchange.onError(connectFailure ? 'connect' : 'reset', err);
+      if (retryable && n < options.maxAttempts) {
+        const next = pool.pick(instance);
+        if (next !== undefined) {
+          attempt(next, n + 1);
+          return;
+        }
+      }
+      exchange.fail(
+        connectFailure
+          ? new AppError('UPSTREAM_UNAVAILABLE', `no instance of ${pool.service} could be reached`)
+          : new AppError('BAD_GATEWAY', `${pool.service} closed the connection`),
+      );
+    });
+
+    if (!withBody) {
+      upstream.end();
+      return;
+    }
+    req.pipe(upstream);
+    // Counts the streamed body so a chunked upload cannot exceed the limit either.
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > options.bodyLimit && !tooLarge) {
+        tooLarge = true;
+        req.unpipe(upstream);
+        upstream.destroy();
+        exchange.onError('body_too_large');
+        exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
+      }
+    });
+  };
+
+  const first = pool.pick();
+  if (first === undefined) {
+    exchange.onError('no_instance');
+    exchange.fail(new AppError('UPSTREAM_UNAVAILABLE', `no healthy instance of ${pool.service}`));
+    return;
+  }
+  attempt(first, 1);
+}

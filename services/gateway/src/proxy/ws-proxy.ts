@@ -1,0 +1,168 @@
+import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AppError, toProblem } from '@realchat/errors';
+import { requestIdFrom, type Logger } from '@realchat/logging';
+import type { RateLimiter } from '@realchat/store';
+import type { UpstreamPool } from '../upstreams/pool.js';
+import { INTERNAL_PREFIX, pathOf, underPrefix, type RouteTable } from '../upstreams/route-table.js';
+import { upstreamRequestHeaders } from './headers.js';
+import type { ProxyErrorKind } from './http-proxy.js';
+import { nextTraceparent } from './traceparent.js';
+
+export interface UpgradeProxyOptions {
+  readonly routes: RouteTable;
+  readonly pools: ReadonlyMap<string, UpstreamPool>;
+  /** Client-first chain of trusted addresses, as for HTTP requests. */
+  readonly clientChain: (req: IncomingMessage) => readonly string[];
+  readonly ipLimiter?: RateLimiter;
+  /** Browser origins allowed to open sockets; requests without `Origin` (non-browser clients) pass. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  /** Time allowed for the upstream to answer the handshake. */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+  readonly onError: (service: string, kind: ProxyErrorKind) => void;
+}
+
+export interface UpgradeProxy {
+  /** Handles an `upgrade` event; returns false when the path is not a proxied one. */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Open tunnels. */
+  size(): number;
+  /** Destroys every open tunnel (server shutdown). */
+  closeAll(): void;
+}
+
+function rawResponse(socket: Duplex, error: AppError, requestId: string, path: string): void {
+  const body = JSON.stringify(toProblem(error, { instance: path, requestId }));
+  const extra = Object.entries(error.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n${extra}\r\n${body}`,
+  );
+}
+
+function headBlock(statusLine: string, rawHeaders: readonly string[]): string {
+  let out = `${statusLine}\r\n`;
+  for (let i = 0; i < rawHeaders.length; i += 2) out += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
+  return `${out}\r\n`;
+}
+
+/**
+ * WebSocket (any HTTP upgrade) proxying: the handshake goes to one instance of the route's pool
+ * with the same header hygiene as HTTP, then the two sockets are piped both ways. Either side
+ * ending or failing closes the other; a refused handshake is relayed as the upstream sent it.
+ * Tokens are checked by the service on the socket's first frame, not here.
+ */
+export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
+  const tunnels = new Set<Duplex>();
+
+  const run = async (req: IncomingMessage, socket: Duplex, head: Buffer, pool: UpstreamPool, requestId: string, path: string): Promise<void> => {
+    const chain = options.clientChain(req);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !options.allowedOrigins.has(origin)) {
+      rawResponse(socket, new AppError('FORBIDDEN', 'this origin may not open sockets'), requestId, path);
+      return;
+    }
+    if (options.ipLimiter !== undefined) {
+      const decision = await options.ipLimiter.hit(`ip:${chain[0] ?? 'unknown'}`).catch(() => undefined);
+      if (decision !== undefined && !decision.allowed) {
+        const retry = String(Math.ceil(decision.resetMs / 1000));
+        rawResponse(socket, new AppError('RATE_LIMITED', `too many requests; retry in ${retry} s`, { headers: { 'Retry-After': retry } }), requestId, path);
+        return;
+      }
+    }
+    const instance = pool.pick();
+    if (instance === undefined) {
+      options.onError(pool.service, 'no_instance');
+      rawResponse(socket, new AppError('UPSTREAM_UNAVAILABLE', `no healthy instance of ${pool.service}`), requestId, path);
+      return;
+    }
+    const trace = nextTraceparent(req.headers.traceparent);
+    const tracestate = trace.continued && typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined;
+    const host = req.headers.host;
+    const headers = upstreamRequestHeaders(
+      req.rawHeaders,
+      { chain, proto: 'http', host, requestId, traceparent: trace.traceparent, tracestate },
+      `${instance.hostname}:${instance.port}`,
+      true,
+    );
+    // A fresh connection: an upgraded socket leaves any keep-alive pool anyway.
+    const upstream = httpRequest({ hostname: instance.hostname, port: instance.port, method: req.method, path: req.url, headers, agent: false });
+    const timer = setTimeout(() => upstream.destroy(new Error('handshake timed out')), options.timeoutMs);
+    let settled = false;
+
+    upstream.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+      clearTimeout(timer);
+      settled = true;
+      pool.reportSuccess(instance);
+      if (socket.destroyed) {
+        upstreamSocket.destroy();
+        return;
+      }
+      socket.write(headBlock(`HTTP/1.1 101 ${res.statusMessage ?? 'Switching Protocols'}`, res.rawHeaders));
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (head.length > 0) upstreamSocket.write(head);
+      tunnels.add(socket);
+      const close = (): void => {
+        tunnels.delete(socket);
+        socket.destroy();
+        upstreamSocket.destroy();
+      };
+      socket.on('error', close);
+      upstreamSocket.on('error', close);
+      socket.on('close', close);
+      upstreamSocket.on('close', close);
+      upstreamSocket.pipe(socket);
+      socket.pipe(upstreamSocket);
+    });
+
+    upstream.on('response', (res) => {
+      clearTimeout(timer);
+      settled = true;
+      if ((res.statusCode ?? 502) >= 500) pool.reportFailure(instance);
+      socket.write(headBlock(`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`, res.rawHeaders.concat('connection', 'close')));
+      res.pipe(socket);
+    });
+
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (settled) return;
+      pool.reportFailure(instance);
+      const timedOut = err.message === 'handshake timed out';
+      options.onError(pool.service, timedOut ? 'timeout' : err.code === 'ECONNREFUSED' ? 'connect' : 'reset');
+      if (socket.destroyed) return;
+      rawResponse(
+        socket,
+        timedOut ? new AppError('UPSTREAM_TIMEOUT', `${pool.service} did not answer the handshake in time`) : new AppError('BAD_GATEWAY', `${pool.service} could not be reached`),
+        requestId,
+        path,
+      );
+    });
+    socket.once('close', () => {
+      if (!settled) upstream.destroy();
+    });
+    upstream.end();
+  };
+
+  return {
+    handle(req, socket, head) {
+      const url = req.url ?? '/';
+      const path = pathOf(url);
+      const route = options.routes.match(path);
+      if (route === undefined || underPrefix(path, INTERNAL_PREFIX)) return false;
+      const pool = options.pools.get(route.service);
+      if (pool === undefined) return false;
+      socket.on('error', () => socket.destroy());
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      run(req, socket, head, pool, requestId, path).catch((err: unknown) => {
+        options.logger.error({ err }, 'websocket proxy failed');
+        socket.destroy();
+      });
+      return true;
+    },
+    size: () => tunnels.size,
+    closeAll() {
+      for (const socket of tunnels) socket.destroy();
+      tunnels.clear();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/** One entry of the routing table: requests under `prefix` go to the pool of `service`. */
+export interface RouteEntry {
+  /** `/auth`, `/chat`, ... — matched as a whole path segment, never rewritten. */
+  readonly prefix: string;
+  readonly service: string;
+}
+
+/** The default table of RealChat (the services' own prefixes, ARCHITECTURE.md §8). */
+export const DEFAULT_ROUTES: readonly RouteEntry[] = [
+  { prefix: '/auth', service: 'auth' },
+  { prefix: '/oauth', service: 'auth' },
+  { prefix: '/.well-known', service: 'auth' },
+  { prefix: '/chat', service: 'chat' },
+  { prefix: '/forum', service: 'forum' },
+  { prefix: '/notifications', service: 'notifications' },
+];
+
+/** Service-to-service paths: never reachable through the gateway. */
+export const INTERNAL_PREFIX = '/internal';
+
+/** True when `path` is `prefix` itself or lies below it (`/chat` matches `/chat/x`, not `/chatty`). */
+export function underPrefix(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* / */);
+}
+
+/** The path of a request target without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Finds the route of a path, longest prefix first. */
+export class RouteTable {
+  readonly entries: readonly RouteEntry[];
+
+  constructor(entries: readonly RouteEntry[]) {
+    for (const e of entries) {
+      if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(e.prefix)) throw new TypeError(`invalid route prefix ${JSON.stringify(e.prefix)}`);
+      if (underPrefix(e.prefix, INTERNAL_PREFIX)) throw new TypeError(`${e.prefix}: internal paths cannot be routed`);
+    }
+    this.entries = [...entries].sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  match(path: string): RouteEntry | undefined {
+    for (const entry of this.entries) if (underPrefix(path, entry.prefix)) return entry;
+    return undefined;
+  }
+
+  services(): string[] {
+    return [...new Set(this.entries.map((e) => e.service))];
+  }
+}

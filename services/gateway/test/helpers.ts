@@ -1,0 +1,167 @@
+import { randomUUID, sign as cryptoSign, KeyObject } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { createVerifier, type JsonWebKey, type RevocationList, type Verifier } from '@realchat/auth-verify';
+import type { EventBus } from '@realchat/bus';
+import type { App, ServiceModule } from '@realchat/http';
+import { silentLogger } from '@realchat/logging';
+import { createMemoryStore, type KeyValueStore } from '@realchat/store';
+import { buildGateway, gatewayConfig, type GatewayConfig } from '../src/index.js';
+
+export const ISSUER = 'https://auth.realchat.test';
+export const AUDIENCE = 'realchat';
+
+export interface TestKey {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly jwk: JsonWebKey;
+}
+
+export async function makeKey(): Promise<TestKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const exported = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(exported);
+  return { kid, privateKey, jwk: { ...exported, kty: exported.kty ?? 'RSA', kid, alg: 'RS256', use: 'sig' } };
+}
+
+function b64(value: unknown): string {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+/** Signs any header and payload (also ones a JWT library would refuse to produce). */
+export function signRaw(key: TestKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${cryptoSign('sha256', Buffer.from(input), KeyObject.from(key.privateKey)).toString('base64url')}`;
+}
+
+export function userClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return { iss: ISSUER, aud: AUDIENCE, sub: randomUUID(), sid: randomUUID(), roles: ['STUDENT'], iat: now, exp: now + 900, jti: randomUUID(), ...overrides };
+}
+
+export function tokenFor(key: TestKey, claims: Record<string, unknown> = userClaims(), header: Record<string, unknown> = {}): string {
+  return signRaw(key, { alg: 'RS256', typ: 'at+jwt', kid: key.kid, ...header }, claims);
+}
+
+/** What a test upstream saw of one request. */
+export interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface TestUpstream {
+  readonly name: string;
+  readonly url: string;
+  readonly server: Server;
+  readonly seen: Seen[];
+  close(): Promise<void>;
+}
+
+/**
+ * A tiny upstream: answers `/healthz`, echoes every other request as JSON `{ upstream, method,
+ * url, headers, body }`; `/…/slow` waits 1 s, `/…/boom` answers 500.
+ */
+export async function startUpstream(name: string, port = 0): Promise<TestUpstream> {
+  const seen: Seen[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      const body = Buffer.concat(chunks).toString();
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const reply = (): void => {
+        if (req.url?.endsWith('/boom')) {
+          res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'x-frame-options': 'SAMEORIGIN' });
+        res.end(JSON.stringify({ upstream: name, method: req.method, url: req.url, headers: req.headers, body }));
+      };
+      if (req.url?.endsWith('/slow')) setTimeout(reply, 1000);
+      else reply();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    name,
+    url: `http://127.0.0.1:${address.port}`,
+    server,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface TestGateway {
+  readonly app: App;
+  readonly url: string;
+  readonly verifier: Verifier;
+  readonly store: KeyValueStore;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  readonly key: TestKey;
+  readonly config?: Partial<GatewayConfig>;
+  readonly store?: KeyValueStore;
+  readonly verifier?: Verifier;
+  readonly bus?: EventBus;
+  readonly revocations?: RevocationList;
+  readonly modules?: readonly ServiceModule[];
+}
+
+/** A gateway listening on a random port, verifying with the test key, health checks effectively off. */
+export async function startGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const store = options.store ?? createMemoryStore({ prefix: `test:${randomUUID()}:` });
+  const verifier = options.verifier ?? createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [options.key.jwk] }, ...(options.revocations === undefined ? {} : { revocations: options.revocations }) });
+  const config = gatewayConfig({
+    healthCheck: { path: '/healthz', intervalMs: 60_000, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 1 },
+    ...options.config,
+  });
+  const app = await buildGateway({
+    config,
+    logger: silentLogger,
+    verifier,
+    store,
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+    ...(options.revocations === undefined ? {} : { revocations: options.revocations }),
+    ...(options.modules === undefined ? {} : { modules: options.modules }),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as AddressInfo;
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    verifier,
+    store,
+    close: async () => {
+      await app.close();
+      if (options.store === undefined) await store.close();
+    },
+  };
+}
+
+/** A request exactly as written (fetch normalises paths and refuses some headers). */
+export function rawRequest(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
