@@ -1,0 +1,136 @@
+/**
+ * Shared bench helpers: a timed ops/s loop, a table printer, a JSON result writer and the
+ * reproduce line. Every bench prints ours beside a peer or a physical limit, so rows carry a ratio.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, arch } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
+export interface Row {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** Ratio to the row's reference (peer or limit), printed as `0.93×`. */
+  readonly ratio?: number;
+  readonly note?: string;
+}
+
+export interface MeasureOptions {
+  readonly durationMs?: number;
+  readonly warmupMs?: number;
+}
+
+export interface Measurement {
+  readonly opsPerSec: number;
+  readonly ops: number;
+  readonly elapsedMs: number;
+}
+
+const DEFAULT_DURATION_MS = 2000;
+const DEFAULT_WARMUP_MS = 500;
+
+/**
+ * Calls `fn` in a tight loop for `durationMs` (after `warmupMs` of JIT warm-up) and returns the
+ * rate. The clock is read once per batch, and the batch grows until it spans ~1 ms, so timing
+ * costs stay out of the figure even for sub-microsecond functions.
+ */
+export function opsPerSecond(fn: () => unknown, options: MeasureOptions = {}): Measurement {
+  const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
+  const warmupMs = options.warmupMs ?? DEFAULT_WARMUP_MS;
+  let batch = 1;
+  const warmEnd = performance.now() + warmupMs;
+  while (performance.now() < warmEnd) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    if (performance.now() - t0 < 1) batch *= 2;
+  }
+  let ops = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < batch; i++) fn();
+    ops += batch;
+    now = performance.now();
+  }
+  const elapsedMs = now - start;
+  return { opsPerSec: (ops * 1000) / elapsedMs, ops, elapsedMs };
+}
+
+/**
+ * The async twin of {@link opsPerSecond}: awaits `fn` sequentially, so it measures the rate one
+ * caller sees (what a request handler gets), not throughput under concurrency.
+ */
+export async function opsPerSecondAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<Measurement> {
+  const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
+  const warmupMs = options.warmupMs ?? DEFAULT_WARMUP_MS;
+  const warmEnd = performance.now() + warmupMs;
+  while (performance.now() < warmEnd) {
+    for (let i = 0; i < 64; i++) await fn();
+  }
+  let ops = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 64; i++) await fn();
+    ops += 64;
+    now = performance.now();
+  }
+  const elapsedMs = now - start;
+  return { opsPerSec: (ops * 1000) / elapsedMs, ops, elapsedMs };
+}
+
+function formatValue(value: number): string {
+  if (value >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(2);
+}
+
+/** Prints an aligned table; `ratio` is shown as `N.NN×` against the reference named in the row. */
+export function printTable(title: string, rows: readonly Row[]): void {
+  const cells = rows.map((r) => [
+    r.name,
+    `${formatValue(r.value)} ${r.unit}`,
+    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+    r.note ?? '',
+  ]);
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...cells.map((row) => row[c]!.length), 0));
+  console.log(`\n${title}`);
+  console.log('-'.repeat(Math.min(100, widths.reduce((a, b) => a + b + 3, 0))));
+  for (const row of cells) {
+    console.log(
+      [row[0]!.padEnd(widths[0]!), row[1]!.padStart(widths[1]!), row[2]!.padStart(widths[2]!), row[3]!]
+        .join('   ')
+        .trimEnd(),
+    );
+  }
+}
+
+/** Prints the command that reproduces the figures above. */
+export function reproduce(cmd: string): void {
+  console.log(`\nReproduce: ${cmd}`);
+}
+
+/** What the figures depend on, recorded beside them. */
+export function environment(): Record<string, string | number> {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    platform: `${platform()}-${arch()}`,
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    date: new Date().toISOString(),
+  };
+}
+
+const RESULTS_DIR = new URL('../../results/', import.meta.url);
+
+/** Writes `data` (plus the environment) to bench/results/<name>.json and returns the path. */
+export function writeResult(name: string, data: unknown): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = new URL(`${name}.json`, RESULTS_DIR);
+  writeFileSync(file, `${JSON.stringify({ name, environment: environment(), data }, null, 2)}\n`);
+  const path = file.pathname;
+  console.log(`Results written to ${path}`);
+  return path;
+}
