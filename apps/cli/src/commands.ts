@@ -1,7 +1,8 @@
 import { createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthEnv, type AuthModule } from '@realchat/auth';
+import type { GatewayEnv } from '@realchat/gateway';
 import type { Runtime, RuntimeEnv } from '@realchat/runtime';
 
-export type CliEnv = RuntimeEnv & AuthEnv;
+export type CliEnv = RuntimeEnv & AuthEnv & GatewayEnv;
 
 /** Builds the auth module without starting its background work: for one-shot admin commands. */
 export async function openAuth(env: CliEnv, runtime: Runtime): Promise<AuthModule> {

@@ -15,7 +15,7 @@ import { createRateLimiter, type KeyValueStore } from '@realchat/store';
 import type { GatewayConfig } from './config.js';
 import { OpenApiMerger } from './docs/openapi-merge.js';
 import { AccessPolicy } from './edge/access-policy.js';
-import { installEdgeGuard } from './edge/edge-guard.js';
+import { createUpgradeGuard, installEdgeGuard } from './edge/edge-guard.js';
 import { DOCS_CSP, securityHeaders } from './edge/security-headers.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { ForwardedFacts } from './proxy/headers.js';
@@ -79,7 +79,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const routes = new RouteTable(config.routes);
   const hosted = new Set(modules.flatMap((m) => m.prefixes));
   const pools = new Map<string, UpstreamPool>();
-  for (const service of routes.services()) {
+  // Services hosted in this process on every one of their prefixes need no upstream pool.
+  const remote = new Set(routes.entries.filter((r) => !hosted.has(r.prefix)).map((r) => r.service));
+  for (const service of remote) {
     const pool = new UpstreamPool({ service, clock, ejection: config.ejection });
     pool.setInstances(config.upstreams[service] ?? []);
     pools.set(service, pool);
@@ -104,15 +106,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
 
   const ipLimiter = config.rateLimit.ip === false ? undefined : createRateLimiter(store, { ...config.rateLimit.ip, prefix: 'ratelimit:ip', clock });
   const userLimiter = config.rateLimit.user === false ? undefined : createRateLimiter(store, { ...config.rateLimit.user, prefix: 'ratelimit:user', clock });
-  installEdgeGuard(app, {
+  const guard = {
     policy: new AccessPolicy([...config.access, ...routes.entries.map((r) => ({ path: `${r.prefix}/openapi.json`, methods: ['GET', 'HEAD'], auth: 'none' as const }))]),
     verifier,
-    ...(ipLimiter === undefined ? {} : { ipLimiter }),
     ...(userLimiter === undefined ? {} : { userLimiter }),
-    unlimited: new Set(['/healthz', '/readyz', '/metrics']),
     verifyOutcomes: metrics.verifyOutcomes,
     rateLimited: metrics.rateLimited,
-  });
+  };
+  installEdgeGuard(app, { ...guard, ...(ipLimiter === undefined ? {} : { ipLimiter }), unlimited: new Set(['/healthz', '/readyz', '/metrics']) });
 
   // API docs: the generator must exist before any route it should see (the hosted modules').
   await app.register(fastifySwagger, {
@@ -205,6 +206,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     pools,
     clientChain: (req: IncomingMessage) => proxyAddr.all(req, trust).reverse(),
     ...(ipLimiter === undefined ? {} : { ipLimiter }),
+    authorize: createUpgradeGuard(guard),
     allowedOrigins: new Set(config.corsOrigins),
     timeoutMs: config.proxy.timeoutMs,
     logger,

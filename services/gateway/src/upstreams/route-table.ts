@@ -45,8 +45,4 @@ export class RouteTable {
     for (const entry of this.entries) if (underPrefix(path, entry.prefix)) return entry;
     return undefined;
   }
-
-  services(): string[] {
-    return [...new Set(this.entries.map((e) => e.service))];
-  }
 }
