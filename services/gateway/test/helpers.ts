@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { createVerifier, type JsonWebKey, type RevocationList, type Verifier } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
+import type { Clock } from '@realchat/clock';
 import type { App, ServiceModule } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
-import { createMemoryStore, type KeyValueStore } from '@realchat/store';
+import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
+import { WebSocket, WebSocketServer } from 'ws';
 import { buildGateway, gatewayConfig, type GatewayConfig } from '../src/index.js';
 
 export const ISSUER = 'https://auth.realchat.test';
@@ -119,6 +121,8 @@ export interface TestGatewayOptions {
   readonly bus?: EventBus;
   readonly revocations?: RevocationList;
   readonly modules?: readonly ServiceModule[];
+  /** Decides rate-limit windows and pool cool-offs; tests use a ManualClock for stable windows. */
+  readonly clock?: Clock;
 }
 
 /** A gateway listening on a random port, verifying with the test key, health checks effectively off. */
@@ -134,6 +138,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     logger: silentLogger,
     verifier,
     store,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.bus === undefined ? {} : { bus: options.bus }),
     ...(options.revocations === undefined ? {} : { revocations: options.revocations }),
     ...(options.modules === undefined ? {} : { modules: options.modules }),
@@ -163,5 +168,78 @@ export function rawRequest(base: string, path: string, headers: Record<string, s
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** The two kinds of ephemeral store the gateway runs on: memory (embedded) and Redis (distributed). */
+export type StoreKind = 'memory' | 'redis';
+export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis'];
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A store of `kind` under `prefix` (a fresh random one by default). Two Redis stores made with the
+ * same prefix share their keys, as two gateway processes would; two memory stores never do.
+ */
+export function makeStore(kind: StoreKind, options: { prefix?: string; clock?: Clock } = {}): KeyValueStore {
+  const prefix = options.prefix ?? `test:gateway:${randomUUID()}:`;
+  return kind === 'redis' ? createRedisStore({ url: REDIS_URL, prefix }) : createMemoryStore({ prefix, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+}
+
+/** What a WebSocket upstream saw of one handshake. */
+export interface SeenUpgrade {
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+}
+
+export interface WsUpstream {
+  readonly url: string;
+  readonly upgrades: SeenUpgrade[];
+  /** The upstream side of every accepted socket, in order. */
+  readonly sockets: WebSocket[];
+  close(): Promise<void>;
+}
+
+/** A WebSocket echo upstream (text stays text, binary stays binary) on a server that also answers `/healthz`. */
+export async function startWsUpstream(): Promise<WsUpstream> {
+  const upgrades: SeenUpgrade[] = [];
+  const sockets: WebSocket[] = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    else res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket, req) => {
+    upgrades.push({ url: req.url ?? '', headers: req.headers });
+    sockets.push(socket);
+    socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    upgrades,
+    sockets,
+    close: async () => {
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The outcome of a WebSocket handshake through the gateway: an open socket or the refusal. */
+export type WsOutcome = { readonly socket: WebSocket } | { readonly status: number; readonly headers: IncomingMessage['headers']; readonly body: string };
+
+export function wsConnect(base: string, path: string, headers: Record<string, string> = {}): Promise<WsOutcome> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${base.replace(/^http/, 'ws')}${path}`, { headers });
+    socket.once('open', () => resolve({ socket }));
+    socket.once('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    socket.once('error', reject);
   });
 }

@@ -66,24 +66,10 @@ function limited(d: RateLimitDecision): AppError {
   });
 }
 
-/**
- * The gateway's edge checks on every request, before any body is read or proxied: internal paths
- * hidden, per-IP limit, token verification by the route's access rule (401 / 403 / 503 as the
- * verifier says), per-user limit. Rate-limit store failures let the request through: an outage of
- * Redis must not take the whole API down.
- */
-export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
-  const { policy, verifier, ipLimiter, userLimiter, unlimited, verifyOutcomes, rateLimited } = options;
+type Authorize = (method: string, path: string, authorization: string | undefined) => Promise<Principal | undefined>;
 
-  const hit = async (limiter: RateLimiter, key: string, request: FastifyRequest): Promise<RateLimitDecision | undefined> => {
-    try {
-      return await limiter.hit(key);
-    } catch (err) {
-      request.log.warn({ err }, 'rate limit store unavailable; request let through');
-      return undefined;
-    }
-  };
-
+/** The access rule of a path enforced on its token: the principal, or undefined when the route lets the caller in without one. */
+function createAuthorize(policy: AccessPolicy, verifier: Pick<Verifier, 'verify'>, verifyOutcomes: Counter<'outcome'>): Authorize {
   const verify = async (token: string): Promise<Principal> => {
     try {
       const principal = await verifier.verify(token);
@@ -92,6 +78,44 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
     } catch (err) {
       verifyOutcomes.inc({ outcome: err instanceof TokenError ? err.reason : err instanceof AppError ? err.code : 'ERROR' });
       throw err;
+    }
+  };
+  return async (method, path, authorization) => {
+    const rule = policy.ruleFor(method, path);
+    if (rule.auth === 'none') return undefined;
+    const token = bearerToken(authorization);
+    if (token === null) {
+      if (rule.auth === 'optional') return undefined;
+      verifyOutcomes.inc({ outcome: 'MISSING' });
+      throw new AppError('UNAUTHENTICATED', 'A bearer token is required', { headers: { 'WWW-Authenticate': REALM } });
+    }
+    const principal = await verify(token);
+    if (rule.roles !== undefined && rule.roles.length > 0 && !principal.roles.some((r) => rule.roles!.includes(r))) throw insufficient(rule);
+    if (rule.scopes !== undefined && !rule.scopes.every((s) => principal.scopes.includes(s))) throw insufficient(rule);
+    return principal;
+  };
+}
+
+function limitKey(principal: Principal): string {
+  return principal.kind === 'user' ? `user:${principal.userId}` : `client:${principal.clientId}`;
+}
+
+/**
+ * The gateway's edge checks on every request, before any body is read or proxied: internal paths
+ * hidden, per-IP limit, token verification by the route's access rule (401 / 403 / 503 as the
+ * verifier says), per-user limit. Rate-limit store failures let the request through: an outage of
+ * Redis must not take the whole API down.
+ */
+export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
+  const { ipLimiter, userLimiter, unlimited, rateLimited } = options;
+  const authorize = createAuthorize(options.policy, options.verifier, options.verifyOutcomes);
+
+  const hit = async (limiter: RateLimiter, key: string, request: FastifyRequest): Promise<RateLimitDecision | undefined> => {
+    try {
+      return await limiter.hit(key);
+    } catch (err) {
+      request.log.warn({ err }, 'rate limit store unavailable; request let through');
+      return undefined;
     }
   };
 
@@ -111,21 +135,11 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
       }
     }
 
-    const rule = policy.ruleFor(request.method, path);
-    if (rule.auth === 'none') return;
-    const token = bearerToken(request.headers.authorization);
-    if (token === null) {
-      if (rule.auth === 'optional') return;
-      verifyOutcomes.inc({ outcome: 'MISSING' });
-      throw new AppError('UNAUTHENTICATED', 'A bearer token is required', { headers: { 'WWW-Authenticate': REALM } });
-    }
-    const principal = await verify(token);
-    if (rule.roles !== undefined && rule.roles.length > 0 && !principal.roles.some((r) => rule.roles!.includes(r))) throw insufficient(rule);
-    if (rule.scopes !== undefined && !rule.scopes.every((s) => principal.scopes.includes(s))) throw insufficient(rule);
+    const principal = await authorize(request.method, path, request.headers.authorization);
+    if (principal === undefined) return;
 
     if (limit && userLimiter !== undefined) {
-      const who = principal.kind === 'user' ? `user:${principal.userId}` : `client:${principal.clientId}`;
-      const user = await hit(userLimiter, who, request);
+      const user = await hit(userLimiter, limitKey(principal), request);
       if (user !== undefined) {
         // The headers describe whichever limit is closer.
         if (decision === undefined || user.remaining < decision.remaining || !user.allowed) setRateLimitHeaders(reply, user);
@@ -136,4 +150,25 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
       }
     }
   });
+}
+
+/**
+ * The same edge checks for a WebSocket upgrade, which never passes Fastify's hooks: path hygiene,
+ * the access rule with its token, the per-user limit (the upgrade proxy applies the per-IP one).
+ * Throws the AppError to answer the handshake with. Public socket paths (`/chat/ws`) pass here
+ * and authenticate with their first frame.
+ */
+export function createUpgradeGuard(options: Omit<EdgeGuardOptions, 'ipLimiter' | 'unlimited'>): (method: string, url: string, authorization: string | undefined) => Promise<void> {
+  const { userLimiter, rateLimited } = options;
+  const authorize = createAuthorize(options.policy, options.verifier, options.verifyOutcomes);
+  return async (method, url, authorization) => {
+    const principal = await authorize(method, cleanPath(url), authorization);
+    if (principal === undefined || userLimiter === undefined) return;
+    // As for HTTP, a store outage lets the handshake through.
+    const decision = await userLimiter.hit(limitKey(principal)).catch(() => undefined);
+    if (decision !== undefined && !decision.allowed) {
+      rateLimited.inc({ scope: 'user' });
+      throw limited(decision);
+    }
+  };
 }

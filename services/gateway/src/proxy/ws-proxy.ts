@@ -15,6 +15,8 @@ export interface UpgradeProxyOptions {
   /** Client-first chain of trusted addresses, as for HTTP requests. */
   readonly clientChain: (req: IncomingMessage) => readonly string[];
   readonly ipLimiter?: RateLimiter;
+  /** The edge's access rule and token check for the handshake; throws the AppError to refuse it with. */
+  readonly authorize: (method: string, url: string, authorization: string | undefined) => Promise<void>;
   /** Browser origins allowed to open sockets; requests without `Origin` (non-browser clients) pass. */
   readonly allowedOrigins: ReadonlySet<string>;
   /** Time allowed for the upstream to answer the handshake. */
@@ -50,7 +52,8 @@ function headBlock(statusLine: string, rawHeaders: readonly string[]): string {
  * WebSocket (any HTTP upgrade) proxying: the handshake goes to one instance of the route's pool
  * with the same header hygiene as HTTP, then the two sockets are piped both ways. Either side
  * ending or failing closes the other; a refused handshake is relayed as the upstream sent it.
- * Tokens are checked by the service on the socket's first frame, not here.
+ * The handshake passes the same access rules as HTTP; public socket paths (`/chat/ws`) carry their
+ * token in the first frame, which the service checks.
  */
 export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
   const tunnels = new Set<Duplex>();
@@ -69,6 +72,13 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
         rawResponse(socket, new AppError('RATE_LIMITED', `too many requests; retry in ${retry} s`, { headers: { 'Retry-After': retry } }), requestId, path);
         return;
       }
+    }
+    try {
+      await options.authorize(req.method ?? 'GET', req.url ?? '/', req.headers.authorization);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) options.logger.warn({ err, service: pool.service }, 'websocket handshake check failed');
+      rawResponse(socket, err instanceof AppError ? err : new AppError('INTERNAL', 'the handshake could not be checked', { cause: err }), requestId, path);
+      return;
     }
     const instance = pool.pick();
     if (instance === undefined) {

@@ -1,0 +1,145 @@
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyValueStore } from '@realchat/store';
+import type { WebSocket } from 'ws';
+import { makeKey, makeStore, rawRequest, startGateway, startWsUpstream, STORE_KINDS, tokenFor, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream } from './helpers.js';
+
+const ORIGIN = 'https://app.realchat.test';
+
+function opened(outcome: WsOutcome): WebSocket {
+  if (!('socket' in outcome)) throw new Error(`handshake refused with ${outcome.status}: ${outcome.body}`);
+  return outcome.socket;
+}
+
+function refused(outcome: WsOutcome): { status: number; body: Record<string, unknown> } {
+  if ('socket' in outcome) {
+    outcome.socket.terminate();
+    throw new Error('handshake unexpectedly accepted');
+  }
+  return { status: outcome.status, body: JSON.parse(outcome.body) as Record<string, unknown> };
+}
+
+async function nextMessage(socket: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
+  const [data, isBinary] = (await once(socket, 'message')) as [Buffer, boolean];
+  return { data, isBinary };
+}
+
+describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
+  let key: TestKey;
+  let chat: WsUpstream;
+  let store: KeyValueStore;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    key = await makeKey();
+    chat = await startWsUpstream();
+    store = makeStore(kind);
+    // Discovery on, so /notifications is proxied with an empty pool.
+    gw = await startGateway({ key, store, config: { upstreams: { chat: [chat.url] }, corsOrigins: [ORIGIN], discovery: { intervalMs: 60_000 } } });
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await chat.close();
+    await store.close();
+  });
+
+  it('echoes text and binary frames through the gateway', async () => {
+    const socket = opened(await wsConnect(gw.url, '/chat/ws'));
+    try {
+      socket.send('{"type":"auth","token":"t"}');
+      const text = await nextMessage(socket);
+      expect(text.isBinary).toBe(false);
+      expect(text.data.toString()).toBe('{"type":"auth","token":"t"}');
+      const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
+      socket.send(bytes);
+      const binary = await nextMessage(socket);
+      expect(binary.isBinary).toBe(true);
+      expect(Buffer.compare(binary.data, bytes)).toBe(0);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("gives the upstream the gateway's request id and forwarded headers, never the client's identity headers", async () => {
+    const before = chat.upgrades.length;
+    const socket = opened(
+      await wsConnect(gw.url, '/chat/ws?resume=7', { 'x-request-id': 'ws-req-1', 'x-user-id': 'admin', 'x-roles': 'ADMIN', 'x-principal': 'root', 'x-forwarded-for': '6.6.6.6', 'x-custom': 'kept' }),
+    );
+    socket.close();
+    const seen = chat.upgrades[before]!;
+    expect(seen.url).toBe('/chat/ws?resume=7');
+    expect(seen.headers['x-request-id']).toBe('ws-req-1');
+    for (const name of ['x-user-id', 'x-roles', 'x-principal']) expect(seen.headers[name]).toBeUndefined();
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-custom']).toBe('kept');
+    expect(seen.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+
+    const fresh = opened(await wsConnect(gw.url, '/chat/ws', { 'x-request-id': 'bad id <script>' }));
+    fresh.close();
+    expect(chat.upgrades[before + 1]!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('refuses an upgrade on a protected path without a valid token, before the upstream sees it', async () => {
+    const before = chat.upgrades.length;
+    const missing = refused(await wsConnect(gw.url, '/chat/live'));
+    expect(missing.status).toBe(401);
+    expect(missing.body).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    const bad = refused(await wsConnect(gw.url, '/chat/live', { authorization: 'Bearer x.y.z' }));
+    expect(bad.status).toBe(401);
+    expect(bad.body).toMatchObject({ code: 'INVALID_TOKEN' });
+    // Written raw: a WebSocket client would resolve the dot segments itself.
+    const dotted = await rawRequest(gw.url, '/oauth/%2e%2e/chat/live', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+    expect(dotted.status).toBe(400);
+    expect(chat.upgrades.length).toBe(before);
+
+    const token = tokenFor(key);
+    const socket = opened(await wsConnect(gw.url, '/chat/live', { authorization: `Bearer ${token}` }));
+    socket.close();
+    expect(chat.upgrades.length).toBe(before + 1);
+    expect(chat.upgrades[before]!.headers['authorization']).toBe(`Bearer ${token}`);
+  });
+
+  it('refuses a browser origin that is not allowed, and accepts an allowed one', async () => {
+    const before = chat.upgrades.length;
+    const evil = refused(await wsConnect(gw.url, '/chat/ws', { origin: 'https://evil.test' }));
+    expect(evil.status).toBe(403);
+    expect(evil.body).toMatchObject({ code: 'FORBIDDEN' });
+    expect(chat.upgrades.length).toBe(before);
+    const socket = opened(await wsConnect(gw.url, '/chat/ws', { origin: ORIGIN }));
+    socket.close();
+    expect(chat.upgrades.length).toBe(before + 1);
+  });
+
+  it('closes the upstream socket when the client closes, and the client socket when the upstream closes', async () => {
+    const client = opened(await wsConnect(gw.url, '/chat/ws'));
+    const upstream = chat.sockets.at(-1)!;
+    const upstreamClosed = once(upstream, 'close');
+    client.close(1000, 'bye');
+    const [code] = (await upstreamClosed) as [number];
+    expect(code).toBe(1000);
+
+    const second = opened(await wsConnect(gw.url, '/chat/ws'));
+    const clientClosed = once(second, 'close');
+    chat.sockets.at(-1)!.close(4401, 'token expired');
+    const [code2, reason] = (await clientClosed) as [number, Buffer];
+    expect(code2).toBe(4401);
+    expect(reason.toString()).toBe('token expired');
+
+    // An abrupt end (no close frame) of either side also ends the other.
+    const third = opened(await wsConnect(gw.url, '/chat/ws'));
+    const thirdClosed = once(third, 'close');
+    chat.sockets.at(-1)!.terminate();
+    await thirdClosed;
+    const fourth = opened(await wsConnect(gw.url, '/chat/ws'));
+    const fourthUpstreamClosed = once(chat.sockets.at(-1)!, 'close');
+    fourth.terminate();
+    await fourthUpstreamClosed;
+  });
+
+  it('answers 503 to an upgrade for a service with no healthy instance', async () => {
+    const res = refused(await wsConnect(gw.url, '/notifications/ws'));
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  });
+});
