@@ -96,8 +96,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     void reply.headers(request.url.startsWith('/docs') ? docsHeaders : apiHeaders);
     done();
   });
+  // A function, not a list: with a list, a disallowed origin still gets the credentials and
+  // preflight headers; `false` from the function leaves CORS out of the answer altogether.
+  const corsOrigins = new Set(config.corsOrigins);
   await app.register(fastifyCors, {
-    origin: config.corsOrigins.length === 0 ? false : [...config.corsOrigins],
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.has(origin)),
     credentials: true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: EXPOSED_HEADERS,
@@ -207,7 +210,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     clientChain: (req: IncomingMessage) => proxyAddr.all(req, trust).reverse(),
     ...(ipLimiter === undefined ? {} : { ipLimiter }),
     authorize: createUpgradeGuard(guard),
-    allowedOrigins: new Set(config.corsOrigins),
+    allowedOrigins: corsOrigins,
     timeoutMs: config.proxy.timeoutMs,
     logger,
     onError: proxyError,
