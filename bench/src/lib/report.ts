@@ -61,7 +61,7 @@ export function opsPerSecond(fn: () => unknown, options: MeasureOptions = {}): M
  * The async twin of {@link opsPerSecond}: awaits `fn` sequentially, so it measures the rate one
  * caller sees (what a request handler gets), not throughput under concurrency.
  */
-export async function opsPerSecondAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<Measurement> {
+export async function opsPerSecondAsync(fn: () => unknown, options: MeasureOptions = {}): Promise<Measurement> {
   const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
   const warmupMs = options.warmupMs ?? DEFAULT_WARMUP_MS;
   const warmEnd = performance.now() + warmupMs;
@@ -79,6 +79,89 @@ export async function opsPerSecondAsync(fn: () => Promise<unknown>, options: Mea
   }
   const elapsedMs = now - start;
   return { opsPerSec: (ops * 1000) / elapsedMs, ops, elapsedMs };
+}
+
+/** One contender of a comparison; `run` may return a promise, which is then awaited. */
+export interface Subject {
+  readonly name: string;
+  readonly run: () => unknown;
+  readonly async?: boolean;
+}
+
+export interface CompareOptions {
+  /** Measured time per subject. Default 2000. */
+  readonly durationMs?: number;
+  /** Warm-up per subject before any slice counts. Default 300. */
+  readonly warmupMs?: number;
+  /** Length of one slice; subjects take turns slice by slice. Default 20. */
+  readonly sliceMs?: number;
+}
+
+export interface Comparison {
+  /** Median of the per-slice rates. */
+  readonly opsPerSec: number;
+  readonly slices: number;
+  readonly ops: number;
+}
+
+/** Calls per clock reading, so that reading the clock stays under ~1% of a batch. */
+function calibrate(fn: () => unknown): number {
+  let batch = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    if (performance.now() - t0 >= 0.05 || batch >= 1 << 20) return batch;
+    batch *= 2;
+  }
+}
+
+async function slice(subject: Subject, batch: number, ms: number): Promise<{ ops: number; elapsedMs: number }> {
+  const fn = subject.run;
+  let ops = 0;
+  const start = performance.now();
+  const end = start + ms;
+  let now = start;
+  while (now < end) {
+    if (subject.async === true) for (let i = 0; i < batch; i++) await fn();
+    else for (let i = 0; i < batch; i++) fn();
+    ops += batch;
+    now = performance.now();
+  }
+  return { ops, elapsedMs: now - start };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Measures subjects taking turns in short slices and reports each one's median slice rate. On a
+ * shared machine, load from other processes then falls on every contender alike, so their ratios
+ * hold even when the absolute figures wobble.
+ */
+export async function compare(subjects: readonly Subject[], options: CompareOptions = {}): Promise<Map<string, Comparison>> {
+  const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
+  const warmupMs = options.warmupMs ?? 300;
+  const sliceMs = options.sliceMs ?? 20;
+  const batches = new Map<string, number>();
+  for (const subject of subjects) {
+    const batch = subject.async === true ? 16 : calibrate(subject.run);
+    batches.set(subject.name, batch);
+    await slice(subject, batch, warmupMs);
+  }
+  const rates = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  const ops = new Map<string, number>(subjects.map((s) => [s.name, 0]));
+  const rounds = Math.max(1, Math.round(durationMs / sliceMs));
+  for (let round = 0; round < rounds; round++) {
+    for (const subject of subjects) {
+      const r = await slice(subject, batches.get(subject.name)!, sliceMs);
+      rates.get(subject.name)!.push((r.ops * 1000) / r.elapsedMs);
+      ops.set(subject.name, ops.get(subject.name)! + r.ops);
+    }
+  }
+  return new Map(subjects.map((s) => [s.name, { opsPerSec: median(rates.get(s.name)!), slices: rounds, ops: ops.get(s.name)! }]));
 }
 
 function formatValue(value: number): string {
