@@ -139,7 +139,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     logger,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => docs.document());
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformSpecification: () => docs.document() });
+  // The transform ignores the generated document, so cloning it for every request would be waste.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformSpecification: () => docs.document(), transformSpecificationClone: false });
 
   for (const module of modules) await module.register(app);
 
