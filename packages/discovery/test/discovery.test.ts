@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryStore, createRedisStore, type KeyValueStore, type MemoryStoreOptions } from '@realchat/store';
+import { createAnnouncer, createRegistryWatcher, parseRegistration, registryKey, type RegistrySnapshot } from '../src/index.js';
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+type Clock = NonNullable<MemoryStoreOptions['clock']>;
+
+/** A clock the test moves; the memory store expires keys by it. */
+function manualClock(): Clock & { advance(ms: number): void } {
+  let ms = Date.UTC(2026, 0, 1);
+  return { now: () => new Date(ms), advance: (by) => void (ms += by) };
+}
+
+interface Harness {
+  readonly store: KeyValueStore;
+  /** Lets `ms` pass for the store's expiry: the manual clock for memory, real time for Redis. */
+  expire(key: string, ms: number): Promise<void>;
+}
+
+function memoryHarness(): Harness {
+  const clock = manualClock();
+  const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:`, clock });
+  return { store, expire: async (_key, ms) => clock.advance(ms) };
+}
+
+function redisHarness(): Harness {
+  const store = createRedisStore({ url: REDIS_URL, prefix: `test:discovery:${randomUUID()}:` });
+  return {
+    store,
+    // Redis expires by its own time: waits (bounded) until the key is gone.
+    expire: async (key, ms) => {
+      for (let waited = 0; waited < ms * 10 && (await store.get(key)) !== null; waited += 20) await sleep(20);
+    },
+  };
+}
+
+describe.each([
+  ['memory', memoryHarness],
+  ['redis', redisHarness],
+] as const)('discovery (%s store)', (_name, makeHarness) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = makeHarness();
+  });
+  afterEach(async () => {
+    await h.store.close();
+  });
+
+  it('announces a registration under its key with a TTL, and removes it on stop', async () => {
+    const announcer = createAnnouncer({ store: h.store, service: 'chat', url: 'http://10.0.0.5:8081/', instanceId: 'chat-1', ttlMs: 60_000 });
+    expect(announcer.registration).toEqual({ service: 'chat', instanceId: 'chat-1', url: 'http://10.0.0.5:8081' });
+    await announcer.start();
+    const raw = await h.store.get(registryKey('chat', 'chat-1'));
+    expect(parseRegistration(raw!)).toEqual({ service: 'chat', instanceId: 'chat-1', url: 'http://10.0.0.5:8081' });
+    await announcer.stop();
+    expect(await h.store.get(registryKey('chat', 'chat-1'))).toBeNull();
+    // Stopping twice is harmless.
+    await announcer.stop();
+  });
+
+  it('lets the entry of an instance that stops heartbeating expire', async () => {
+    // Fake interval timers that never run: the process died right after its first write.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const announcer = createAnnouncer({ store: h.store, service: 'chat', url: 'http://10.0.0.5:8081', instanceId: 'gone', ttlMs: 300, intervalMs: 100 });
+      const key = registryKey('chat', 'gone');
+      await announcer.start();
+      expect(await h.store.get(key)).not.toBeNull();
+      await h.expire(key, 300);
+      expect(await h.store.get(key)).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses a heartbeat not shorter than the TTL and an invalid registration', () => {
+    expect(() => createAnnouncer({ store: h.store, service: 'chat', url: 'http://a:1', ttlMs: 1000, intervalMs: 1000 })).toThrow(RangeError);
+    expect(() => createAnnouncer({ store: h.store, service: 'Chat!', url: 'http://a:1' })).toThrow(TypeError);
+    expect(() => createAnnouncer({ store: h.store, service: 'chat', url: 'file:///etc/passwd' })).toThrow(TypeError);
+    expect(() => createAnnouncer({ store: h.store, service: 'chat', url: 'http://a:1/path' })).toThrow(TypeError);
+  });
+
+  it('watches the registry: instances per service sorted by URL, change reported once', async () => {
+    const changes: RegistrySnapshot[] = [];
+    const watcher = createRegistryWatcher({ store: h.store, intervalMs: 60_000, onChange: (s) => changes.push(s) });
+    const b = createAnnouncer({ store: h.store, service: 'chat', url: 'http://10.0.0.2:80', instanceId: 'b', ttlMs: 60_000 });
+    const a = createAnnouncer({ store: h.store, service: 'chat', url: 'http://10.0.0.1:80', instanceId: 'a', ttlMs: 60_000 });
+    const f = createAnnouncer({ store: h.store, service: 'forum', url: 'http://10.0.0.3:80', instanceId: 'f', ttlMs: 60_000 });
+    try {
+      await Promise.all([b.start(), a.start(), f.start()]);
+      const snapshot = await watcher.refresh();
+      expect(snapshot.get('chat')?.map((r) => r.instanceId)).toEqual(['a', 'b']);
+      expect(snapshot.get('forum')?.map((r) => r.url)).toEqual(['http://10.0.0.3:80']);
+      expect(changes).toHaveLength(1);
+      await watcher.refresh();
+      expect(changes).toHaveLength(1);
+      await a.stop();
+      await watcher.refresh();
+      expect(changes).toHaveLength(2);
+      expect(watcher.current().get('chat')?.map((r) => r.instanceId)).toEqual(['b']);
+    } finally {
+      await Promise.all([a.stop(), b.stop(), f.stop()]);
+    }
+  });
+
+  it('ignores malformed entries and entries whose key names another service', async () => {
+    await h.store.set(registryKey('chat', 'junk'), 'not json', 60_000);
+    await h.store.set(registryKey('chat', 'extra'), JSON.stringify({ service: 'chat', instanceId: 'extra', url: 'http://a:1', admin: true }), 60_000);
+    await h.store.set(registryKey('auth', 'liar'), JSON.stringify({ service: 'chat', instanceId: 'liar', url: 'http://evil:1' }), 60_000);
+    const good = createAnnouncer({ store: h.store, service: 'chat', url: 'http://good:1', instanceId: 'good', ttlMs: 60_000 });
+    await good.start();
+    try {
+      const watcher = createRegistryWatcher({ store: h.store, onChange: () => undefined });
+      const snapshot = await watcher.refresh();
+      expect([...snapshot.keys()]).toEqual(['chat']);
+      expect(snapshot.get('chat')?.map((r) => r.url)).toEqual(['http://good:1']);
+    } finally {
+      await good.stop();
+      for (const key of [registryKey('chat', 'junk'), registryKey('chat', 'extra'), registryKey('auth', 'liar')]) await h.store.del(key);
+    }
+  });
+});
+
+describe('announcer heartbeat (memory store, manual time)', () => {
+  it('keeps the entry alive past its TTL and retries after a failed beat', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const clock = manualClock();
+    const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:`, clock });
+    let failing = false;
+    const errors: unknown[] = [];
+    const flaky: KeyValueStore = { ...store, set: (key, value, ttlMs) => (failing ? Promise.reject(new Error('redis down')) : store.set(key, value, ttlMs)) };
+    const announcer = createAnnouncer({ store: flaky, service: 'chat', url: 'http://10.0.0.1:80', instanceId: 'a', ttlMs: 300, onError: (err) => errors.push(err) });
+    const key = registryKey('chat', 'a');
+    const pass = async (ms: number): Promise<void> => {
+      clock.advance(ms);
+      await vi.advanceTimersByTimeAsync(ms);
+    };
+    try {
+      await announcer.start();
+      // The default period is a third of the TTL: ten periods later the entry is still there.
+      for (let i = 0; i < 10; i++) await pass(100);
+      expect(await store.get(key)).not.toBeNull();
+      failing = true;
+      await pass(100);
+      expect(errors).toHaveLength(1);
+      // The next beats succeed again; without them the entry would be gone 200 ms from here.
+      failing = false;
+      for (let i = 0; i < 6; i++) await pass(100);
+      expect(await store.get(key)).not.toBeNull();
+      await announcer.stop();
+      await pass(1000);
+      expect(await store.get(key)).toBeNull();
+    } finally {
+      vi.useRealTimers();
+      await store.close();
+    }
+  });
+});
+
+describe('registry watcher on a failing store', () => {
+  it('keeps the last known instances and reports the error when a scan fails', async () => {
+    const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:` });
+    const announcer = createAnnouncer({ store, service: 'chat', url: 'http://10.0.0.1:80', instanceId: 'a', ttlMs: 60_000 });
+    await announcer.start();
+    const errors: unknown[] = [];
+    let failing = false;
+    const flaky: KeyValueStore = { ...store, scan: (prefix) => (failing ? Promise.reject(new Error('redis down')) : store.scan(prefix)) };
+    const changes: RegistrySnapshot[] = [];
+    const watcher = createRegistryWatcher({ store: flaky, intervalMs: 60_000, onChange: (s) => changes.push(s), onError: (err) => errors.push(err) });
+    await watcher.start();
+    try {
+      expect(watcher.current().get('chat')).toHaveLength(1);
+      failing = true;
+      await expect(watcher.refresh()).rejects.toThrow('redis down');
+      expect(watcher.current().get('chat')).toHaveLength(1);
+      expect(changes).toHaveLength(1);
+      // start() scans once at once and reports (rather than throws) a failure.
+      const second = createRegistryWatcher({ store: flaky, onChange: () => undefined, onError: (err) => errors.push(err) });
+      await second.start();
+      second.stop();
+      expect(errors).toHaveLength(1);
+    } finally {
+      watcher.stop();
+      await announcer.stop();
+      await store.close();
+    }
+  });
+});
