@@ -1,3 +1,4 @@
+import type { Role } from '@realchat/contracts';
 import type { Queryable } from '@realchat/db';
 
 export interface SessionRow {
@@ -47,6 +48,38 @@ export class SessionRepository {
       'insert into auth.refresh_tokens (token_hash, session_id, parent_hash, issued_at, expires_at) values ($1, $2, $3, $4, $5)',
       [t.hash, t.sessionId, t.parentHash, t.at, t.expiresAt],
     );
+  }
+
+  /**
+   * The common rotation as one statement (one round trip, one commit): spends a live, unspent
+   * token of a live session, inserts its successor and touches the session. Returns undefined
+   * when the token is anything else (unknown, spent, expired, revoked); the caller then takes the
+   * careful path under a row lock. A concurrent rotation of the same token waits on the row and
+   * then finds it spent, so only one statement wins.
+   */
+  async rotate(
+    q: Queryable,
+    r: { hash: Buffer; successorHash: Buffer; at: Date; successorExpiresAt: Date; accessExpiresAt: Date },
+  ): Promise<{ sessionId: string; userId: string; roles: Role[]; successorExpiresAt: Date } | undefined> {
+    const { rows } = await q.query<{ sessionId: string; userId: string; roles: Role[]; successorExpiresAt: Date }>(
+      `with spent as (
+         update auth.refresh_tokens t set spent_at = $3, successor_hash = $2
+           from auth.sessions s
+          where t.token_hash = $1 and t.spent_at is null and t.expires_at > $3
+            and s.id = t.session_id and s.revoked_at is null and s.expires_at > $3
+         returning t.session_id, s.user_id, least($4::timestamptz, s.expires_at) as successor_expires_at
+       ), touched as (
+         update auth.sessions s set last_used_at = $3, access_expires_at = greatest(s.access_expires_at, $5)
+           from spent where s.id = spent.session_id
+       ), successor as (
+         insert into auth.refresh_tokens (token_hash, session_id, parent_hash, issued_at, expires_at)
+         select $2, session_id, $1, $3, successor_expires_at from spent
+       )
+       select spent.session_id as "sessionId", spent.user_id as "userId", u.roles, spent.successor_expires_at as "successorExpiresAt"
+         from spent join auth.users u on u.id = spent.user_id`,
+      [r.hash, r.successorHash, r.at, r.successorExpiresAt, r.accessExpiresAt],
+    );
+    return rows[0];
   }
 
   /** Reads a token and its session, locking the token row so concurrent rotations of it queue up. */

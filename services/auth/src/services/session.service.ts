@@ -35,9 +35,10 @@ const PURGE_DELAY_MS = 86_400_000;
 const invalidToken = (detail = 'the refresh token is not valid'): AppError => new AppError('INVALID_TOKEN', detail);
 
 /**
- * Sessions are refresh-token families. Rotation is a compare-and-swap under a row lock: the
- * winner spends the token; a concurrent or immediate replay within the grace window gets the same
- * successor (derived from the token, never stored in clear); any other replay revokes the family.
+ * Sessions are refresh-token families. Rotation is a compare-and-swap on the token row: the
+ * winner spends the token (one statement in the common case); a concurrent or immediate replay
+ * within the grace window gets the same successor (derived from the token, never stored in
+ * clear); any other replay revokes the family.
  */
 export class SessionService {
   readonly #db: Database;
@@ -96,6 +97,26 @@ export class SessionService {
     const hash = sha256(refreshToken);
     const successor = successorOf(refreshToken, this.#derivationKey);
     const successorHash = sha256(successor);
+
+    // Fast path, one statement: the access token is signed after it (it needs the roles), so the
+    // session records the `exp` the token service will compute from this instant (whole seconds).
+    const now = this.#clock.now();
+    const expectedAccessExpiresAt = new Date((Math.floor(now.getTime() / 1000) + Math.floor(this.#settings.accessTokenTtlMs / 1000)) * 1000);
+    const rotated = await this.#sessions.rotate(this.#db, {
+      hash,
+      successorHash,
+      at: now,
+      successorExpiresAt: new Date(now.getTime() + this.#settings.refreshTokenTtlMs),
+      accessExpiresAt: expectedAccessExpiresAt,
+    });
+    if (rotated !== undefined) {
+      const access = this.#tokens.issueUserToken({ userId: rotated.userId, sessionId: rotated.sessionId, roles: rotated.roles });
+      // The clock crossed a second since: revocation must still outlive this token.
+      if (access.expiresAt > expectedAccessExpiresAt) await this.#sessions.touch(this.#db, rotated.sessionId, now, access.expiresAt);
+      return this.#pair(access, successor, rotated.successorExpiresAt, rotated.sessionId, rotated.userId, now);
+    }
+
+    // Anything else (unknown, expired, revoked, or a replay: grace or theft) is decided under a row lock.
     const outcome = await this.#db.transaction(async (tx) => {
       const now = this.#clock.now();
       const state = await this.#sessions.lockToken(tx, hash);
