@@ -1,8 +1,11 @@
-import { createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthEnv, type AuthModule } from '@realchat/auth';
-import type { GatewayEnv } from '@realchat/gateway';
-import type { Runtime, RuntimeEnv } from '@realchat/runtime';
+import { Type, type Static } from 'typebox';
+import { AuthEnvSchema, createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthModule } from '@realchat/auth';
+import { GatewayEnvSchema } from '@realchat/gateway';
+import { RuntimeEnvSchema, type Runtime } from '@realchat/runtime';
 
-export type CliEnv = RuntimeEnv & AuthEnv & GatewayEnv;
+/** Every variable of the embedded system: the runtime's, auth's and the gateway's. */
+export const CliEnvSchema = Type.Object({ ...RuntimeEnvSchema.properties, ...AuthEnvSchema.properties, ...GatewayEnvSchema.properties });
+export type CliEnv = Static<typeof CliEnvSchema>;
 
 /** Builds the auth module without starting its background work: for one-shot admin commands. */
 export async function openAuth(env: CliEnv, runtime: Runtime): Promise<AuthModule> {

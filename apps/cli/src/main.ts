@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
-import { Type } from 'typebox';
-import { AuthEnvSchema } from '@realchat/auth';
 import { ConfigError, loadConfigOrExit } from '@realchat/config';
-import { GatewayEnvSchema } from '@realchat/gateway';
 import { createLogger } from '@realchat/logging';
-import { createRuntime, RuntimeEnvSchema } from '@realchat/runtime';
-import { openAuth, USAGE, type CliEnv } from './commands.js';
+import { createRuntime } from '@realchat/runtime';
+import { CliEnvSchema, openAuth, USAGE, type CliEnv } from './commands.js';
 import { startSystem } from './start.js';
 
 const { positionals, values } = parseArgs({
@@ -24,7 +21,7 @@ if (values.help === true || command === undefined) {
   process.exit(command === undefined && values.help !== true ? 2 : 0);
 }
 
-const env: CliEnv = loadConfigOrExit(Type.Object({ ...RuntimeEnvSchema.properties, ...AuthEnvSchema.properties, ...GatewayEnvSchema.properties }), process.env);
+const env: CliEnv = loadConfigOrExit(CliEnvSchema, process.env);
 
 if (command === 'start') {
   await startSystem(env);

@@ -2,23 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli as run } from './processes.js';
 
-const BIN = fileURLToPath(new URL('../bin/realchat.js', import.meta.url));
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-describe('realchat CLI (embedded data folder)', () => {
+// Every command is a fresh process opening PGlite: seconds each, more on a loaded machine.
+describe('realchat CLI (embedded data folder)', { timeout: 120_000 }, () => {
   let dataDir: string;
   let env: Record<string, string>;
   beforeAll(async () => {
@@ -74,6 +62,14 @@ describe('realchat CLI (embedded data folder)', () => {
       });
       expect(register.status).toBe(201);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // The gateway fronts the services in this process: merged API docs, edge checks, security headers.
+      const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/auth/login', '/oauth/token', '/.well-known/jwks.json']));
+      expect((await fetch(`${url}/docs/`)).headers.get('content-type')).toMatch(/^text\/html/);
+      const me = await fetch(`${url}/auth/me`);
+      expect(me.status).toBe(401);
+      expect(me.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(me.headers.get('x-content-type-options')).toBe('nosniff');
       // A second process cannot open the same PGlite folder.
       const busy = await run(['admin', 'grant', 'admin@example.com'], env);
       expect(busy.code).toBe(2);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { PUBLIC_ROUTE_CONFIG } from './public-route.js';
 
 /** A registry per app (not prom-client's global one), so several apps can live in one process and in tests. */
 export function createMetrics(app: FastifyInstance, options: { defaultMetrics: boolean }): Registry {
@@ -25,7 +26,7 @@ export function createMetrics(app: FastifyInstance, options: { defaultMetrics: b
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { config: PUBLIC_ROUTE_CONFIG }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   return registry;

@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import type { App } from './app.js';
+import { PUBLIC_ROUTE_CONFIG } from './public-route.js';
 
 export interface OpenApiOptions {
   readonly title: string;
@@ -43,9 +44,7 @@ export async function registerOpenApi(app: App, options: OpenApiOptions): Promis
   }
   const prefixes = options.prefixes;
   let document: OpenApiDocument | undefined;
-  // No token needed to read the API description (`auth: 'none'` for @realchat/auth-verify's guard).
-  const config: Record<string, unknown> = { auth: 'none' };
-  app.get(options.documentPath, { schema: { hide: true }, config }, async () => {
+  app.get(options.documentPath, { schema: { hide: true }, config: PUBLIC_ROUTE_CONFIG }, async () => {
     if (document !== undefined) return document;
     const full = app.swagger() as unknown as OpenApiDocument;
     const paths = Object.fromEntries(Object.entries(full.paths ?? {}).filter(([path]) => prefixes === undefined || covered(path, prefixes)));

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { PUBLIC_ROUTE_CONFIG } from './public-route.js';
 
 export type ReadinessCheck = () => Promise<void | Record<string, unknown>>;
 
@@ -36,8 +37,8 @@ export class Probes {
 }
 
 export function registerProbeRoutes(app: FastifyInstance, probes: Probes, timeoutMs: number): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', { config: PUBLIC_ROUTE_CONFIG }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: PUBLIC_ROUTE_CONFIG }, async (_request, reply) => {
     const result = await probes.run(timeoutMs);
     return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
   });
