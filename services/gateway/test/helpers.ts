@@ -1,6 +1,7 @@
 import { randomUUID, sign as cryptoSign, KeyObject } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { createVerifier, type JsonWebKey, type RevocationList, type Verifier } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
@@ -199,7 +200,10 @@ export interface WsUpstream {
   close(): Promise<void>;
 }
 
-/** A WebSocket echo upstream (text stays text, binary stays binary) on a server that also answers `/healthz`. */
+/**
+ * A WebSocket echo upstream (text stays text, binary stays binary) on a server that also answers
+ * `/healthz`; a handshake on a path ending in `/refuse` gets a chunked 401.
+ */
 export async function startWsUpstream(): Promise<WsUpstream> {
   const upgrades: SeenUpgrade[] = [];
   const sockets: WebSocket[] = [];
@@ -207,8 +211,16 @@ export async function startWsUpstream(): Promise<WsUpstream> {
     if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     else res.writeHead(404).end();
   });
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (socket, req) => {
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (req.url?.endsWith('/refuse') === true) {
+      // A service refusing the handshake, its body chunked.
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nx-refused-by: upstream\r\n\r\n9\r\n{"code":"\r\nf\r\nUNAUTHENTICATED\r\n2\r\n"}\r\n0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
     upgrades.push({ url: req.url ?? '', headers: req.headers });
     sockets.push(socket);
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
-import type { KeyValueStore } from '@realchat/store';
+import { createRedisStore, type KeyValueStore } from '@realchat/store';
 import type { GatewayConfig } from '../src/index.js';
 import { makeKey, makeStore, startGateway, startUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type StoreKind, type TestGateway, type TestKey, type TestUpstream } from './helpers.js';
 
@@ -154,5 +154,26 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
     expect(await from('10.9.9.9, 203.0.113.1')).toBe(429);
     expect(await from('10.9.9.8, 203.0.113.2')).toBe(200);
     expect(await from('10.9.9.7, 203.0.113.2')).toBe(429);
+  });
+});
+
+describe('rate limits during a Redis outage', () => {
+  it('let requests and upgrades through rather than failing them', async () => {
+    const down = createRedisStore({ url: 'redis://127.0.0.1:1', prefix: `test:gateway:${randomUUID()}:` });
+    const gw = await startGateway({ key, store: down, config: { upstreams: { auth: [auth.url], chat: [chat.url] }, rateLimit: { ip: { limit: 1, windowMs: WINDOW_MS }, user: { limit: 1, windowMs: WINDOW_MS } } } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${gw.url}/chat/me`, { headers: { authorization: `Bearer ${tokenFor(key)}` } });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('ratelimit-limit')).toBeNull();
+      }
+      // The chat test upstream is no WebSocket server: reaching it at all (its echo) is the point.
+      const upgrade = await wsConnect(gw.url, '/chat/live', { authorization: `Bearer ${tokenFor(key)}` });
+      expect('status' in upgrade && upgrade.status).toBe(200);
+      expect('status' in upgrade && (JSON.parse(upgrade.body) as { upstream: string }).upstream).toBe('chat');
+    } finally {
+      await gw.close();
+      await down.close();
+    }
   });
 });

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '@realchat/store';
 import type { WebSocket } from 'ws';
-import { makeKey, makeStore, rawRequest, startGateway, startWsUpstream, STORE_KINDS, tokenFor, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream } from './helpers.js';
+import { PUBLIC_RULES } from '../src/index.js';
+import { makeKey, makeStore, rawRequest, startGateway, startWsUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream } from './helpers.js';
 
 const ORIGIN = 'https://app.realchat.test';
 
@@ -11,12 +12,12 @@ function opened(outcome: WsOutcome): WebSocket {
   return outcome.socket;
 }
 
-function refused(outcome: WsOutcome): { status: number; body: Record<string, unknown> } {
+function refused(outcome: WsOutcome): { status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> } {
   if ('socket' in outcome) {
     outcome.socket.terminate();
     throw new Error('handshake unexpectedly accepted');
   }
-  return { status: outcome.status, body: JSON.parse(outcome.body) as Record<string, unknown> };
+  return { status: outcome.status, headers: outcome.headers, body: JSON.parse(outcome.body) as Record<string, unknown> };
 }
 
 async function nextMessage(socket: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
@@ -35,7 +36,11 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     chat = await startWsUpstream();
     store = makeStore(kind);
     // Discovery on, so /notifications is proxied with an empty pool.
-    gw = await startGateway({ key, store, config: { upstreams: { chat: [chat.url] }, corsOrigins: [ORIGIN], discovery: { intervalMs: 60_000 } } });
+    gw = await startGateway({
+      key,
+      store,
+      config: { upstreams: { chat: [chat.url] }, corsOrigins: [ORIGIN], discovery: { intervalMs: 60_000 }, access: [...PUBLIC_RULES, { path: '/chat/admin/*', auth: 'required', roles: ['ADMIN'] }] },
+    });
   });
 
   afterAll(async () => {
@@ -85,6 +90,7 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     const missing = refused(await wsConnect(gw.url, '/chat/live'));
     expect(missing.status).toBe(401);
     expect(missing.body).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="realchat"');
     const bad = refused(await wsConnect(gw.url, '/chat/live', { authorization: 'Bearer x.y.z' }));
     expect(bad.status).toBe(401);
     expect(bad.body).toMatchObject({ code: 'INVALID_TOKEN' });
@@ -98,6 +104,32 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     socket.close();
     expect(chat.upgrades.length).toBe(before + 1);
     expect(chat.upgrades[before]!.headers['authorization']).toBe(`Bearer ${token}`);
+  });
+
+  it('applies role rules to upgrades: 403 for a valid token without the role', async () => {
+    const before = chat.upgrades.length;
+    const student = refused(await wsConnect(gw.url, '/chat/admin/live', { authorization: `Bearer ${tokenFor(key)}` }));
+    expect(student.status).toBe(403);
+    expect(student.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+    expect(chat.upgrades.length).toBe(before);
+    const admin = opened(await wsConnect(gw.url, '/chat/admin/live', { authorization: `Bearer ${tokenFor(key, userClaims({ roles: ['ADMIN'] }))}` }));
+    admin.close();
+    expect(chat.upgrades.length).toBe(before + 1);
+  });
+
+  it("relays the upstream's refusal of a handshake with its body intact", async () => {
+    const res = refused(await wsConnect(gw.url, '/chat/ws/refuse', { authorization: `Bearer ${tokenFor(key)}` }));
+    expect(res.status).toBe(401);
+    expect(res.headers['x-refused-by']).toBe('upstream');
+    expect(res.headers['transfer-encoding']).toBeUndefined();
+    expect(res.body).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('answers 404 to an upgrade on a path no service owns', async () => {
+    for (const path of ['/nowhere/ws', '/internal/ws']) {
+      const res = await rawRequest(gw.url, path, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+      expect(res.status).toBe(404);
+    }
   });
 
   it('refuses a browser origin that is not allowed, and accepts an allowed one', async () => {

@@ -5,7 +5,7 @@ import { requestIdFrom, type Logger } from '@realchat/logging';
 import type { RateLimiter } from '@realchat/store';
 import type { UpstreamPool } from '../upstreams/pool.js';
 import { INTERNAL_PREFIX, pathOf, underPrefix, type RouteTable } from '../upstreams/route-table.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { ProxyErrorKind } from './http-proxy.js';
 import { nextTraceparent } from './traceparent.js';
 
@@ -129,7 +129,8 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
       clearTimeout(timer);
       settled = true;
       if ((res.statusCode ?? 502) >= 500) pool.reportFailure(instance);
-      socket.write(headBlock(`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`, res.rawHeaders.concat('connection', 'close')));
+      // Node has already decoded a chunked body: its framing headers go, the body ends with the connection.
+      socket.write(headBlock(`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`, clientResponseHeaders(res.rawHeaders, { connection: 'close' })));
       res.pipe(socket);
     });
 
