@@ -190,4 +190,21 @@ describe.each(variants)('refresh rotation and sessions (%s)', (variant) => {
     expect(out.statusCode).toBe(204);
     expect(out.cookies.find((c) => c.name === 'realchat_rt')?.value).toBe('');
   });
+
+  // Last in this file: it moves the shared clock a day ahead.
+  it('purges sessions a day after they ended and keeps live ones', async () => {
+    const user = await register(h.app);
+    const ended = await login(h.app, user.email);
+    const live = await login(h.app, user.email);
+    expect((await h.app.inject({ method: 'POST', url: '/auth/logout', payload: { refresh_token: ended.refresh_token } })).statusCode).toBe(204);
+    const sidOf = (t: string) => String(decodeJwt(t).payload['sid']);
+    const exists = async (sid: string) => (await h.db.query('select 1 from auth.sessions where id = $1', [sid])).rows.length === 1;
+    await h.module.sessions.purgeEnded();
+    expect(await exists(sidOf(ended.access_token))).toBe(true);
+    h.clock.advance(86_400_000 + 16 * 60_000);
+    expect(await h.module.sessions.purgeEnded()).toBeGreaterThanOrEqual(1);
+    expect(await exists(sidOf(ended.access_token))).toBe(false);
+    expect(await exists(sidOf(live.access_token))).toBe(true);
+    expect((await refresh(live.refresh_token)).statusCode).toBe(200);
+  });
 });
