@@ -1,4 +1,7 @@
 import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '@realchat/store';
 import type { WebSocket } from 'ws';
@@ -173,5 +176,55 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     const res = refused(await wsConnect(gw.url, '/notifications/ws'));
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  });
+});
+
+describe('WebSocket proxy failures and shutdown', () => {
+  let key: TestKey;
+  let chat: WsUpstream;
+  let silent: Server;
+  let silentUrl: string;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    key = await makeKey();
+    chat = await startWsUpstream();
+    // Accepts the connection and the handshake request, never answers it.
+    silent = createServer();
+    silent.on('upgrade', (_req: IncomingMessage, socket: Duplex) => socket.on('end', () => socket.destroy()));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    gw = await startGateway({ key, config: { upstreams: { chat: [chat.url], forum: [silentUrl], notifications: ['http://127.0.0.1:1'] }, proxy: { timeoutMs: 300, maxAttempts: 1 } } });
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await chat.close();
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  const bearer = (): Record<string, string> => ({ authorization: `Bearer ${tokenFor(key)}` });
+
+  it('answers 504 when the upstream does not answer the handshake in time', async () => {
+    const res = refused(await wsConnect(gw.url, '/forum/live', bearer()));
+    expect(res.status).toBe(504);
+    expect(res.body).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+  });
+
+  it('answers 502 when the upstream cannot be reached', async () => {
+    const res = refused(await wsConnect(gw.url, '/notifications/ws'));
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ code: 'BAD_GATEWAY' });
+  });
+
+  it('closes open tunnels, on both sides, when the gateway shuts down', async () => {
+    const own = await startGateway({ key, config: { upstreams: { chat: [chat.url] } } });
+    const client = opened(await wsConnect(own.url, '/chat/ws'));
+    const upstream = chat.sockets.at(-1)!;
+    const closed = Promise.all([once(client, 'close'), once(upstream, 'close')]);
+    await own.close();
+    await closed;
+    expect(client.readyState).toBe(client.CLOSED);
   });
 });
