@@ -3,7 +3,7 @@
  * reproduce line. Every bench prints ours beside a peer or a physical limit, so rows carry a ratio.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform, arch } from 'node:os';
+import { arch, cpus, loadavg, platform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 export interface Row {
@@ -202,6 +202,8 @@ export function environment(): Record<string, string | number> {
     platform: `${platform()}-${arch()}`,
     cpu: cpu[0]?.model ?? 'unknown',
     cores: cpu.length,
+    // Other work on the machine lowers absolute figures; ratios measured side by side hold better.
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
     date: new Date().toISOString(),
   };
 }

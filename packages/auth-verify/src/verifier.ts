@@ -5,7 +5,7 @@ import type { Algorithm, JSONWebKeySet, JsonWebKey, Principal, Verifier, Verifie
 import { TokenError } from './token-error.js';
 import { principalFromClaims, type ClaimRules } from './internal/claims.js';
 import type { VerifyKey } from './internal/import-key.js';
-import { decodeSegment, parseHeader, parseObject, type Header } from './internal/jws.js';
+import { decodeSegmentInto, parseHeader, parseObject, type Header } from './internal/jws.js';
 import { importKeySet } from './internal/key-map.js';
 import { createRemoteKeySet, type RemoteKeySet } from './internal/remote-key-set.js';
 import { TokenCache } from './internal/token-cache.js';
@@ -76,7 +76,46 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return header;
   };
 
-  const verifyUncached = async (token: string, nowMs: number): Promise<Principal> => {
+  // Scratch space for the signing input, the payload and the signature: decoding into reused
+  // buffers instead of fresh ones takes allocation and GC off the per-token path. Safe because
+  // each is written and read within one synchronous stretch (no await in between).
+  const inputScratch = Buffer.allocUnsafe(MAX_TOKEN_LENGTH);
+  const payloadScratch = Buffer.allocUnsafe((MAX_TOKEN_LENGTH * 3) >> 2);
+  const signatureScratch = Buffer.allocUnsafe((MAX_TOKEN_LENGTH * 3) >> 2);
+
+  const verifyWithKey = (token: string, dot1: number, dot2: number, header: Header, key: VerifyKey, nowMs: number): Principal => {
+    // The key decides the algorithm; the header only has to agree (no RS/HS or RS/ES confusion).
+    if (key.alg !== header.alg) throw new TokenError('ALG_NOT_ALLOWED');
+    // Decoded before the signature check: it also proves the signing input is pure base64url.
+    const payloadLength = decodeSegmentInto(token.slice(dot1 + 1, dot2), payloadScratch);
+    if (decodeSegmentInto(token.slice(dot2 + 1), signatureScratch) !== key.signatureLength) throw new TokenError('BAD_SIGNATURE');
+    inputScratch.write(token, 0, dot2, 'latin1');
+    let valid: boolean;
+    try {
+      valid = cryptoVerify(key.digest, inputScratch.subarray(0, dot2), key.key, signatureScratch.subarray(0, key.signatureLength));
+    } catch (err) {
+      throw new TokenError('BAD_SIGNATURE', { cause: err });
+    }
+    if (!valid) throw new TokenError('BAD_SIGNATURE');
+
+    const { principal, expMs } = principalFromClaims(parseObject(payloadScratch.toString('utf8', 0, payloadLength)), rules, nowMs);
+    if (principal.kind === 'user' && revocations?.isRevoked(principal.sessionId) === true) throw new TokenError('REVOKED');
+    cache?.set(token, principal, expMs, nowMs);
+    return principal;
+  };
+
+  const verifyAfterRefresh = async (token: string, dot1: number, dot2: number, header: Header, nowMs: number): Promise<Principal> => {
+    await remote?.refreshForUnknownKid();
+    const key = findKey(header.kid);
+    if (key === undefined) {
+      if (currentLocalKeys().size === 0 && (remote?.size ?? 0) === 0) throw new AppError('KEYS_UNAVAILABLE');
+      throw new TokenError('UNKNOWN_KID');
+    }
+    return verifyWithKey(token, dot1, dot2, header, key, nowMs);
+  };
+
+  /** Synchronous unless the kid is unknown and the remote key set has to be refetched. */
+  const verifyUncached = (token: string, nowMs: number): Principal | Promise<Principal> => {
     const dot1 = token.indexOf('.');
     const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
     if (dot1 <= 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) throw new TokenError('MALFORMED');
@@ -84,34 +123,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // refuse any non-ASCII character, or one signed token would have many accepted spellings.
     if (Buffer.byteLength(token, 'utf8') !== token.length) throw new TokenError('MALFORMED');
     const header = headerOf(token.slice(0, dot1));
-    // Decoded before the signature check: it also proves the signing input is pure base64url.
-    const payloadBytes = decodeSegment(token.slice(dot1 + 1, dot2));
-    const signature = decodeSegment(token.slice(dot2 + 1));
-
-    let key = findKey(header.kid);
-    if (key === undefined && remote !== null) {
-      await remote.refreshForUnknownKid();
-      key = findKey(header.kid);
-    }
-    if (key === undefined) {
-      if (currentLocalKeys().size === 0 && (remote?.size ?? 0) === 0) throw new AppError('KEYS_UNAVAILABLE');
-      throw new TokenError('UNKNOWN_KID');
-    }
-    // The key decides the algorithm; the header only has to agree (no RS/HS or RS/ES confusion).
-    if (key.alg !== header.alg) throw new TokenError('ALG_NOT_ALLOWED');
-    if (signature.length !== key.signatureLength) throw new TokenError('BAD_SIGNATURE');
-    let valid: boolean;
-    try {
-      valid = cryptoVerify(key.digest, Buffer.from(token.slice(0, dot2), 'latin1'), key.key, signature);
-    } catch (err) {
-      throw new TokenError('BAD_SIGNATURE', { cause: err });
-    }
-    if (!valid) throw new TokenError('BAD_SIGNATURE');
-
-    const { principal, expMs } = principalFromClaims(parseObject(payloadBytes), rules, nowMs);
-    if (principal.kind === 'user' && revocations?.isRevoked(principal.sessionId) === true) throw new TokenError('REVOKED');
-    cache?.set(token, principal, expMs, nowMs);
-    return principal;
+    const key = findKey(header.kid);
+    return key === undefined ? verifyAfterRefresh(token, dot1, dot2, header, nowMs) : verifyWithKey(token, dot1, dot2, header, key, nowMs);
   };
 
   return {

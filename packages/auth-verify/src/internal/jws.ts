@@ -6,17 +6,29 @@ import { TokenError } from '../token-error.js';
  * short of what the segment length implies means the segment had some; `=` padding is refused.
  */
 export function decodeSegment(segment: string): Buffer {
-  const length = segment.length;
-  if (length === 0 || length % 4 === 1) throw new TokenError('MALFORMED');
-  const bytes = Buffer.from(segment, 'base64url');
-  if (bytes.length !== Math.floor((length * 3) / 4)) throw new TokenError('MALFORMED');
+  const bytes = Buffer.allocUnsafe(decodedLength(segment));
+  decodeSegmentInto(segment, bytes);
   return bytes;
 }
 
-export function parseObject(bytes: Buffer): Record<string, unknown> {
+function decodedLength(segment: string): number {
+  const length = segment.length;
+  if (length === 0 || length % 4 === 1) throw new TokenError('MALFORMED');
+  return Math.floor((length * 3) / 4);
+}
+
+/** {@link decodeSegment} into the start of `target` (a reused scratch buffer); returns the byte count. */
+export function decodeSegmentInto(segment: string, target: Buffer): number {
+  const expected = decodedLength(segment);
+  if (expected > target.length) throw new TokenError('MALFORMED');
+  if (target.write(segment, 0, expected, 'base64url') !== expected) throw new TokenError('MALFORMED');
+  return expected;
+}
+
+export function parseObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new TokenError('MALFORMED');
   }
@@ -35,7 +47,7 @@ const TYP = /^(application\/)?at\+jwt$/i;
 
 /** Validates a protected header: forbidden parameters, allowed algorithm, `typ`, `kid`. */
 export function parseHeader(segment: string, allowed: ReadonlySet<Algorithm>): Header {
-  const header = parseObject(decodeSegment(segment));
+  const header = parseObject(decodeSegment(segment).toString('utf8'));
   for (const name of FORBIDDEN) if (name in header) throw new TokenError('FORBIDDEN_HEADER');
   const alg = header['alg'];
   if (typeof alg !== 'string' || !allowed.has(alg as Algorithm)) throw new TokenError('ALG_NOT_ALLOWED');
