@@ -208,7 +208,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const upgrades = createUpgradeProxy({
     routes: new RouteTable(proxied),
     pools,
-    clientChain: (req: IncomingMessage) => proxyAddr.all(req, trust).reverse(),
+    trust,
     ...(ipLimiter === undefined ? {} : { ipLimiter }),
     authorize: createUpgradeGuard(guard),
     allowedOrigins: corsOrigins,

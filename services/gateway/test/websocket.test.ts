@@ -72,14 +72,26 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
   it("gives the upstream the gateway's request id and forwarded headers, never the client's identity headers", async () => {
     const before = chat.upgrades.length;
     const socket = opened(
-      await wsConnect(gw.url, '/chat/ws?resume=7', { 'x-request-id': 'ws-req-1', 'x-user-id': 'admin', 'x-roles': 'ADMIN', 'x-principal': 'root', 'x-forwarded-for': '6.6.6.6', 'x-custom': 'kept' }),
+      await wsConnect(gw.url, '/chat/ws?resume=7', {
+        'x-request-id': 'ws-req-1',
+        'x-user-id': 'admin',
+        'x-roles': 'ADMIN',
+        'x-principal': 'root',
+        'x-forwarded-for': '6.6.6.6',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil.test',
+        'x-custom': 'kept',
+      }),
     );
     socket.close();
     const seen = chat.upgrades[before]!;
     expect(seen.url).toBe('/chat/ws?resume=7');
     expect(seen.headers['x-request-id']).toBe('ws-req-1');
     for (const name of ['x-user-id', 'x-roles', 'x-principal']) expect(seen.headers[name]).toBeUndefined();
+    // No proxy is trusted: the client's forwarding headers are replaced by what the gateway saw.
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-host']).toBe(new URL(gw.url).host);
     expect(seen.headers['x-custom']).toBe('kept');
     expect(seen.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 
@@ -216,6 +228,21 @@ describe('WebSocket proxy failures and shutdown', () => {
     const res = refused(await wsConnect(gw.url, '/notifications/ws'));
     expect(res.status).toBe(502);
     expect(res.body).toMatchObject({ code: 'BAD_GATEWAY' });
+  });
+
+  it('forwards the client address, protocol and host a trusted proxy reported, as for HTTP', async () => {
+    const own = await startGateway({ key, config: { upstreams: { chat: [chat.url] }, trustProxy: ['127.0.0.1/32'] } });
+    try {
+      const before = chat.upgrades.length;
+      const socket = opened(await wsConnect(own.url, '/chat/ws', { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.realchat.test' }));
+      socket.close();
+      const seen = chat.upgrades[before]!;
+      expect(seen.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+      expect(seen.headers['x-forwarded-proto']).toBe('https');
+      expect(seen.headers['x-forwarded-host']).toBe('app.realchat.test');
+    } finally {
+      await own.close();
+    }
   });
 
   it('closes open tunnels, on both sides, when the gateway shuts down', async () => {

@@ -1,5 +1,6 @@
 import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import proxyAddr from '@fastify/proxy-addr';
 import { AppError, toProblem } from '@realchat/errors';
 import { requestIdFrom, type Logger } from '@realchat/logging';
 import type { RateLimiter } from '@realchat/store';
@@ -12,8 +13,8 @@ import { nextTraceparent } from './traceparent.js';
 export interface UpgradeProxyOptions {
   readonly routes: RouteTable;
   readonly pools: ReadonlyMap<string, UpstreamPool>;
-  /** Client-first chain of trusted addresses, as for HTTP requests. */
-  readonly clientChain: (req: IncomingMessage) => readonly string[];
+  /** Whether an address is a trusted proxy (`proxy-addr`'s compiled trust), as for HTTP requests. */
+  readonly trust: (address: string, hop: number) => boolean;
   readonly ipLimiter?: RateLimiter;
   /** The edge's access rule and token check for the handshake; throws the AppError to refuse it with. */
   readonly authorize: (method: string, url: string, authorization: string | undefined) => Promise<void>;
@@ -42,6 +43,13 @@ function rawResponse(socket: Duplex, error: AppError, requestId: string, path: s
   );
 }
 
+/** The value the nearest proxy added to a comma-separated forwarding header. */
+function lastEntry(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const last = value.slice(value.lastIndexOf(',') + 1).trim();
+  return last === '' ? undefined : last;
+}
+
 function headBlock(statusLine: string, rawHeaders: readonly string[]): string {
   let out = `${statusLine}\r\n`;
   for (let i = 0; i < rawHeaders.length; i += 2) out += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
@@ -59,7 +67,9 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
   const tunnels = new Set<Duplex>();
 
   const run = async (req: IncomingMessage, socket: Duplex, head: Buffer, pool: UpstreamPool, requestId: string, path: string): Promise<void> => {
-    const chain = options.clientChain(req);
+    // The same forwarded facts as Fastify derives for HTTP requests, so services see no difference.
+    const chain = proxyAddr.all(req, options.trust).reverse();
+    const peerTrusted = options.trust(req.socket.remoteAddress ?? '', 0);
     const origin = req.headers.origin;
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
       rawResponse(socket, new AppError('FORBIDDEN', 'this origin may not open sockets'), requestId, path);
@@ -88,10 +98,11 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
     }
     const trace = nextTraceparent(req.headers.traceparent);
     const tracestate = trace.continued && typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined;
-    const host = req.headers.host;
+    const host = (peerTrusted ? lastEntry(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
+    const proto = (peerTrusted ? lastEntry(req.headers['x-forwarded-proto']) : undefined) ?? 'http';
     const headers = upstreamRequestHeaders(
       req.rawHeaders,
-      { chain, proto: 'http', host, requestId, traceparent: trace.traceparent, tracestate },
+      { chain, proto, host, requestId, traceparent: trace.traceparent, tracestate },
       `${instance.hostname}:${instance.port}`,
       true,
     );
