@@ -134,11 +134,19 @@ describe('merged OpenAPI document', () => {
 });
 
 describe('/docs', () => {
-  it('serves the HTML reference', async () => {
+  it('serves the HTML reference, whose scripts and styles load without a token', async () => {
     const res = await fetch(`${gw.url}/docs`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
-    expect(await res.text()).toMatch(/swagger/i);
+    const html = await res.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => new URL(m[1]!, `${gw.url}/docs/`).href);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      const r = await fetch(asset);
+      expect(r.status, asset).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/javascript|css/);
+      await r.arrayBuffer();
+    }
   });
 
   it('gives the page the merged document', async () => {
