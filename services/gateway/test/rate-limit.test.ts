@@ -86,6 +86,17 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
     expect('status' in upgrade && upgrade.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
   });
 
+  it('counts WebSocket upgrades against the same per-user limit', async () => {
+    clock = freshClock();
+    const gw = await gateway({ rateLimit: { ip: { limit: 100, windowMs: WINDOW_MS }, user: { limit: 1, windowMs: WINDOW_MS } } });
+    const sub = randomUUID();
+    expect((await fetch(`${gw.url}/chat/me`, { headers: { authorization: `Bearer ${tokenFor(key, userClaims({ sub }))}` } })).status).toBe(200);
+    const before = chat.seen.length;
+    const upgrade = await wsConnect(gw.url, '/chat/live', { authorization: `Bearer ${tokenFor(key, userClaims({ sub }))}` });
+    expect('status' in upgrade && upgrade.status).toBe(429);
+    expect(chat.seen.length).toBe(before);
+  });
+
   it("limits each user by the token's subject, whatever token or address they use", async () => {
     clock = freshClock();
     const gw = await gateway({ rateLimit: { ip: { limit: 100, windowMs: WINDOW_MS }, user: { limit: 2, windowMs: WINDOW_MS } } });
