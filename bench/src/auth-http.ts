@@ -1,0 +1,259 @@
+/**
+ * Auth over HTTP (issue 2): refresh-token rotations per second, login latency against one bare
+ * bcrypt.compare, unknown-email vs wrong-password timing, and /auth/me latency while logins are
+ * flooded; on PostgreSQL (+ Redis) and on PGlite, in one run. The load comes from child
+ * processes (see http/load.ts), the server runs here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcrypt';
+import { createAuthModule, toAuthSettings, AuthEnvSchema, type AuthSettings } from '@realchat/auth';
+import { createInProcessBus } from '@realchat/bus';
+import { systemClock } from '@realchat/clock';
+import { loadConfig } from '@realchat/config';
+import { createPGliteDatabase, type Database } from '@realchat/db';
+import { createTestDatabase } from '@realchat/db/testing';
+import { createHttpApp } from '@realchat/http';
+import { silentLogger } from '@realchat/logging';
+import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
+import { printTable, reproduce, writeResult, type Row } from './lib/report.js';
+import type { AutocannonSummary, JobRequest } from './http/load-job.js';
+import { autocannonRun, probeRun } from './http/load.js';
+import { latenciesOf, ms, summarise, type LatencySummary } from './http/stats.js';
+
+const COMMAND = 'npm run -w @realchat/bench auth';
+const PASSWORD = 'correct horse battery staple';
+const POOL_SIZE = 10; // DATABASE_POOL_SIZE's default
+const REFRESH_CONNECTIONS = 32;
+const REFRESH_CHAINS = 48; // more chains than connections: a connection never waits for a token
+const REFRESH_SECONDS = 10;
+const LOGIN_SAMPLES = 20;
+const TIMING_PAIRS = 20;
+const ME_RATE = 200;
+const ME_SAMPLES = 2000;
+const FLOOD_CONNECTIONS = 16;
+/** Keycloak's published sizing guide: about 120 refresh-token grants per second per vCPU. */
+const KEYCLOAK_REFRESH_PER_VCPU = 120;
+const VCPUS = 2;
+const REFRESH_GOAL = 1000;
+
+type EngineKind = 'postgres' | 'pglite';
+
+interface Engine {
+  readonly db: Database;
+  readonly store: KeyValueStore;
+  close(): Promise<void>;
+}
+
+/** A fresh isolated database: `rc_t_<random>` on the local PostgreSQL (dropped after), or PGlite in a temp folder. */
+async function openEngine(kind: EngineKind): Promise<Engine> {
+  if (kind === 'postgres') {
+    const db = await createTestDatabase('postgres', { max: POOL_SIZE });
+    const store = createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: `bench:auth:${randomBytes(4).toString('hex')}:` });
+    return { db, store, close: async () => (await store.close(), await db.close()) };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'rc-bench-pglite-'));
+  const db = await createPGliteDatabase({ dataDir: dir });
+  const store = createMemoryStore();
+  return { db, store, close: async () => (await store.close(), await db.close(), await rm(dir, { recursive: true, force: true })) };
+}
+
+/** Production defaults (bcrypt cost 12), except login limits: the bench logs in far more often than a person. */
+function benchSettings(): AuthSettings {
+  return {
+    ...toAuthSettings(loadConfig(AuthEnvSchema, {})),
+    loginIpLimitPerMinute: 1_000_000,
+    loginFailureLimit: 1_000_000,
+    loginAccountFailureLimit: 1_000_000,
+  };
+}
+
+async function startServer(engine: Engine): Promise<{ url: string; close(): Promise<void> }> {
+  const bus = createInProcessBus();
+  const module = await createAuthModule({
+    db: engine.db,
+    bus,
+    store: engine.store,
+    clock: systemClock,
+    logger: silentLogger,
+    settings: benchSettings(),
+    keyEncryptionKey: randomBytes(32),
+  });
+  const app = createHttpApp({ logger: silentLogger });
+  await module.register(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  await module.start();
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.close();
+      await module.stop();
+      await bus.close();
+    },
+  };
+}
+
+interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+}
+
+async function post<T>(url: string, path: string, body: unknown, expect: number): Promise<T> {
+  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== expect) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** `n` logins, at most `concurrency` at a time (bcrypt runs on libuv's 4 threads). */
+async function loginMany(url: string, email: string, n: number, concurrency = 4): Promise<TokenResponse[]> {
+  const out: TokenResponse[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++;
+        out.push(await post<TokenResponse>(url, '/auth/login', { email, password: PASSWORD }, 200));
+      }
+    }),
+  );
+  return out;
+}
+
+const loginRequest = (email: string, password: string, tag: string): JobRequest => ({
+  method: 'POST',
+  path: '/auth/login',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ email, password }),
+  tag,
+});
+
+interface EngineFigures {
+  readonly refresh: AutocannonSummary;
+  readonly login: LatencySummary;
+  readonly unknownEmail: LatencySummary;
+  readonly wrongPassword: LatencySummary;
+  readonly meUnloaded: LatencySummary;
+  readonly meFlooded: LatencySummary;
+  readonly flood: AutocannonSummary;
+}
+
+async function measureEngine(kind: EngineKind): Promise<EngineFigures> {
+  console.log(`\n[${kind}] starting auth (bcrypt cost 12) on ${kind === 'postgres' ? 'PostgreSQL 127.0.0.1:5432 + Redis' : 'PGlite in a temp folder + memory store'}...`);
+  const engine = await openEngine(kind);
+  const server = await startServer(engine);
+  try {
+    const { url } = server;
+    const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+    await post(url, '/auth/register', { email, password: PASSWORD, displayName: 'Bench' }, 201);
+
+    console.log(`[${kind}] login latency (${LOGIN_SAMPLES} sequential logins), unknown email vs wrong password (${TIMING_PAIRS} pairs)...`);
+    const logins = await probeRun({ url, requests: [loginRequest(email, PASSWORD, 'login')], count: LOGIN_SAMPLES });
+    const timing = await probeRun({
+      url,
+      requests: [loginRequest(`nobody-${randomBytes(4).toString('hex')}@example.com`, PASSWORD, 'unknown'), loginRequest(email, 'wrong password here', 'wrong')],
+      count: 2 * TIMING_PAIRS,
+    });
+
+    console.log(`[${kind}] ${REFRESH_CHAINS} sessions, then refresh rotations for ${REFRESH_SECONDS} s over ${REFRESH_CONNECTIONS} connections...`);
+    const chains = await loginMany(url, email, REFRESH_CHAINS);
+    const refresh = await autocannonRun({
+      url,
+      request: { method: 'POST', path: '/auth/refresh', headers: { 'content-type': 'application/json' } },
+      connections: REFRESH_CONNECTIONS,
+      durationSec: REFRESH_SECONDS,
+      refreshChains: chains.map((t) => t.refresh_token),
+    });
+
+    console.log(`[${kind}] /auth/me at ${ME_RATE}/s, unloaded then during a login flood (${FLOOD_CONNECTIONS} connections, wrong passwords)...`);
+    const me: JobRequest = { method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${chains[0]!.access_token}` } };
+    const meUnloaded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
+    const floodSeconds = Math.ceil(ME_SAMPLES / ME_RATE) + 2;
+    const floodRun = autocannonRun({
+      url,
+      request: loginRequest(email, 'wrong password here', 'flood'),
+      connections: FLOOD_CONNECTIONS,
+      durationSec: floodSeconds,
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // let the flood fill bcrypt's threads first
+    const meFlooded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
+    const flood = await floodRun;
+
+    return {
+      refresh,
+      login: summarise(latenciesOf(logins.samples, 200)),
+      unknownEmail: summarise(latenciesOf(timing.samples, 401, 'unknown')),
+      wrongPassword: summarise(latenciesOf(timing.samples, 401, 'wrong')),
+      meUnloaded: summarise(latenciesOf(meUnloaded.samples, 200)),
+      meFlooded: summarise(latenciesOf(meFlooded.samples, 200)),
+      flood,
+    };
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+}
+
+async function bareBcrypt(): Promise<LatencySummary> {
+  const hash = await bcrypt.hash(PASSWORD, 12);
+  const times: number[] = [];
+  for (let i = 0; i < LOGIN_SAMPLES; i++) {
+    const t0 = performance.now();
+    await bcrypt.compare(PASSWORD, hash);
+    times.push(performance.now() - t0);
+  }
+  return summarise(times);
+}
+
+console.log(`Auth over HTTP: ${VCPUS} vCPU machine; load generated in child processes.`);
+console.log('[reference] bare bcrypt.compare at cost 12...');
+const bare = await bareBcrypt();
+const figures: Partial<Record<EngineKind, EngineFigures>> = {};
+for (const kind of ['postgres', 'pglite'] as const) figures[kind] = await measureEngine(kind);
+
+const keycloak = KEYCLOAK_REFRESH_PER_VCPU * VCPUS;
+const refreshRows: Row[] = [];
+const loginRows: Row[] = [{ name: 'bare bcrypt.compare, cost 12 (reference)', value: bare.p50, unit: 'ms p50', note: `p99 ${ms(bare.p99)}` }];
+const meRows: Row[] = [];
+for (const [kind, f] of Object.entries(figures) as Array<[EngineKind, EngineFigures]>) {
+  const bad = f.refresh.non2xx + f.refresh.errors;
+  refreshRows.push({
+    name: `ours on ${kind}: POST /auth/refresh`,
+    value: f.refresh.rps,
+    unit: 'rotations/s',
+    ratio: f.refresh.rps / keycloak,
+    note: `vs Keycloak; p50 ${f.refresh.latencyMs.p50} ms, p99 ${f.refresh.latencyMs.p99} ms${bad > 0 ? `, ${bad} FAILED` : ''}${kind === 'postgres' ? `; goal ≥ ${REFRESH_GOAL}/s: ${f.refresh.rps >= REFRESH_GOAL ? 'met' : 'MISSED'}` : ''}`,
+  });
+  loginRows.push(
+    { name: `${kind}: login (correct password)`, value: f.login.p50, unit: 'ms p50', ratio: f.login.p50 / bare.p50, note: `vs bare bcrypt; p99 ${ms(f.login.p99)} (${(f.login.p99 / bare.p99).toFixed(2)}× bare p99)` },
+    { name: `${kind}: unknown email`, value: f.unknownEmail.p50, unit: 'ms p50', note: `p99 ${ms(f.unknownEmail.p99)}` },
+    {
+      name: `${kind}: wrong password`,
+      value: f.wrongPassword.p50,
+      unit: 'ms p50',
+      ratio: f.wrongPassword.p50 / f.unknownEmail.p50,
+      note: `vs unknown email; medians differ by ${ms(Math.abs(f.wrongPassword.p50 - f.unknownEmail.p50))}`,
+    },
+  );
+  const meRatio = f.meFlooded.p99 / f.meUnloaded.p99;
+  meRows.push(
+    { name: `${kind}: /auth/me unloaded`, value: f.meUnloaded.p99, unit: 'ms p99', note: `p50 ${ms(f.meUnloaded.p50)}` },
+    {
+      name: `${kind}: /auth/me during login flood`,
+      value: f.meFlooded.p99,
+      unit: 'ms p99',
+      ratio: meRatio,
+      note: `vs unloaded; p50 ${ms(f.meFlooded.p50)}; flood ${f.flood.rps.toFixed(1)} logins/s; goal < 1.2×: ${meRatio < 1.2 ? 'met' : 'MISSED'}`,
+    },
+  );
+}
+refreshRows.push({ name: `Keycloak (published: ${KEYCLOAK_REFRESH_PER_VCPU}/s per vCPU × ${VCPUS})`, value: keycloak, unit: 'rotations/s', note: 'reference, not run here' });
+
+printTable(`Refresh-token rotation over HTTP (${REFRESH_CONNECTIONS} connections, ${REFRESH_SECONDS} s, a fresh token each request)`, refreshRows);
+printTable(`Login latency, bcrypt cost 12 (${LOGIN_SAMPLES} sequential logins; ${TIMING_PAIRS} interleaved unknown/wrong pairs)`, loginRows);
+printTable(`/auth/me latency at ${ME_RATE} req/s open loop (${ME_SAMPLES} requests), flood = ${FLOOD_CONNECTIONS} concurrent wrong-password logins, limits raised`, meRows);
+reproduce(COMMAND);
+writeResult('auth-http', { bareBcrypt: bare, keycloakReference: keycloak, engines: figures, command: COMMAND });
