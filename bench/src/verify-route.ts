@@ -3,7 +3,9 @@
  *   ours:     authGuard + createVerifier fed by the auth JWKS (fetched once, kept fresh);
  *   tutorial: the seeds' design — on every request fetch the public key PEM from auth over HTTP,
  *             then jsonwebtoken.verify (both services on the same base app, createHttpApp).
- * The auth server and the service each run in their own child process; autocannon runs here.
+ * A third row turns the token cache off; a fourth serves the route with no authentication at all,
+ * the ceiling of this HTTP stack and load generator on this machine.
+ * The auth server and each service run in their own child process; autocannon runs here.
  *
  *   npm run -w @realchat/bench verify-route       (BENCH_SECONDS: seconds per design, default 10)
  */
@@ -17,7 +19,7 @@ import { authGuard, createVerifier, principalOf, type JsonWebKey, type Principal
 import { createHttpApp, type App } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { signCompact, toSigningKey } from '../../services/auth/src/crypto/jws.js';
-import { printTable, reproduce, writeResult, type Row } from './lib/report.js';
+import { printEnvironment, printTable, reproduce, writeResult, type Row } from './lib/report.js';
 
 const COMMAND = 'npm run -w @realchat/bench verify-route';
 const ISSUER = 'https://auth.realchat.bench';
@@ -28,7 +30,7 @@ const ROUNDS = 5;
 const CONNECTIONS = 50;
 const HOST = '127.0.0.1';
 
-type Role = 'auth' | 'ours' | 'ours-uncached' | 'tutorial';
+type Role = 'auth' | 'ours' | 'ours-uncached' | 'tutorial' | 'no-auth';
 interface Ready {
   readonly port: number;
 }
@@ -80,11 +82,24 @@ async function tutorialService(authUrl: string): Promise<App> {
   return app;
 }
 
+/** The ceiling: the same base app and route with no authentication at all. */
+function noAuthService(): App {
+  const app = createHttpApp({ logger: silentLogger });
+  app.get('/me', async () => ({ userId: process.env['BENCH_USER_ID'] }));
+  return app;
+}
+
 /** Child process entry: build the server for `role`, listen on a free port, report it. */
 async function runChild(role: Role): Promise<void> {
   const authUrl = process.env['BENCH_AUTH_URL'] ?? '';
   const app =
-    role === 'auth' ? await authServer() : role === 'tutorial' ? await tutorialService(authUrl) : await oursService(authUrl, role === 'ours');
+    role === 'auth'
+      ? await authServer()
+      : role === 'tutorial'
+        ? await tutorialService(authUrl)
+        : role === 'no-auth'
+          ? noAuthService()
+          : await oursService(authUrl, role === 'ours');
   await app.listen({ host: HOST, port: 0 });
   const ready: Ready = { port: (app.server.address() as AddressInfo).port };
   process.send!(ready);
@@ -142,7 +157,7 @@ function median(values: readonly number[]): number {
 async function measureAll(designs: readonly Design[], authUrl: string, token: string, expectedUserId: string): Promise<Outcome[]> {
   const started: Array<{ child: ChildProcess; url: string }> = [];
   try {
-    for (const design of designs) started.push(await start(design.role, { BENCH_AUTH_URL: authUrl }));
+    for (const design of designs) started.push(await start(design.role, { BENCH_AUTH_URL: authUrl, BENCH_USER_ID: expectedUserId }));
     for (const [i, design] of designs.entries()) {
       const url = started[i]!.url;
       // The route must answer correctly before its speed means anything.
@@ -190,6 +205,7 @@ async function main(): Promise<void> {
     BENCH_PUBLIC_PEM: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     BENCH_JWKS: JSON.stringify({ keys: [jwk] }),
   });
+  printEnvironment();
   console.log(`verify-route: GET /me with one bearer token, ${CONNECTIONS} connections, ${SECONDS} s per design in ${ROUNDS} alternating rounds (after ${WARMUP_SECONDS} s warm-up)`);
   const outcomes: Outcome[] = [];
   try {
@@ -197,6 +213,7 @@ async function main(): Promise<void> {
       { name: 'ours: authGuard, JWKS cached, token cache', role: 'ours' },
       { name: 'ours, token cache off (crypto every request)', role: 'ours-uncached' },
       { name: 'tutorial: fetch PEM per request + jsonwebtoken', role: 'tutorial' },
+      { name: 'limit: same app and route, no authentication', role: 'no-auth' },
     ];
     outcomes.push(...(await measureAll(designs, auth.url, token, userId)));
   } finally {
@@ -204,10 +221,19 @@ async function main(): Promise<void> {
   }
   for (const o of outcomes) if (o.non2xx > 0 || o.errors > 0) console.warn(`warning: ${o.design}: ${o.non2xx} non-2xx, ${o.errors} errors`);
 
-  const tutorial = outcomes.at(-1)!;
+  const tutorial = outcomes.find((o) => o.design.startsWith('tutorial'))!;
+  const limit = outcomes.find((o) => o.design.startsWith('limit'))!;
   printTable(
-    'Throughput (ratio to the tutorial design)',
-    outcomes.map((o): Row => ({ name: o.design, value: o.requestsPerSec, unit: 'req/s', ratio: o.requestsPerSec / tutorial.requestsPerSec })),
+    'Throughput (ratio to the tutorial design; note: share of the no-authentication ceiling)',
+    outcomes.map(
+      (o): Row => ({
+        name: o.design,
+        value: o.requestsPerSec,
+        unit: 'req/s',
+        ratio: o.requestsPerSec / tutorial.requestsPerSec,
+        note: `${(o.requestsPerSec / limit.requestsPerSec).toFixed(2)} of ceiling`,
+      }),
+    ),
   );
   printTable(
     'p99 latency, median of the rounds (ratio: how many times lower than the tutorial design)',

@@ -93,7 +93,7 @@ export interface CompareOptions {
   readonly durationMs?: number;
   /** Warm-up per subject before any slice counts. Default 300. */
   readonly warmupMs?: number;
-  /** Length of one slice; subjects take turns slice by slice. Default 20. */
+  /** Length of one slice; subjects take turns slice by slice, in a new random order each round. Default 50. */
   readonly sliceMs?: number;
 }
 
@@ -130,6 +130,13 @@ async function slice(subject: Subject, batch: number, ms: number): Promise<{ ops
   return { ops, elapsedMs: now - start };
 }
 
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -139,12 +146,12 @@ function median(values: number[]): number {
 /**
  * Measures subjects taking turns in short slices and reports each one's median slice rate. On a
  * shared machine, load from other processes then falls on every contender alike, so their ratios
- * hold even when the absolute figures wobble.
+ * hold even when the absolute figures wobble (expect a few per cent either way).
  */
 export async function compare(subjects: readonly Subject[], options: CompareOptions = {}): Promise<Map<string, Comparison>> {
   const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
   const warmupMs = options.warmupMs ?? 300;
-  const sliceMs = options.sliceMs ?? 20;
+  const sliceMs = options.sliceMs ?? 50;
   const batches = new Map<string, number>();
   for (const subject of subjects) {
     const batch = subject.async === true ? 16 : calibrate(subject.run);
@@ -154,8 +161,11 @@ export async function compare(subjects: readonly Subject[], options: CompareOpti
   const rates = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
   const ops = new Map<string, number>(subjects.map((s) => [s.name, 0]));
   const rounds = Math.max(1, Math.round(durationMs / sliceMs));
+  const order = [...subjects];
   for (let round = 0; round < rounds; round++) {
-    for (const subject of subjects) {
+    // A fixed order would hand each subject the garbage of the one before it to collect.
+    shuffle(order);
+    for (const subject of order) {
       const r = await slice(subject, batches.get(subject.name)!, sliceMs);
       rates.get(subject.name)!.push((r.ops * 1000) / r.elapsedMs);
       ops.set(subject.name, ops.get(subject.name)! + r.ops);
@@ -206,6 +216,12 @@ export function environment(): Record<string, string | number> {
     loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
     date: new Date().toISOString(),
   };
+}
+
+/** Prints the environment on one line, load included: figures from a busy machine say so. */
+export function printEnvironment(): void {
+  const env = environment();
+  console.log(`${env['cpu']} × ${env['cores']}, Node ${env['node']}, load average ${env['loadAverage1m']}`);
 }
 
 const RESULTS_DIR = new URL('../../results/', import.meta.url);
