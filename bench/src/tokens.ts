@@ -179,6 +179,11 @@ async function verification(setup: AlgSetup): Promise<Row[]> {
     jsonwebtoken.verify(hot, publicKey, jwtOptions);
     subjects.push({ name: `jsonwebtoken ${alg}`, run: () => jsonwebtoken.verify(pool[i++ & mask]!, publicKey, jwtOptions) });
   }
+  // How tutorials call it: the PEM string, parsed again on every call.
+  if (alg === 'RS256') {
+    const jwtOptions: jsonwebtoken.VerifyOptions = { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] };
+    subjects.push({ name: `jsonwebtoken ${alg}, PEM string`, run: () => jsonwebtoken.verify(pool[i++ & mask]!, publicPem, jwtOptions) });
+  }
   const hotSubjects: Subject[] =
     alg === 'RS256'
       ? [

@@ -1,4 +1,4 @@
-import { verify as cryptoVerify } from 'node:crypto';
+import { createVerify, verify as cryptoVerify } from 'node:crypto';
 import { systemClock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
 import type { Algorithm, JSONWebKeySet, JsonWebKey, Principal, Verifier, VerifierOptions } from './types.js';
@@ -89,10 +89,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // Decoded before the signature check: it also proves the signing input is pure base64url.
     const payloadLength = decodeSegmentInto(token.slice(dot1 + 1, dot2), payloadScratch);
     if (decodeSegmentInto(token.slice(dot2 + 1), signatureScratch) !== key.signatureLength) throw new TokenError('BAD_SIGNATURE');
-    inputScratch.write(token, 0, dot2, 'latin1');
+    const signature = signatureScratch.subarray(0, key.signatureLength);
     let valid: boolean;
     try {
-      valid = cryptoVerify(key.digest, inputScratch.subarray(0, dot2), key.key, signatureScratch.subarray(0, key.signatureLength));
+      if (key.digest === null) {
+        inputScratch.write(token, 0, dot2, 'latin1');
+        valid = cryptoVerify(null, inputScratch.subarray(0, dot2), key.key, signature);
+      } else {
+        // A Verify object fed the ASCII signing input as latin1 measures a few per cent faster
+        // than one-shot crypto.verify on Node 20; Ed25519 has no Verify object, hence the branch.
+        valid = createVerify(key.digest).update(token.slice(0, dot2), 'latin1').verify(key.key, signature);
+      }
     } catch (err) {
       throw new TokenError('BAD_SIGNATURE', { cause: err });
     }
