@@ -10,6 +10,9 @@ const GATEWAY_SET = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-
  */
 export const IDENTITY_HEADER_PREFIXES: readonly string[] = ['x-user', 'x-principal', 'x-client-id', 'x-session-id', 'x-auth-', 'x-authenticated', 'x-forwarded-user', 'x-forwarded-email', 'x-remote-user', 'remote-user', 'x-roles', 'x-scopes', 'x-service-'];
 
+// The gateway's own server already answered `100 Continue`; the upstream gets the body at once.
+const EXPECT = 'expect';
+
 function isIdentityHeader(name: string): boolean {
   for (const prefix of IDENTITY_HEADER_PREFIXES) if (name.startsWith(prefix)) return true;
   return false;
@@ -52,7 +55,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], facts: For
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (upgrade && (lower === 'connection' || lower === 'upgrade')) continue;
-    if (HOP_BY_HOP.has(lower) || GATEWAY_SET.has(lower) || isIdentityHeader(lower) || extra?.has(lower) === true) continue;
+    if (HOP_BY_HOP.has(lower) || GATEWAY_SET.has(lower) || lower === EXPECT || isIdentityHeader(lower) || extra?.has(lower) === true) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
   out.push('host', upstreamHost, 'x-forwarded-for', facts.chain.join(', '), 'x-forwarded-proto', facts.proto, 'x-request-id', facts.requestId, 'traceparent', facts.traceparent);

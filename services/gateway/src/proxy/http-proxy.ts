@@ -1,4 +1,6 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { AppError } from '@realchat/errors';
 import type { UpstreamInstance, UpstreamPool } from '../upstreams/pool.js';
 import { clientResponseHeaders, upstreamRequestHeaders, type ForwardedFacts } from './headers.js';
@@ -28,11 +30,27 @@ export interface ProxyExchange {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Thrown inside the body stream to stop an upload over the limit. */
+class BodyTooLarge extends Error {}
+
+/** The request body, counted as it streams so a chunked upload cannot exceed the limit either. */
+async function* limitedBody(req: IncomingMessage, limit: number, onTooLarge: () => void): AsyncGenerator<Buffer> {
+  let received = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > limit) {
+      onTooLarge();
+      throw new BodyTooLarge();
+    }
+    yield chunk;
+  }
 }
 
 /**
@@ -54,87 +72,90 @@ export function proxyRequest(exchange: ProxyExchange, options: ProxyOptions): vo
   const path = req.url ?? '/';
   let clientGone = false;
   let tooLarge = false;
-  let current: ReturnType<typeof httpRequest> | undefined;
+  let abortCurrent: ((err?: Error) => void) | undefined;
+  let resumeUpstream: (() => void) | undefined;
   res.once('close', () => {
     if (res.writableFinished) return;
     clientGone = true;
-    current?.destroy();
+    abortCurrent?.();
   });
+  res.on('drain', () => resumeUpstream?.());
+  const body = withBody
+    ? Readable.from(
+        limitedBody(req, options.bodyLimit, () => {
+          tooLarge = true;
+          exchange.onError('body_too_large');
+          exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
+        }),
+        { objectMode: false },
+      )
+    : null;
 
   const attempt = (instance: UpstreamInstance, n: number): void => {
     const headers = upstreamRequestHeaders(req.rawHeaders, exchange.facts, `${instance.hostname}:${instance.port}`);
-    let timedOut = false;
     let responded = false;
-    const upstream = httpRequest({ agent: pool.agent, hostname: instance.hostname, port: instance.port, method, path, headers });
-    current = upstream;
+    let timedOut = false;
+    // Our own timer: undici's timeouts tick in half seconds.
     const timer = setTimeout(() => {
       timedOut = true;
-      upstream.destroy();
+      abortCurrent?.();
     }, options.timeoutMs);
-
-    upstream.on('response', (upstreamRes) => {
-      clearTimeout(timer);
-      responded = true;
-      const status = upstreamRes.statusCode ?? 502;
-      if (status >= 500) pool.reportFailure(instance);
-      else pool.reportSuccess(instance);
-      res.writeHead(status, clientResponseHeaders(upstreamRes.rawHeaders, exchange.gatewayHeaders));
-      upstreamRes.pipe(res);
-      upstreamRes.on('error', () => res.destroy());
-    });
-
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (clientGone) {
-        exchange.onError('client_abort');
-        return;
-      }
-      if (responded) {
-        // Mid-body failure: the status line is out, so all that is left is to cut the response.
-        exchange.onError('reset', err);
-        res.destroy();
-        return;
-      }
-      if (tooLarge) return;
-      pool.reportFailure(instance);
-      if (timedOut) {
-        exchange.onError('timeout');
-        exchange.fail(new AppError('UPSTREAM_TIMEOUT', `${pool.service} did not answer within ${options.timeoutMs} ms`));
-        return;
-      }
-      const connectFailure = err.code !== undefined && CONNECT_ERRORS.has(err.code);
-      exchange.onError(connectFailure ? 'connect' : 'reset', err);
-      if (retryable && n < options.maxAttempts) {
-        const next = pool.pick(instance);
-        if (next !== undefined) {
-          attempt(next, n + 1);
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: (abort) => {
+        abortCurrent = abort;
+        if (clientGone || timedOut) abort();
+      },
+      onHeaders: (status, rawHeaders, resume) => {
+        clearTimeout(timer);
+        responded = true;
+        resumeUpstream = resume;
+        if (status >= 500) pool.reportFailure(instance);
+        else pool.reportSuccess(instance);
+        const names = new Array<string>(rawHeaders.length);
+        for (let i = 0; i < rawHeaders.length; i++) names[i] = rawHeaders[i]!.toString('latin1');
+        res.writeHead(status, clientResponseHeaders(names, exchange.gatewayHeaders));
+        return true;
+      },
+      // false pauses the upstream until the client's socket drains.
+      onData: (chunk) => res.write(chunk),
+      onComplete: () => void res.end(),
+      onError: (err: Error & { code?: string }) => {
+        clearTimeout(timer);
+        if (clientGone) {
+          exchange.onError('client_abort');
           return;
         }
-      }
-      exchange.fail(
-        connectFailure
-          ? new AppError('UPSTREAM_UNAVAILABLE', `no instance of ${pool.service} could be reached`)
-          : new AppError('BAD_GATEWAY', `${pool.service} closed the connection`),
-      );
-    });
-
-    if (!withBody) {
-      upstream.end();
-      return;
-    }
-    req.pipe(upstream);
-    // Counts the streamed body so a chunked upload cannot exceed the limit either.
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > options.bodyLimit && !tooLarge) {
-        tooLarge = true;
-        req.unpipe(upstream);
-        upstream.destroy();
-        exchange.onError('body_too_large');
-        exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
-      }
-    });
+        if (responded) {
+          // Mid-body failure: the status line is out, so all that is left is to cut the response.
+          exchange.onError('reset', err);
+          res.destroy();
+          return;
+        }
+        if (tooLarge || err instanceof BodyTooLarge) return;
+        pool.reportFailure(instance);
+        if (timedOut) {
+          exchange.onError('timeout');
+          exchange.fail(new AppError('UPSTREAM_TIMEOUT', `${pool.service} did not answer within ${options.timeoutMs} ms`));
+          return;
+        }
+        const connectFailure = err.code !== undefined && CONNECT_ERRORS.has(err.code);
+        exchange.onError(connectFailure ? 'connect' : 'reset', err);
+        if (retryable && n < options.maxAttempts) {
+          const next = pool.pick(instance);
+          if (next !== undefined) {
+            attempt(next, n + 1);
+            return;
+          }
+        }
+        exchange.fail(
+          connectFailure
+            ? new AppError('UPSTREAM_UNAVAILABLE', `no instance of ${pool.service} could be reached`)
+            : new AppError('BAD_GATEWAY', `${pool.service} closed the connection`),
+        );
+      },
+    };
+    // Only the start of the response is timed (above); a started body may take its time.
+    pool.agent.dispatch({ origin: instance.url, path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: 0 }, handler);
   };
 
   const first = pool.pick();

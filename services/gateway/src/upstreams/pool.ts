@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { Agent } from 'undici';
 import type { Clock } from '@realchat/clock';
 
 export interface PassiveEjectionOptions {
@@ -60,8 +60,9 @@ export class UpstreamPool {
     this.service = options.service;
     this.#clock = options.clock;
     this.#ejection = options.ejection;
-    // LIFO reuses the warmest socket and lets idle ones time out.
-    this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 256, maxFreeSockets: 64, scheduling: 'lifo', timeout: 60_000 });
+    // undici rather than node:http's client: it takes about a quarter less CPU per proxied request
+    // (bench/src/gateway.ts). Idle sockets close after the upstream's keep-alive hint (or 4 s).
+    this.agent = new Agent({ connections: options.maxSockets ?? 256 });
   }
 
   get instances(): readonly UpstreamInstance[] {
@@ -122,6 +123,6 @@ export class UpstreamPool {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent.destroy().catch(() => undefined);
   }
 }
