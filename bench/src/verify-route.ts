@@ -7,7 +7,7 @@
  * the ceiling of this HTTP stack and load generator on this machine.
  * The auth server and each service run in their own child process; autocannon runs here.
  *
- *   npm run -w @realchat/bench verify-route       (BENCH_SECONDS: seconds per design, default 10)
+ *   npm run -w @realchat/bench verify-route       (BENCH_SECONDS: seconds per design, default 12)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, createPublicKey } from 'node:crypto';
@@ -24,9 +24,9 @@ import { printEnvironment, printTable, reproduce, writeResult, type Row } from '
 const COMMAND = 'npm run -w @realchat/bench verify-route';
 const ISSUER = 'https://auth.realchat.bench';
 const AUDIENCE = 'realchat';
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 12);
 const WARMUP_SECONDS = 2;
-const ROUNDS = 5;
+const ROUNDS = 8;
 const CONNECTIONS = 50;
 const HOST = '127.0.0.1';
 
@@ -125,6 +125,7 @@ function stop(child: ChildProcess): Promise<void> {
 
 interface Outcome {
   readonly design: string;
+  /** Median over the rounds. */
   readonly requestsPerSec: number;
   /** Median over the rounds. */
   readonly p50Ms: number;
@@ -172,14 +173,12 @@ async function measureAll(designs: readonly Design[], authUrl: string, token: st
     }
     return designs.map((design, i) => {
       const r = runs[i]!;
-      const requests = r.reduce((sum, x) => sum + x.requests.total, 0);
-      const seconds = r.reduce((sum, x) => sum + x.duration, 0);
       return {
         design: design.name,
-        requestsPerSec: requests / seconds,
+        requestsPerSec: median(r.map((x) => x.requests.total / x.duration)),
         p50Ms: median(r.map((x) => x.latency.p50)),
         p99Ms: median(r.map((x) => x.latency.p99)),
-        requests,
+        requests: r.reduce((sum, x) => sum + x.requests.total, 0),
         non2xx: r.reduce((sum, x) => sum + x.non2xx, 0),
         errors: r.reduce((sum, x) => sum + x.errors, 0),
       };
@@ -224,7 +223,7 @@ async function main(): Promise<void> {
   const tutorial = outcomes.find((o) => o.design.startsWith('tutorial'))!;
   const limit = outcomes.find((o) => o.design.startsWith('limit'))!;
   printTable(
-    'Throughput (ratio to the tutorial design; note: share of the no-authentication ceiling)',
+    'Throughput, median of the rounds (ratio to the tutorial design; note: share of the no-authentication ceiling)',
     outcomes.map(
       (o): Row => ({
         name: o.design,
