@@ -156,6 +156,12 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     const socket = opened(await wsConnect(gw.url, '/chat/ws', { origin: ORIGIN }));
     socket.close();
     expect(chat.upgrades.length).toBe(before + 1);
+    // A page the gateway serves itself (the web app) connects from the gateway's own origin.
+    const own = opened(await wsConnect(gw.url, '/chat/ws', { origin: gw.url }));
+    own.close();
+    expect(chat.upgrades.length).toBe(before + 2);
+    const otherPort = refused(await wsConnect(gw.url, '/chat/ws', { origin: 'http://127.0.0.1:1' }));
+    expect(otherPort.status).toBe(403);
   });
 
   it('closes the upstream socket when the client closes, and the client socket when the upstream closes', async () => {

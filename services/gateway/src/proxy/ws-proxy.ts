@@ -18,7 +18,7 @@ export interface UpgradeProxyOptions {
   readonly ipLimiter?: RateLimiter;
   /** The edge's access rule and token check for the handshake; throws the AppError to refuse it with. */
   readonly authorize: (method: string, url: string, authorization: string | undefined) => Promise<void>;
-  /** Browser origins allowed to open sockets; requests without `Origin` (non-browser clients) pass. */
+  /** Other browser origins allowed to open sockets; the gateway's own origin and requests without `Origin` (non-browser clients) pass. */
   readonly allowedOrigins: ReadonlySet<string>;
   /** Time allowed for the upstream to answer the handshake. */
   readonly timeoutMs: number;
@@ -70,8 +70,11 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
     // The same forwarded facts as Fastify derives for HTTP requests, so services see no difference.
     const chain = proxyAddr.all(req, options.trust).reverse();
     const peerTrusted = options.trust(req.socket.remoteAddress ?? '', 0);
+    const host = (peerTrusted ? lastEntry(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
+    const proto = (peerTrusted ? lastEntry(req.headers['x-forwarded-proto']) : undefined) ?? 'http';
+    // Cross-site WebSocket hijacking needs another origin: a page served by the gateway itself may connect.
     const origin = req.headers.origin;
-    if (origin !== undefined && !options.allowedOrigins.has(origin)) {
+    if (origin !== undefined && origin !== `${proto}://${host}` && !options.allowedOrigins.has(origin)) {
       rawResponse(socket, new AppError('FORBIDDEN', 'this origin may not open sockets'), requestId, path);
       return;
     }
@@ -98,8 +101,6 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
     }
     const trace = nextTraceparent(req.headers.traceparent);
     const tracestate = trace.continued && typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined;
-    const host = (peerTrusted ? lastEntry(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
-    const proto = (peerTrusted ? lastEntry(req.headers['x-forwarded-proto']) : undefined) ?? 'http';
     const headers = upstreamRequestHeaders(
       req.rawHeaders,
       { chain, proto, host, requestId, traceparent: trace.traceparent, tracestate },
