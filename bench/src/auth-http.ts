@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
-import { createAuthModule, toAuthSettings, AuthEnvSchema, type AuthSettings } from '@realchat/auth';
+import { createAuthModule, toAuthSettings, AuthEnvSchema, type AuthSettings, type SigningAlg } from '@realchat/auth';
 import { createInProcessBus } from '@realchat/bus';
 import { systemClock } from '@realchat/clock';
 import { loadConfig } from '@realchat/config';
@@ -21,6 +21,7 @@ import { silentLogger } from '@realchat/logging';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
 import { printTable, reproduce, writeResult, type Row } from './lib/report.js';
 import type { AutocannonSummary, JobRequest } from './http/load-job.js';
+import { ownCpuMs, parentPid, processTreeCpuMs } from './http/cpu.js';
 import { autocannonRun, probeRun } from './http/load.js';
 import { latenciesOf, ms, summarise, type LatencySummary } from './http/stats.js';
 
@@ -29,11 +30,11 @@ const PASSWORD = 'correct horse battery staple';
 const POOL_SIZE = 10; // DATABASE_POOL_SIZE's default
 const REFRESH_CONNECTIONS = 32;
 const REFRESH_CHAINS = 48; // more chains than connections: a connection never waits for a token
-const REFRESH_SECONDS = 10;
+const REFRESH_SECONDS = 8;
 const LOGIN_SAMPLES = 20;
 const TIMING_PAIRS = 20;
-const ME_RATE = 200;
-const ME_SAMPLES = 2000;
+const ME_RATE = 250;
+const ME_SAMPLES = 1500;
 const FLOOD_CONNECTIONS = 16;
 /** Keycloak's published sizing guide: about 120 refresh-token grants per second per vCPU. */
 const KEYCLOAK_REFRESH_PER_VCPU = 120;
@@ -45,6 +46,8 @@ type EngineKind = 'postgres' | 'pglite';
 interface Engine {
   readonly db: Database;
   readonly store: KeyValueStore;
+  /** CPU (ms) used so far by the database server's processes; NaN for PGlite (it runs in this process). */
+  readonly databaseCpuMs: () => number;
   close(): Promise<void>;
 }
 
@@ -53,25 +56,34 @@ async function openEngine(kind: EngineKind): Promise<Engine> {
   if (kind === 'postgres') {
     const db = await createTestDatabase('postgres', { max: POOL_SIZE });
     const store = createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: `bench:auth:${randomBytes(4).toString('hex')}:` });
-    return { db, store, close: async () => (await store.close(), await db.close()) };
+    // The postmaster is the parent of every backend: its tree is all of PostgreSQL's CPU.
+    const { rows } = await db.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const postmaster = parentPid(rows[0]!.pid);
+    return {
+      db,
+      store,
+      databaseCpuMs: () => (postmaster === undefined ? Number.NaN : processTreeCpuMs(postmaster)),
+      close: async () => (await store.close(), await db.close()),
+    };
   }
   const dir = await mkdtemp(join(tmpdir(), 'rc-bench-pglite-'));
   const db = await createPGliteDatabase({ dataDir: dir });
   const store = createMemoryStore();
-  return { db, store, close: async () => (await store.close(), await db.close(), await rm(dir, { recursive: true, force: true })) };
+  return { db, store, databaseCpuMs: () => Number.NaN, close: async () => (await store.close(), await db.close(), await rm(dir, { recursive: true, force: true })) };
 }
 
 /** Production defaults (bcrypt cost 12), except login limits: the bench logs in far more often than a person. */
-function benchSettings(): AuthSettings {
+function benchSettings(signingAlg: SigningAlg): AuthSettings {
   return {
     ...toAuthSettings(loadConfig(AuthEnvSchema, {})),
+    signingAlg,
     loginIpLimitPerMinute: 1_000_000,
     loginFailureLimit: 1_000_000,
     loginAccountFailureLimit: 1_000_000,
   };
 }
 
-async function startServer(engine: Engine): Promise<{ url: string; close(): Promise<void> }> {
+async function startServer(engine: Engine, signingAlg: SigningAlg): Promise<{ url: string; close(): Promise<void> }> {
   const bus = createInProcessBus();
   const module = await createAuthModule({
     db: engine.db,
@@ -79,7 +91,7 @@ async function startServer(engine: Engine): Promise<{ url: string; close(): Prom
     store: engine.store,
     clock: systemClock,
     logger: silentLogger,
-    settings: benchSettings(),
+    settings: benchSettings(signingAlg),
     keyEncryptionKey: randomBytes(32),
   });
   const app = createHttpApp({ logger: silentLogger });
@@ -133,6 +145,8 @@ const loginRequest = (email: string, password: string, tag: string): JobRequest 
 
 interface EngineFigures {
   readonly refresh: AutocannonSummary;
+  /** CPU per rotation of this process (HTTP, service, signing; PGlite too when embedded) and of PostgreSQL. */
+  readonly refreshCpuUs: { readonly server: number; readonly database: number };
   readonly login: LatencySummary;
   readonly unknownEmail: LatencySummary;
   readonly wrongPassword: LatencySummary;
@@ -141,15 +155,37 @@ interface EngineFigures {
   readonly flood: AutocannonSummary;
 }
 
-async function measureEngine(kind: EngineKind): Promise<EngineFigures> {
-  console.log(`\n[${kind}] starting auth (bcrypt cost 12) on ${kind === 'postgres' ? 'PostgreSQL 127.0.0.1:5432 + Redis' : 'PGlite in a temp folder + memory store'}...`);
-  const engine = await openEngine(kind);
-  const server = await startServer(engine);
-  try {
-    const { url } = server;
-    const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
-    await post(url, '/auth/register', { email, password: PASSWORD, displayName: 'Bench' }, 201);
+/** Rotations over HTTP: each connection spends a token and puts its successor back (see http/load-job.ts). */
+async function measureRefresh(url: string, email: string, engine: Engine): Promise<{ refresh: AutocannonSummary; refreshCpuUs: EngineFigures['refreshCpuUs'] }> {
+  const chains = await loginMany(url, email, REFRESH_CHAINS);
+  const cpu0 = { server: ownCpuMs(), database: engine.databaseCpuMs() };
+  const refresh = await autocannonRun({
+    url,
+    request: { method: 'POST', path: '/auth/refresh', headers: { 'content-type': 'application/json' } },
+    connections: REFRESH_CONNECTIONS,
+    durationSec: REFRESH_SECONDS,
+    refreshChains: chains.map((t) => t.refresh_token),
+  });
+  const perRotation = (ms: number): number => (ms * 1000) / Math.max(1, refresh.completed);
+  return { refresh, refreshCpuUs: { server: perRotation(ownCpuMs() - cpu0.server), database: perRotation(engine.databaseCpuMs() - cpu0.database) } };
+}
 
+async function withServer<T>(kind: EngineKind, signingAlg: SigningAlg, fn: (url: string, email: string, engine: Engine) => Promise<T>): Promise<T> {
+  console.log(`\n[${kind}, ${signingAlg}] starting auth (bcrypt cost 12) on ${kind === 'postgres' ? 'PostgreSQL 127.0.0.1:5432 + Redis' : 'PGlite in a temp folder + memory store'}...`);
+  const engine = await openEngine(kind);
+  const server = await startServer(engine, signingAlg);
+  try {
+    const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+    await post(server.url, '/auth/register', { email, password: PASSWORD, displayName: 'Bench' }, 201);
+    return await fn(server.url, email, engine);
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+}
+
+const measureEngine = (kind: EngineKind): Promise<EngineFigures> =>
+  withServer(kind, 'RS256', async (url, email, engine) => {
     console.log(`[${kind}] login latency (${LOGIN_SAMPLES} sequential logins), unknown email vs wrong password (${TIMING_PAIRS} pairs)...`);
     const logins = await probeRun({ url, requests: [loginRequest(email, PASSWORD, 'login')], count: LOGIN_SAMPLES });
     const timing = await probeRun({
@@ -159,17 +195,11 @@ async function measureEngine(kind: EngineKind): Promise<EngineFigures> {
     });
 
     console.log(`[${kind}] ${REFRESH_CHAINS} sessions, then refresh rotations for ${REFRESH_SECONDS} s over ${REFRESH_CONNECTIONS} connections...`);
-    const chains = await loginMany(url, email, REFRESH_CHAINS);
-    const refresh = await autocannonRun({
-      url,
-      request: { method: 'POST', path: '/auth/refresh', headers: { 'content-type': 'application/json' } },
-      connections: REFRESH_CONNECTIONS,
-      durationSec: REFRESH_SECONDS,
-      refreshChains: chains.map((t) => t.refresh_token),
-    });
+    const { refresh, refreshCpuUs } = await measureRefresh(url, email, engine);
 
     console.log(`[${kind}] /auth/me at ${ME_RATE}/s, unloaded then during a login flood (${FLOOD_CONNECTIONS} connections, wrong passwords)...`);
-    const me: JobRequest = { method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${chains[0]!.access_token}` } };
+    const [session] = await loginMany(url, email, 1);
+    const me: JobRequest = { method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${session!.access_token}` } };
     const meUnloaded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
     const floodSeconds = Math.ceil(ME_SAMPLES / ME_RATE) + 2;
     const floodRun = autocannonRun({
@@ -184,6 +214,7 @@ async function measureEngine(kind: EngineKind): Promise<EngineFigures> {
 
     return {
       refresh,
+      refreshCpuUs,
       login: summarise(latenciesOf(logins.samples, 200)),
       unknownEmail: summarise(latenciesOf(timing.samples, 401, 'unknown')),
       wrongPassword: summarise(latenciesOf(timing.samples, 401, 'wrong')),
@@ -191,11 +222,7 @@ async function measureEngine(kind: EngineKind): Promise<EngineFigures> {
       meFlooded: summarise(latenciesOf(meFlooded.samples, 200)),
       flood,
     };
-  } finally {
-    await server.close();
-    await engine.close();
-  }
-}
+  });
 
 async function bareBcrypt(): Promise<LatencySummary> {
   const hash = await bcrypt.hash(PASSWORD, 12);
@@ -213,20 +240,29 @@ console.log('[reference] bare bcrypt.compare at cost 12...');
 const bare = await bareBcrypt();
 const figures: Partial<Record<EngineKind, EngineFigures>> = {};
 for (const kind of ['postgres', 'pglite'] as const) figures[kind] = await measureEngine(kind);
+// RS256 signing is a large share of a rotation's CPU: the same on EdDSA (AUTH_SIGNING_ALG), on a fresh database.
+const eddsa = await withServer('postgres', 'EdDSA', async (url, email, engine) => {
+  console.log(`[postgres, EdDSA] ${REFRESH_CHAINS} sessions, then refresh rotations for ${REFRESH_SECONDS} s...`);
+  return measureRefresh(url, email, engine);
+});
 
 const keycloak = KEYCLOAK_REFRESH_PER_VCPU * VCPUS;
+function refreshRow(name: string, f: Pick<EngineFigures, 'refresh' | 'refreshCpuUs'>, withGoal: boolean): Row {
+  const bad = f.refresh.non2xx + f.refresh.errors;
+  const cpu = `CPU/rotation: this process ${Math.round(f.refreshCpuUs.server)} µs${Number.isNaN(f.refreshCpuUs.database) ? '' : `, PostgreSQL ${Math.round(f.refreshCpuUs.database)} µs`}`;
+  return {
+    name: `${name}: POST /auth/refresh`,
+    value: f.refresh.rps,
+    unit: 'rotations/s',
+    ratio: f.refresh.rps / keycloak,
+    note: `vs Keycloak; p99 ${f.refresh.latencyMs.p99} ms; ${cpu}${bad > 0 ? `; ${bad} FAILED` : ''}${withGoal ? `; goal ≥ ${REFRESH_GOAL}/s: ${f.refresh.rps >= REFRESH_GOAL ? 'met' : 'MISSED'}` : ''}`,
+  };
+}
 const refreshRows: Row[] = [];
 const loginRows: Row[] = [{ name: 'bare bcrypt.compare, cost 12 (reference)', value: bare.p50, unit: 'ms p50', note: `p99 ${ms(bare.p99)}` }];
 const meRows: Row[] = [];
 for (const [kind, f] of Object.entries(figures) as Array<[EngineKind, EngineFigures]>) {
-  const bad = f.refresh.non2xx + f.refresh.errors;
-  refreshRows.push({
-    name: `ours on ${kind}: POST /auth/refresh`,
-    value: f.refresh.rps,
-    unit: 'rotations/s',
-    ratio: f.refresh.rps / keycloak,
-    note: `vs Keycloak; p50 ${f.refresh.latencyMs.p50} ms, p99 ${f.refresh.latencyMs.p99} ms${bad > 0 ? `, ${bad} FAILED` : ''}${kind === 'postgres' ? `; goal ≥ ${REFRESH_GOAL}/s: ${f.refresh.rps >= REFRESH_GOAL ? 'met' : 'MISSED'}` : ''}`,
-  });
+  refreshRows.push(refreshRow(`ours on ${kind}, RS256`, f, kind === 'postgres'));
   loginRows.push(
     { name: `${kind}: login (correct password)`, value: f.login.p50, unit: 'ms p50', ratio: f.login.p50 / bare.p50, note: `vs bare bcrypt; p99 ${ms(f.login.p99)} (${(f.login.p99 / bare.p99).toFixed(2)}× bare p99)` },
     { name: `${kind}: unknown email`, value: f.unknownEmail.p50, unit: 'ms p50', note: `p99 ${ms(f.unknownEmail.p99)}` },
@@ -250,10 +286,11 @@ for (const [kind, f] of Object.entries(figures) as Array<[EngineKind, EngineFigu
     },
   );
 }
+refreshRows.push(refreshRow('ours on postgres, EdDSA', eddsa, true));
 refreshRows.push({ name: `Keycloak (published: ${KEYCLOAK_REFRESH_PER_VCPU}/s per vCPU × ${VCPUS})`, value: keycloak, unit: 'rotations/s', note: 'reference, not run here' });
 
 printTable(`Refresh-token rotation over HTTP (${REFRESH_CONNECTIONS} connections, ${REFRESH_SECONDS} s, a fresh token each request)`, refreshRows);
 printTable(`Login latency, bcrypt cost 12 (${LOGIN_SAMPLES} sequential logins; ${TIMING_PAIRS} interleaved unknown/wrong pairs)`, loginRows);
 printTable(`/auth/me latency at ${ME_RATE} req/s open loop (${ME_SAMPLES} requests), flood = ${FLOOD_CONNECTIONS} concurrent wrong-password logins, limits raised`, meRows);
 reproduce(COMMAND);
-writeResult('auth-http', { bareBcrypt: bare, keycloakReference: keycloak, engines: figures, command: COMMAND });
+writeResult('auth-http', { bareBcrypt: bare, keycloakReference: keycloak, engines: figures, postgresEdDSA: eddsa, command: COMMAND });

@@ -30,6 +30,11 @@ export function processTreeCpuMs(pid: number): number {
   return total;
 }
 
+/** The parent of `pid` (e.g. PostgreSQL's postmaster from a backend's pid), from /proc. */
+export function parentPid(pid: number): number | undefined {
+  return stat(pid)?.ppid;
+}
+
 /** CPU time (ms) this process has used so far, every thread included. */
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();
