@@ -217,6 +217,39 @@ describe('createVerifier: refused tokens', () => {
     expect(await reasonOf(smuggled)).toBe('MALFORMED');
   });
 
+  // Payload and signature are decoded into buffers the verifier reuses: strictness must hold there too.
+  it.each(ALGS)('refuses a %s token whose payload or signature is not strict base64url', async (alg) => {
+    const [h, p, s] = userToken(keys[alg]).split('.');
+    expect(await reasonOf(`${h}.${p!.slice(0, -1)}*.${s}`)).toBe('MALFORMED');
+    expect(await reasonOf(`${h}.${p}.${s}==`)).toBe('MALFORMED');
+  });
+
+  it.each(ALGS)('refuses another spelling of a valid %s signature', async (alg) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let token = userToken(keys[alg]);
+    // Node decodes `+` `/` like `-` `_`: find a signature with one of those to respell.
+    while (!/[-_]/.test(token.split('.')[2]!)) token = userToken(keys[alg]);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    await expect(verifierWith().verifier.verify(token)).resolves.toMatchObject({ kind: 'user' });
+    expect(await reasonOf(`${h}.${p}.${s.replaceAll('-', '+').replaceAll('_', '/')}`)).toBe('MALFORMED');
+    // The last character of a 64- or 256-byte signature carries 4 unused bits.
+    const respelled = alphabet[alphabet.indexOf(s.at(-1)!) | 1]!;
+    expect(Buffer.from(`${s.slice(0, -1)}${respelled}`, 'base64url')).toEqual(Buffer.from(s, 'base64url'));
+    expect(await reasonOf(`${h}.${p}.${s.slice(0, -1)}${respelled}`)).toBe('MALFORMED');
+  });
+
+  it.each(ALGS)('keeps %s tokens apart when verifying many at once (reused decoding buffers)', async (alg) => {
+    const { verifier } = verifierWith({ cache: false });
+    const subs = Array.from({ length: 8 }, () => randomUUID());
+    const good = subs.map((sub) => userToken(keys[alg], { sub }));
+    const [h, p, s] = good[0]!.split('.');
+    const forged = `${h}.${b64(userClaims({ sub: subs[1] }))}.${s}`;
+    const results = await Promise.allSettled([...good, forged].map((t) => verifier.verify(t)));
+    expect(results.slice(0, 8).map((r) => (r.status === 'fulfilled' && r.value.kind === 'user' ? r.value.userId : r.status))).toEqual(subs);
+    expect(results[8]).toMatchObject({ status: 'rejected', reason: { reason: 'BAD_SIGNATURE' } });
+    expect(await verifier.verify(`${h}.${p}.${s}`)).toMatchObject({ userId: subs[0] });
+  });
+
   it('refuses a revoked session', async () => {
     const clock = new ManualClock();
     const revocations = createRevocationList({ clock });

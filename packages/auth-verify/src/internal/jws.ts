@@ -3,7 +3,9 @@ import { TokenError } from '../token-error.js';
 
 /**
  * Strict base64url decoding of an ASCII segment: Buffer skips characters outside the alphabet, so a decoded length
- * short of what the segment length implies means the segment had some; `=` padding is refused.
+ * short of what the segment length implies means the segment had some; `=` padding is refused. Buffer also takes
+ * `+` `/` and ignores the unused low bits of the last character: both are refused too, or one signature would have
+ * several accepted spellings.
  */
 export function decodeSegment(segment: string): Buffer {
   const bytes = Buffer.allocUnsafe(decodedLength(segment));
@@ -17,10 +19,23 @@ function decodedLength(segment: string): number {
   return Math.floor((length * 3) / 4);
 }
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Character code → 6-bit value (0 outside the alphabet: the length check refuses those). */
+const VALUE = new Uint8Array(128);
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
+
+/** The last character of a segment of 4k+2 (4k+3) characters carries 4 (2) unused bits, which must be zero. */
+function hasCanonicalTail(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  const last = VALUE[segment.charCodeAt(segment.length - 1) & 127]!;
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
 /** {@link decodeSegment} into the start of `target` (a reused scratch buffer); returns the byte count. */
 export function decodeSegmentInto(segment: string, target: Buffer): number {
   const expected = decodedLength(segment);
-  if (expected > target.length) throw new TokenError('MALFORMED');
+  if (expected > target.length || segment.includes('+') || segment.includes('/') || !hasCanonicalTail(segment)) throw new TokenError('MALFORMED');
   if (target.write(segment, 0, expected, 'base64url') !== expected) throw new TokenError('MALFORMED');
   return expected;
 }
