@@ -1,11 +1,12 @@
 /**
- * Gateway throughput (issue 3): requests/s and p99 with autocannon against a tiny JSON upstream,
- * direct vs nginx vs our gateway (no auth, edge verification with and without the verified-token
- * cache), and a route hosted in the gateway process (embedded mode) vs a bare Fastify route.
+ * Gateway throughput (issue 3): requests/s and p99 with autocannon against a tiny JSON upstream:
+ * direct, nginx, a bare Node proxy (the floor for any Node gateway), our gateway (no auth, edge
+ * verification with and without the verified-token cache), and a route hosted in the gateway
+ * process (embedded mode) vs a bare Fastify route. CPU per request is printed beside each row.
  *
  * Processes: autocannon runs in a child process, the upstream in another; the server under test
- * (gateway or bare Fastify) runs in this one, nginx in its own master + 1 worker. On 2 cores the
- * load generator, the proxy and the upstream share the machine in every proxy row alike.
+ * (gateway, bare proxy or bare Fastify) runs in this one, nginx in its own master + 1 worker. On 2
+ * cores the load generator, the proxy and the upstream share the machine in every proxy row alike.
  */
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -19,15 +20,16 @@ import { createMemoryStore } from '@realchat/store';
 import { printTable, reproduce, writeResult, type Row } from './lib/report.js';
 import type { AutocannonSummary } from './http/load-job.js';
 import { ownCpuMs, processTreeCpuMs } from './http/cpu.js';
+import { startBareNodeProxy } from './http/bare-proxy.js';
 import { autocannonRun } from './http/load.js';
 import { NGINX_INSTALL_HINT, nginxAvailable, startNginx, type NginxProxy } from './http/nginx.js';
 import { startUpstreamProcess, UPSTREAM_BODY } from './http/upstream.js';
 
 const COMMAND = 'npm run -w @realchat/bench gateway';
 const CONNECTIONS = 50;
-const SECONDS = 5;
+const SECONDS = 4;
 /** Each row is measured this many times, interleaved with the others; the best run counts (noise only slows runs down). */
-const ROUNDS = 2;
+const ROUNDS = 3;
 const NGINX_WORKERS = 1; // one worker against one Node event loop
 const ISSUER = 'https://auth.bench.test';
 const AUDIENCE = 'realchat';
@@ -125,6 +127,7 @@ const bearer = { authorization: `Bearer ${token}` };
 const gateway = await startGateway(upstream.url, jwk, true);
 const uncached = await startGateway(upstream.url, jwk, false);
 const bare = await startBareFastify();
+const bareProxy = await startBareNodeProxy(upstream.url);
 const nginx: NginxProxy | undefined = nginxAvailable() ? await startNginx({ upstreamPort: upstream.port, workers: NGINX_WORKERS }) : undefined;
 if (nginx === undefined) console.log(`nginx is not installed: its row is skipped (install it with \`${NGINX_INSTALL_HINT}\`).`);
 
@@ -132,6 +135,7 @@ const upstreamCpu = (): number => processTreeCpuMs(upstream.pid);
 const targets: Target[] = [
   { name: 'direct to upstream', url: upstream.url, path: '/chat/open', cpuMs: upstreamCpu },
   ...(nginx === undefined ? [] : [{ name: `nginx reverse proxy (${NGINX_WORKERS} worker)`, url: nginx.url, path: '/chat/open', cpuMs: () => processTreeCpuMs(nginx.pid) }]),
+  { name: 'bare Node proxy (node:http + undici)', url: bareProxy.url, path: '/chat/open', cpuMs: ownCpuMs },
   { name: 'gateway, no auth', url: gateway.url, path: '/chat/open', cpuMs: ownCpuMs },
   { name: 'gateway, edge verification, cache on', url: gateway.url, path: '/chat/secure', headers: bearer, cpuMs: ownCpuMs },
   { name: 'gateway, edge verification, cache off', url: uncached.url, path: '/chat/secure', headers: bearer, cpuMs: ownCpuMs },
@@ -153,6 +157,7 @@ try {
 } finally {
   await nginx?.close();
   await bare.close();
+  await bareProxy.close();
   await uncached.close();
   await gateway.close();
   await upstream.close();
@@ -163,6 +168,7 @@ const nginxName = `nginx reverse proxy (${NGINX_WORKERS} worker)`;
 const goal = (ratio: number | undefined, min: number): string => (ratio === undefined ? '' : `; goal ≥ ${min}×: ${ratio >= min ? 'met' : 'MISSED'}`);
 const reference: Record<string, { of: string; min?: number }> = {
   [nginxName]: { of: 'direct to upstream' },
+  'bare Node proxy (node:http + undici)': { of: nginxName },
   'gateway, no auth': { of: nginxName, min: 0.5 },
   'gateway, edge verification, cache on': { of: 'gateway, no auth', min: 0.9 },
   'gateway, edge verification, cache off': { of: 'gateway, no auth' },
