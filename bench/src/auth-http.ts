@@ -30,7 +30,8 @@ const PASSWORD = 'correct horse battery staple';
 const POOL_SIZE = 10; // DATABASE_POOL_SIZE's default
 const REFRESH_CONNECTIONS = 32;
 const REFRESH_CHAINS = 48; // more chains than connections: a connection never waits for a token
-const REFRESH_SECONDS = 8;
+const REFRESH_SECONDS = 4;
+const REFRESH_ROUNDS = 3;
 const LOGIN_SAMPLES = 20;
 const TIMING_PAIRS = 20;
 const ME_RATE = 250;
@@ -155,19 +156,31 @@ interface EngineFigures {
   readonly flood: AutocannonSummary;
 }
 
-/** Rotations over HTTP: each connection spends a token and puts its successor back (see http/load-job.ts). */
+/**
+ * Rotations over HTTP: each connection spends a token and puts its successor back (see
+ * http/load-job.ts). Best of a few rounds: noise from other work on the machine only slows a run down.
+ */
 async function measureRefresh(url: string, email: string, engine: Engine): Promise<{ refresh: AutocannonSummary; refreshCpuUs: EngineFigures['refreshCpuUs'] }> {
-  const chains = await loginMany(url, email, REFRESH_CHAINS);
-  const cpu0 = { server: ownCpuMs(), database: engine.databaseCpuMs() };
-  const refresh = await autocannonRun({
-    url,
-    request: { method: 'POST', path: '/auth/refresh', headers: { 'content-type': 'application/json' } },
-    connections: REFRESH_CONNECTIONS,
-    durationSec: REFRESH_SECONDS,
-    refreshChains: chains.map((t) => t.refresh_token),
-  });
-  const perRotation = (ms: number): number => (ms * 1000) / Math.max(1, refresh.completed);
-  return { refresh, refreshCpuUs: { server: perRotation(ownCpuMs() - cpu0.server), database: perRotation(engine.databaseCpuMs() - cpu0.database) } };
+  let chains: string[] = [];
+  let best: { refresh: AutocannonSummary; refreshCpuUs: EngineFigures['refreshCpuUs'] } | undefined;
+  for (let round = 0; round < REFRESH_ROUNDS; round++) {
+    // Chains whose request was in flight when a run stopped are lost: top up with fresh sessions.
+    chains.push(...(await loginMany(url, email, REFRESH_CHAINS - chains.length)).map((t) => t.refresh_token));
+    const cpu0 = { server: ownCpuMs(), database: engine.databaseCpuMs() };
+    const refresh = await autocannonRun({
+      url,
+      request: { method: 'POST', path: '/auth/refresh', headers: { 'content-type': 'application/json' } },
+      connections: REFRESH_CONNECTIONS,
+      durationSec: REFRESH_SECONDS,
+      refreshChains: chains,
+    });
+    const perRotation = (ms: number): number => (ms * 1000) / Math.max(1, refresh.completed);
+    const refreshCpuUs = { server: perRotation(ownCpuMs() - cpu0.server), database: perRotation(engine.databaseCpuMs() - cpu0.database) };
+    console.log(`  round ${round + 1}: ${Math.round(refresh.rps)} rotations/s, ${refresh.non2xx + refresh.errors} failed`);
+    if (best === undefined || refresh.rps > best.refresh.rps) best = { refresh, refreshCpuUs };
+    chains = [...(refresh.chains ?? [])];
+  }
+  return best!;
 }
 
 async function withServer<T>(kind: EngineKind, signingAlg: SigningAlg, fn: (url: string, email: string, engine: Engine) => Promise<T>): Promise<T> {
@@ -194,7 +207,7 @@ const measureEngine = (kind: EngineKind): Promise<EngineFigures> =>
       count: 2 * TIMING_PAIRS,
     });
 
-    console.log(`[${kind}] ${REFRESH_CHAINS} sessions, then refresh rotations for ${REFRESH_SECONDS} s over ${REFRESH_CONNECTIONS} connections...`);
+    console.log(`[${kind}] refresh rotations: ${REFRESH_CHAINS} sessions, ${REFRESH_CONNECTIONS} connections, best of ${REFRESH_ROUNDS} × ${REFRESH_SECONDS} s...`);
     const { refresh, refreshCpuUs } = await measureRefresh(url, email, engine);
 
     console.log(`[${kind}] /auth/me at ${ME_RATE}/s, unloaded then during a login flood (${FLOOD_CONNECTIONS} connections, wrong passwords)...`);
@@ -242,7 +255,7 @@ const figures: Partial<Record<EngineKind, EngineFigures>> = {};
 for (const kind of ['postgres', 'pglite'] as const) figures[kind] = await measureEngine(kind);
 // RS256 signing is a large share of a rotation's CPU: the same on EdDSA (AUTH_SIGNING_ALG), on a fresh database.
 const eddsa = await withServer('postgres', 'EdDSA', async (url, email, engine) => {
-  console.log(`[postgres, EdDSA] ${REFRESH_CHAINS} sessions, then refresh rotations for ${REFRESH_SECONDS} s...`);
+  console.log(`[postgres, EdDSA] refresh rotations, best of ${REFRESH_ROUNDS} × ${REFRESH_SECONDS} s...`);
   return measureRefresh(url, email, engine);
 });
 
@@ -289,7 +302,7 @@ for (const [kind, f] of Object.entries(figures) as Array<[EngineKind, EngineFigu
 refreshRows.push(refreshRow('ours on postgres, EdDSA', eddsa, true));
 refreshRows.push({ name: `Keycloak (published: ${KEYCLOAK_REFRESH_PER_VCPU}/s per vCPU × ${VCPUS})`, value: keycloak, unit: 'rotations/s', note: 'reference, not run here' });
 
-printTable(`Refresh-token rotation over HTTP (${REFRESH_CONNECTIONS} connections, ${REFRESH_SECONDS} s, a fresh token each request)`, refreshRows);
+printTable(`Refresh-token rotation over HTTP (${REFRESH_CONNECTIONS} connections, best of ${REFRESH_ROUNDS} × ${REFRESH_SECONDS} s, a fresh token each request)`, refreshRows);
 printTable(`Login latency, bcrypt cost 12 (${LOGIN_SAMPLES} sequential logins; ${TIMING_PAIRS} interleaved unknown/wrong pairs)`, loginRows);
 printTable(`/auth/me latency at ${ME_RATE} req/s open loop (${ME_SAMPLES} requests), flood = ${FLOOD_CONNECTIONS} concurrent wrong-password logins, limits raised`, meRows);
 reproduce(COMMAND);

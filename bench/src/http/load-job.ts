@@ -47,6 +47,8 @@ export interface AutocannonSummary {
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
+  /** With `refreshChains`: the unspent tokens when the run stopped (chains cut mid-request are lost). */
+  readonly chains?: readonly string[];
 }
 
 export interface ProbeSample {

@@ -13,8 +13,8 @@ async function runAutocannon(job: AutocannonJob): Promise<AutocannonSummary> {
     ...(job.request.body === undefined ? {} : { body: job.request.body }),
   };
   let requests: autocannon.Request[] = [base];
+  const pool = [...(job.refreshChains ?? [])];
   if (job.refreshChains !== undefined) {
-    const pool = [...job.refreshChains];
     requests = [
       {
         ...base,
@@ -41,6 +41,7 @@ async function runAutocannon(job: AutocannonJob): Promise<AutocannonSummary> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    ...(job.refreshChains === undefined ? {} : { chains: pool }),
   };
 }
 
