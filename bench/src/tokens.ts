@@ -50,6 +50,7 @@ function settingsFor(alg: SigningAlg, signingKeyPem: string): AuthSettings {
     keyPublishLeadMs: 600_000,
     keyReloadIntervalMs: 30_000,
     bcryptCost: 4,
+    bcryptConcurrency: 1,
     loginIpLimitPerMinute: 30,
     loginFailureLimit: 5,
     loginAccountFailureLimit: 20,

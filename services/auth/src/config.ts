@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Type, type Static } from 'typebox';
 import { DURATION_PATTERN, parseDuration } from '@realchat/config';
 
@@ -17,6 +18,9 @@ export const AuthEnvSchema = Type.Object({
   AUTH_KEY_PUBLISH_LEAD: Duration('10m', 'How long a new key is published in the JWKS before it signs.'),
   AUTH_KEY_RELOAD_INTERVAL: Duration('30s', 'How often an instance reloads the key set (rotation by another instance).'),
   AUTH_BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
+  AUTH_BCRYPT_CONCURRENCY: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'bcrypt hashes run at once; the rest queue. Default: one less than the cores (at least 1), so the event loop keeps a core.' }),
+  ),
   AUTH_LOGIN_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Login attempts per IP per minute.' }),
   AUTH_LOGIN_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account and IP per 15 minutes.' }),
   AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per account from all IPs per 15 minutes.' }),
@@ -44,6 +48,7 @@ export interface AuthSettings {
   readonly keyPublishLeadMs: number;
   readonly keyReloadIntervalMs: number;
   readonly bcryptCost: number;
+  readonly bcryptConcurrency: number;
   readonly loginIpLimitPerMinute: number;
   readonly loginFailureLimit: number;
   readonly loginAccountFailureLimit: number;
@@ -65,6 +70,7 @@ export function toAuthSettings(env: AuthEnv): AuthSettings {
     keyPublishLeadMs: parseDuration(env.AUTH_KEY_PUBLISH_LEAD),
     keyReloadIntervalMs: parseDuration(env.AUTH_KEY_RELOAD_INTERVAL),
     bcryptCost: env.AUTH_BCRYPT_COST,
+    bcryptConcurrency: env.AUTH_BCRYPT_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,
     loginFailureLimit: env.AUTH_LOGIN_FAILURE_LIMIT,
     loginAccountFailureLimit: env.AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT,

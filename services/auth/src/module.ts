@@ -74,7 +74,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
   const revocations = createRevocationList({ clock });
   const verifier = createVerifier({ issuer: settings.issuer, audience: settings.audience, keys: () => keys.jwks(), revocations, clock });
   const tokens = new TokenService({ keys, settings, clock });
-  const passwords = new PasswordService(settings.bcryptCost);
+  const passwords = new PasswordService({ cost: settings.bcryptCost, concurrency: settings.bcryptConcurrency });
   const sessions = new SessionService({
     db,
     tokens,

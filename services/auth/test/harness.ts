@@ -24,6 +24,7 @@ export const testSettings = (overrides: Partial<AuthSettings> = {}): AuthSetting
   keyPublishLeadMs: 10 * 60_000,
   keyReloadIntervalMs: 30_000,
   bcryptCost: 4,
+  bcryptConcurrency: 1,
   loginIpLimitPerMinute: 1000,
   loginFailureLimit: 5,
   loginAccountFailureLimit: 20,

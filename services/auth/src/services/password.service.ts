@@ -15,13 +15,30 @@ const COMMON = new Set([
   'internet', 'michelle', 'jennifer', 'liverpool', 'chelsea1', 'admin123', 'administrator', 'realchat', 'realchat1',
 ]);
 
-/** Password rules, hashing off the event loop (libuv pool) and the dummy hash that unknown emails pay. */
+/**
+ * Password rules, hashing off the event loop (libuv pool) and the dummy hash that unknown emails pay.
+ * At most `concurrency` bcrypt operations run at once, the rest wait in arrival order: left to
+ * libuv, hashes take all its threads and every core, and the event loop (and PGlite, which runs on
+ * it) starves. A throttled login never gets here, so the login limits bound the queue.
+ */
 export class PasswordService {
   readonly #cost: number;
+  readonly #limit: FifoLimit;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(cost: number) {
-    this.#cost = cost;
+  constructor(options: { cost: number; concurrency: number }) {
+    this.#cost = options.cost;
+    this.#limit = new FifoLimit(options.concurrency);
+  }
+
+  /** bcrypt operations running now. */
+  get inFlight(): number {
+    return this.#limit.running;
+  }
+
+  /** bcrypt operations waiting for a slot. */
+  get queued(): number {
+    return this.#limit.waiting;
   }
 
   /** Throws WEAK_PASSWORD (400) with the reason, listing the field as `path`. */
@@ -39,26 +56,63 @@ export class PasswordService {
   }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.#cost);
+    return this.#limit.run(() => bcrypt.hash(password, this.#cost));
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return bcrypt.compare(password, hash);
+    return this.#limit.run(() => bcrypt.compare(password, hash));
   }
 
-  /** Same cost as a real check, so an unknown email takes as long as a wrong password. */
+  /** Same cost and same place in the queue as a real check, so an unknown email takes as long as a wrong password. */
   async verifyAgainstDummy(password: string): Promise<void> {
-    this.#dummyHash ??= bcrypt.hash('realchat-dummy-password', this.#cost);
-    await bcrypt.compare(password, await this.#dummyHash);
+    await this.#limit.run(async () => bcrypt.compare(password, await this.#dummy()));
   }
 
   /** Prepares the dummy hash ahead of the first login. */
   async warmUp(): Promise<void> {
-    this.#dummyHash ??= bcrypt.hash('realchat-dummy-password', this.#cost);
-    await this.#dummyHash;
+    await this.#limit.run(() => this.#dummy());
   }
 
   needsRehash(hash: string): boolean {
     return bcrypt.getRounds(hash) < this.#cost;
+  }
+
+  /** Only called holding a slot, so the dummy hash counts against the limit too. */
+  #dummy(): Promise<string> {
+    this.#dummyHash ??= bcrypt.hash('realchat-dummy-password', this.#cost);
+    return this.#dummyHash;
+  }
+}
+
+/** A counting semaphore that grants slots first come, first served. */
+class FifoLimit {
+  readonly #max: number;
+  readonly #waiters: Array<() => void> = [];
+  #running = 0;
+
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency must be an integer >= 1 (got ${max})`);
+    this.#max = max;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running < this.#max) this.#running++;
+    // The releasing task hands its slot over directly, so a newcomer cannot overtake the queue.
+    else await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiters.shift();
+      if (next === undefined) this.#running--;
+      else next();
+    }
   }
 }
