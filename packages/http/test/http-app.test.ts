@@ -100,5 +100,8 @@ describe('createHttpApp', () => {
     dbUp = true;
     const metrics = await app.inject('/metrics');
     expect(metrics.body).toMatch(/http_requests_total\{method="POST",route="\/things",status="201"\} \d+/);
+    expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} 1\n/);
+    expect(metrics.body).toMatch(/http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/readyz"\} 2\n/);
+    expect(metrics.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/readyz"\} 2\n/);
   });
 });
