@@ -13,7 +13,11 @@ export const IDENTITY_HEADER_PREFIXES: readonly string[] = ['x-user', 'x-princip
 // The gateway's own server already answered `100 Continue`; the upstream gets the body at once.
 const EXPECT = 'expect';
 
+/** First characters of the identity prefixes: most names (accept, cookie, user-agent) skip the loop. */
+const IDENTITY_INITIALS = new Set(IDENTITY_HEADER_PREFIXES.map((p) => p.charCodeAt(0)));
+
 function isIdentityHeader(name: string): boolean {
+  if (!IDENTITY_INITIALS.has(name.charCodeAt(0))) return false;
   for (const prefix of IDENTITY_HEADER_PREFIXES) if (name.startsWith(prefix)) return true;
   return false;
 }
