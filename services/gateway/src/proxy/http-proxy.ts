@@ -29,6 +29,8 @@ export interface ProxyExchange {
   readonly onError: (kind: ProxyErrorKind, err?: unknown) => void;
 }
 
+/** Longest silence allowed between two chunks of an upstream's response body. */
+const BODY_IDLE_TIMEOUT_MS = 60_000;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -154,8 +156,8 @@ export function proxyRequest(exchange: ProxyExchange, options: ProxyOptions): vo
         );
       },
     };
-    // Only the start of the response is timed (above); a started body may take its time.
-    pool.agent.dispatch({ origin: instance.url, path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: 0 }, handler);
+    // The start of the response is timed above; a started body may take its time, but not stall forever.
+    pool.agent.dispatch({ origin: instance.url, path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: BODY_IDLE_TIMEOUT_MS }, handler);
   };
 
   const first = pool.pick();
