@@ -6,6 +6,7 @@ import { createLogger } from '@realchat/logging';
 import { RuntimeEnvSchema } from '@realchat/runtime/env';
 import { createMemoryStore, createRedisStore } from '@realchat/store';
 import { buildGateway } from './app.js';
+import type { GatewayConfig } from './config.js';
 import { GatewayEnvSchema, toGatewayConfig } from './env.js';
 
 /**
@@ -23,7 +24,7 @@ const env = loadConfigOrExit(
   process.env,
 );
 
-let config;
+let config: GatewayConfig;
 try {
   config = toGatewayConfig(env, { discovery: env.REDIS_URL !== undefined });
 } catch (err) {
