@@ -11,6 +11,8 @@ export class ConfigError extends Error {
   }
 }
 
+const INTEGER = /^\s*-?\d+\s*$/;
+
 /**
  * Parses environment variables against a schema whose property names are the variable names.
  * Strings are converted to the schema's types, defaults applied, unknown variables ignored.
@@ -22,14 +24,23 @@ export function loadConfig<S extends TObject>(schema: S, env: Readonly<Record<st
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const converted = Value.Default(schema, Value.Convert(schema, raw));
+  // Conversion would truncate `1.5` to 1 and read `1e3` as 1000: an integer must be written as one.
+  const notIntegers = new Set(
+    Object.entries(schema.properties)
+      .filter(([key, property]) => (property as { type?: unknown }).type === 'integer' && typeof raw[key] === 'string' && !INTEGER.test(raw[key]))
+      .map(([key]) => key),
+  );
+  // Convert works on a copy: the messages quote the values as given.
+  const converted = Value.Default(schema, Value.Convert(schema, { ...raw }));
   const validator = Compile(schema);
-  if (!validator.Check(converted)) {
-    const problems = [...validator.Errors(converted)].map((e) => {
+  if (notIntegers.size > 0 || !validator.Check(converted)) {
+    const problems = [...notIntegers].map((name) => `${name} must be a whole number (got ${JSON.stringify(raw[name])})`);
+    for (const e of validator.Errors(converted)) {
       const name = e.instancePath.replace(/^\//, '') || (e.params as { requiredProperties?: string[] }).requiredProperties?.join(', ') || '(root)';
+      if (notIntegers.has(name)) continue;
       const got = name in raw ? ` (got ${JSON.stringify(raw[name])})` : '';
-      return `${name} ${e.message}${got}`;
-    });
+      problems.push(`${name} ${e.message}${got}`);
+    }
     throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
   return Object.freeze(converted);

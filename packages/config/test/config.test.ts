@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { PORT: '1' })).toThrow(/SECRET/);
   });
 
+  it('refuses an integer variable written as anything but a whole number, instead of truncating it', () => {
+    for (const value of ['1.5', '1e3', '0x10', '8080abc']) {
+      expect(() => loadConfig(schema, { PORT: value, SECRET: 'abcdefgh' })).toThrow(`invalid configuration: PORT must be a whole number (got "${value}")`);
+    }
+    expect(loadConfig(schema, { PORT: ' 81 ', SECRET: 'abcdefgh' }).PORT).toBe(81);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('15m')).toBe(900_000);
     expect(parseDuration('7d')).toBe(604_800_000);
