@@ -24,7 +24,7 @@ export const GatewayEnvSchema = Type.Object({
 export type GatewayEnv = Static<typeof GatewayEnvSchema>;
 
 /** `auth=http://a:1,http://b:2;chat=http://c:3` → `{ auth: [...], chat: [...] }`. */
-export function parseUpstreams(value: string): Record<string, string[]> {
+function parseUpstreams(value: string): Record<string, string[]> {
   const upstreams: Record<string, string[]> = {};
   for (const part of value.split(';').map((s) => s.trim()).filter((s) => s.length > 0)) {
     const eq = part.indexOf('=');
@@ -51,7 +51,6 @@ function rateOf(name: string, value: string): RateLimitSetting | false {
 export interface GatewayRuntimeSettings {
   readonly TRUST_PROXY: string;
   readonly BODY_LIMIT: number;
-  readonly REDIS_URL?: string | undefined;
 }
 
 /**

@@ -3,4 +3,4 @@ export { gatewayConfig, type GatewayConfig, type RateLimitSetting } from './conf
 export { DEFAULT_ROUTES, type RouteEntry } from './upstreams/route-table.js';
 export { PUBLIC_RULES, type AccessRule } from './edge/access-policy.js';
 export { IDENTITY_HEADER_PREFIXES } from './proxy/headers.js';
-export { GatewayEnvSchema, toGatewayConfig, parseUpstreams, type GatewayEnv, type GatewayRuntimeSettings } from './env.js';
+export { GatewayEnvSchema, toGatewayConfig, type GatewayEnv } from './env.js';

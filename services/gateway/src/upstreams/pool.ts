@@ -12,9 +12,10 @@ export interface PoolOptions {
   readonly service: string;
   readonly clock: Clock;
   readonly ejection: PassiveEjectionOptions;
-  /** Upper bound of sockets per instance (keep-alive pool). */
-  readonly maxSockets?: number;
 }
+
+/** Upper bound of keep-alive connections to one instance. */
+const CONNECTIONS_PER_INSTANCE = 256;
 
 /** One upstream instance and what the gateway knows about its health. */
 export interface UpstreamInstance {
@@ -62,7 +63,7 @@ export class UpstreamPool {
     this.#ejection = options.ejection;
     // undici rather than node:http's client: it takes about a quarter less CPU per proxied request
     // (bench/src/gateway.ts). Idle sockets close after the upstream's keep-alive hint (or 4 s).
-    this.agent = new Agent({ connections: options.maxSockets ?? 256 });
+    this.agent = new Agent({ connections: CONNECTIONS_PER_INSTANCE });
   }
 
   get instances(): readonly UpstreamInstance[] {
