@@ -37,6 +37,28 @@ describe('createHttpApp', () => {
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
 
+  it('puts the fixed response headers on every answer, which a route may override', async () => {
+    const headed = createHttpApp({ logger: silentLogger, responseHeaders: { 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'" } });
+    headed.get('/page', async (_request, reply) => reply.header('content-security-policy', "default-src 'self'").send('ok'));
+    headed.get('/boom', async () => {
+      throw new Error('boom');
+    });
+    try {
+      const [page, boom, missing, health] = await Promise.all(['/page', '/boom', '/nowhere', '/healthz'].map((url) => headed.inject({ method: 'GET', url })));
+      expect([page, boom, missing, health].map((r) => [r.statusCode, r.headers['x-frame-options']])).toEqual([
+        [200, 'DENY'],
+        [500, 'DENY'],
+        [404, 'DENY'],
+        [200, 'DENY'],
+      ]);
+      expect(page!.headers['content-security-policy']).toBe("default-src 'self'");
+      expect(missing!.headers['content-security-policy']).toBe("default-src 'none'");
+      expect(missing!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await headed.close();
+    }
+  });
+
   it('replaces a malformed incoming request id', async () => {
     const res = await app.inject({ method: 'GET', url: '/things', headers: { 'x-request-id': 'bad id\u0001' } });
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

@@ -16,7 +16,7 @@ import type { GatewayConfig } from './config.js';
 import { OpenApiMerger } from './docs/openapi-merge.js';
 import { AccessPolicy } from './edge/access-policy.js';
 import { createUpgradeGuard, installEdgeGuard } from './edge/edge-guard.js';
-import { DOCS_CSP, securityHeaders } from './edge/security-headers.js';
+import { DOCS_CSP, DOCS_OPENER_POLICY, securityHeaders } from './edge/security-headers.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { ForwardedFacts } from './proxy/headers.js';
 import { proxyRequest, type ProxyErrorKind } from './proxy/http-proxy.js';
@@ -74,7 +74,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const modules = deps.modules ?? [];
   const trustProxy = config.trustProxy === false ? false : [...config.trustProxy];
-  const app = createHttpApp({ logger, bodyLimit: config.bodyLimit, trustProxy, defaultMetrics: false });
+  // Security headers on every answer (errors, preflights, proxied responses); /docs overrides its CSP.
+  const app = createHttpApp({ logger, bodyLimit: config.bodyLimit, trustProxy, defaultMetrics: false, responseHeaders: securityHeaders({ hsts: config.hsts }) });
 
   const routes = new RouteTable(config.routes);
   const hosted = new Set(modules.flatMap((m) => m.prefixes));
@@ -89,13 +90,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const metrics = createGatewayMetrics(app.metrics, () => pools.values());
   const proxyError = (service: string, kind: ProxyErrorKind): void => metrics.proxyErrors.inc({ service, kind });
 
-  // Security headers first, so every answer (errors, preflights, proxied responses) carries them.
-  const apiHeaders = securityHeaders({ hsts: config.hsts });
-  const docsHeaders = { ...apiHeaders, 'content-security-policy': DOCS_CSP };
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(request.url.startsWith('/docs') ? docsHeaders : apiHeaders);
-    done();
-  });
   // A function, not a list: with a list, a disallowed origin still gets the credentials and
   // preflight headers; `false` from the function leaves CORS out of the answer altogether.
   // With no origin allowed (the default) the plugin would only add `Vary: Origin` and answer
@@ -144,7 +138,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => docs.document());
   // The transform ignores the generated document, so cloning it for every request would be waste.
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', transformSpecification: () => docs.document(), transformSpecificationClone: false });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    transformSpecification: () => docs.document(),
+    transformSpecificationClone: false,
+    // The page (not its static files: a CSP only governs documents) may load its own scripts and styles.
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        void reply.header('content-security-policy', DOCS_CSP).header('cross-origin-opener-policy', DOCS_OPENER_POLICY);
+        done();
+      },
+    },
+  });
 
   for (const module of modules) await module.register(app);
 
@@ -173,7 +178,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
         res,
         facts: factsOf(request),
         gatewayHeaders: reply.getHeaders(),
-        fail: (error) => {
+        // Methods, not arrow properties: tsx would name each arrow made per request.
+        fail(error) {
           if (res.headersSent) {
             res.destroy();
             return;
@@ -188,7 +194,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
           res.writeHead(error.status, headers as Record<string, string | number | string[]>);
           res.end(body);
         },
-        onError: (kind, err) => {
+        onError(kind, err) {
           proxyError(pool.service, kind);
           if (err !== undefined) request.log.debug({ err, service: pool.service, kind }, 'proxy error');
         },

@@ -82,6 +82,7 @@ describe('security headers', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('same-site');
   };
 
   it('are on every API answer: proxied, gateway errors, probes, preflights', async () => {
@@ -126,6 +127,7 @@ describe('security headers', () => {
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).not.toContain("default-src 'none'");
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     }
   });
 });

@@ -8,6 +8,9 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'no
 /** The docs page loads its own scripts, styles and images from the gateway. */
 export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/** Isolates the docs page's window from cross-origin openers; only documents have windows, so JSON answers skip it. */
+export const DOCS_OPENER_POLICY = 'same-origin';
+
 /** The security headers of every response, computed once. */
 export function securityHeaders(options: SecurityHeaderOptions): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {
@@ -15,7 +18,6 @@ export function securityHeaders(options: SecurityHeaderOptions): Readonly<Record
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-site',
   };
   if (options.hsts !== false) {

@@ -22,17 +22,15 @@ function isIdentityHeader(name: string): boolean {
   return false;
 }
 
-/** Extra hop-by-hop names listed in a `Connection` header. */
-function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
-  let tokens: Set<string> | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
-    for (const t of rawHeaders[i + 1]!.split(',')) {
-      const name = t.trim().toLowerCase();
-      if (name !== '' && name !== 'close' && name !== 'keep-alive' && name !== 'upgrade') (tokens ??= new Set()).add(name);
-    }
+/** Extra hop-by-hop names listed in a `Connection` header value. */
+function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+  // What nearly every client sends, and names nothing.
+  if (value === 'keep-alive' || value === 'close') return into;
+  for (const t of value.split(',')) {
+    const name = t.trim().toLowerCase();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive' && name !== 'upgrade') (into ??= new Set()).add(name);
   }
-  return tokens;
+  return into;
 }
 
 /** What the gateway knows about the client side of a request. */
@@ -53,14 +51,21 @@ export interface ForwardedFacts {
  * unchanged so services verify the token again. With `upgrade`, the WebSocket handshake headers stay.
  */
 export function upstreamRequestHeaders(rawHeaders: readonly string[], facts: ForwardedFacts, upstreamHost: string, upgrade = false): string[] {
-  const extra = connectionTokens(rawHeaders);
-  const out: string[] = [];
+  let extra: Set<string> | undefined;
+  let out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (upgrade && (lower === 'connection' || lower === 'upgrade')) continue;
-    if (HOP_BY_HOP.has(lower) || GATEWAY_SET.has(lower) || lower === EXPECT || isIdentityHeader(lower) || extra?.has(lower) === true) continue;
+    if (lower === 'connection') extra = connectionTokens(rawHeaders[i + 1]!, extra);
+    if (HOP_BY_HOP.has(lower) || GATEWAY_SET.has(lower) || lower === EXPECT || isIdentityHeader(lower)) continue;
     out.push(name, rawHeaders[i + 1]!);
+  }
+  // Rare (browsers send `Connection: keep-alive`): a second pass drops the names it lists.
+  if (extra !== undefined) {
+    const named = extra;
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+    out = kept;
   }
   out.push('host', upstreamHost, 'x-forwarded-for', facts.chain.join(', '), 'x-forwarded-proto', facts.proto, 'x-request-id', facts.requestId, 'traceparent', facts.traceparent);
   if (facts.host !== undefined) out.push('x-forwarded-host', facts.host);

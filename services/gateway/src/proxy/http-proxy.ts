@@ -55,116 +55,157 @@ async function* limitedBody(req: IncomingMessage, limit: number, onTooLarge: () 
   }
 }
 
+/** An attempt's timer: a module function, so arming it allocates no closure. */
+function onAttemptTimeout(request: ProxiedRequest): void {
+  request.timeOut();
+}
+
+/**
+ * One proxied request: its state and undici's callbacks live on one object rather than in
+ * closures made per request (tsx, which runs the services, also names every such closure).
+ * Attempts run one after another, so the per-attempt fields are reset by `attempt`.
+ */
+class ProxiedRequest implements Dispatcher.DispatchHandler {
+  readonly #exchange: ProxyExchange;
+  readonly #options: ProxyOptions;
+  readonly #method: Dispatcher.HttpMethod;
+  readonly #retryable: boolean;
+  readonly #body: Readable | null;
+  #clientGone = false;
+  #tooLarge = false;
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  // The current attempt.
+  #instance: UpstreamInstance | undefined;
+  #attempts = 0;
+  #responded = false;
+  #timedOut = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(exchange: ProxyExchange, options: ProxyOptions, withBody: boolean) {
+    this.#exchange = exchange;
+    this.#options = options;
+    const method = exchange.req.method ?? 'GET';
+    this.#method = method as Dispatcher.HttpMethod;
+    this.#retryable = !withBody && IDEMPOTENT.has(method);
+    this.#body = withBody ? Readable.from(limitedBody(exchange.req, options.bodyLimit, () => this.#bodyTooLarge()), { objectMode: false }) : null;
+    const res = exchange.res;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.#clientGone = true;
+      this.#abort?.();
+    });
+    res.on('drain', () => this.#resume?.());
+  }
+
+  attempt(instance: UpstreamInstance): void {
+    const { req, facts, pool } = this.#exchange;
+    this.#instance = instance;
+    this.#attempts++;
+    this.#responded = false;
+    this.#timedOut = false;
+    // Our own timer: undici's timeouts tick in half seconds.
+    this.#timer = setTimeout(onAttemptTimeout, this.#options.timeoutMs, this);
+    const headers = upstreamRequestHeaders(req.rawHeaders, facts, `${instance.hostname}:${instance.port}`);
+    // The start of the response is timed above; a started body may take its time, but not stall forever.
+    pool.agent.dispatch({ origin: instance.url, path: req.url ?? '/', method: this.#method, headers, body: this.#body, headersTimeout: 0, bodyTimeout: BODY_IDLE_TIMEOUT_MS }, this);
+  }
+
+  timeOut(): void {
+    this.#timedOut = true;
+    this.#abort?.();
+  }
+
+  #bodyTooLarge(): void {
+    this.#tooLarge = true;
+    this.#exchange.onError('body_too_large');
+    this.#exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${this.#options.bodyLimit} bytes`));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    if (this.#clientGone || this.#timedOut) abort();
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    clearTimeout(this.#timer);
+    this.#responded = true;
+    this.#resume = resume;
+    const pool = this.#exchange.pool;
+    if (status >= 500) pool.reportFailure(this.#instance!);
+    else pool.reportSuccess(this.#instance!);
+    const names = new Array<string>(rawHeaders.length);
+    for (let i = 0; i < rawHeaders.length; i++) names[i] = rawHeaders[i]!.toString('latin1');
+    this.#exchange.res.writeHead(status, clientResponseHeaders(names, this.#exchange.gatewayHeaders));
+    return true;
+  }
+
+  /** false pauses the upstream until the client's socket drains. */
+  onData(chunk: Buffer): boolean {
+    return this.#exchange.res.write(chunk);
+  }
+
+  onComplete(): void {
+    this.#exchange.res.end();
+  }
+
+  onError(err: Error & { code?: string }): void {
+    clearTimeout(this.#timer);
+    const { pool, res } = this.#exchange;
+    const exchange = this.#exchange;
+    if (this.#clientGone) {
+      exchange.onError('client_abort');
+      return;
+    }
+    if (this.#responded) {
+      // Mid-body failure: the status line is out, so all that is left is to cut the response.
+      exchange.onError('reset', err);
+      res.destroy();
+      return;
+    }
+    if (this.#tooLarge || err instanceof BodyTooLarge) return;
+    const instance = this.#instance!;
+    pool.reportFailure(instance);
+    if (this.#timedOut) {
+      exchange.onError('timeout');
+      exchange.fail(new AppError('UPSTREAM_TIMEOUT', `${pool.service} did not answer within ${this.#options.timeoutMs} ms`));
+      return;
+    }
+    const connectFailure = err.code !== undefined && CONNECT_ERRORS.has(err.code);
+    exchange.onError(connectFailure ? 'connect' : 'reset', err);
+    if (this.#retryable && this.#attempts < this.#options.maxAttempts) {
+      const next = pool.pick(instance);
+      if (next !== undefined) {
+        this.attempt(next);
+        return;
+      }
+    }
+    exchange.fail(
+      connectFailure
+        ? new AppError('UPSTREAM_UNAVAILABLE', `no instance of ${pool.service} could be reached`)
+        : new AppError('BAD_GATEWAY', `${pool.service} closed the connection`),
+    );
+  }
+}
+
 /**
  * Forwards one request to an instance of `pool` and streams the answer back (no buffering).
  * A request with a body is streamed once, so only body-less idempotent requests are retried on
  * another instance, and only when the failure came before any response.
  */
 export function proxyRequest(exchange: ProxyExchange, options: ProxyOptions): void {
-  const { pool, req, res } = exchange;
-  const method = req.method ?? 'GET';
+  const { pool, req } = exchange;
   const withBody = hasBody(req);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (withBody && declared > options.bodyLimit) {
+  if (withBody && Number(req.headers['content-length'] ?? 0) > options.bodyLimit) {
     exchange.onError('body_too_large');
     exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
     return;
   }
-  const retryable = !withBody && IDEMPOTENT.has(method);
-  const path = req.url ?? '/';
-  let clientGone = false;
-  let tooLarge = false;
-  let abortCurrent: ((err?: Error) => void) | undefined;
-  let resumeUpstream: (() => void) | undefined;
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    clientGone = true;
-    abortCurrent?.();
-  });
-  res.on('drain', () => resumeUpstream?.());
-  const body = withBody
-    ? Readable.from(
-        limitedBody(req, options.bodyLimit, () => {
-          tooLarge = true;
-          exchange.onError('body_too_large');
-          exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
-        }),
-        { objectMode: false },
-      )
-    : null;
-
-  const attempt = (instance: UpstreamInstance, n: number): void => {
-    const headers = upstreamRequestHeaders(req.rawHeaders, exchange.facts, `${instance.hostname}:${instance.port}`);
-    let responded = false;
-    let timedOut = false;
-    // Our own timer: undici's timeouts tick in half seconds.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abortCurrent?.();
-    }, options.timeoutMs);
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect: (abort) => {
-        abortCurrent = abort;
-        if (clientGone || timedOut) abort();
-      },
-      onHeaders: (status, rawHeaders, resume) => {
-        clearTimeout(timer);
-        responded = true;
-        resumeUpstream = resume;
-        if (status >= 500) pool.reportFailure(instance);
-        else pool.reportSuccess(instance);
-        const names = new Array<string>(rawHeaders.length);
-        for (let i = 0; i < rawHeaders.length; i++) names[i] = rawHeaders[i]!.toString('latin1');
-        res.writeHead(status, clientResponseHeaders(names, exchange.gatewayHeaders));
-        return true;
-      },
-      // false pauses the upstream until the client's socket drains.
-      onData: (chunk) => res.write(chunk),
-      onComplete: () => void res.end(),
-      onError: (err: Error & { code?: string }) => {
-        clearTimeout(timer);
-        if (clientGone) {
-          exchange.onError('client_abort');
-          return;
-        }
-        if (responded) {
-          // Mid-body failure: the status line is out, so all that is left is to cut the response.
-          exchange.onError('reset', err);
-          res.destroy();
-          return;
-        }
-        if (tooLarge || err instanceof BodyTooLarge) return;
-        pool.reportFailure(instance);
-        if (timedOut) {
-          exchange.onError('timeout');
-          exchange.fail(new AppError('UPSTREAM_TIMEOUT', `${pool.service} did not answer within ${options.timeoutMs} ms`));
-          return;
-        }
-        const connectFailure = err.code !== undefined && CONNECT_ERRORS.has(err.code);
-        exchange.onError(connectFailure ? 'connect' : 'reset', err);
-        if (retryable && n < options.maxAttempts) {
-          const next = pool.pick(instance);
-          if (next !== undefined) {
-            attempt(next, n + 1);
-            return;
-          }
-        }
-        exchange.fail(
-          connectFailure
-            ? new AppError('UPSTREAM_UNAVAILABLE', `no instance of ${pool.service} could be reached`)
-            : new AppError('BAD_GATEWAY', `${pool.service} closed the connection`),
-        );
-      },
-    };
-    // The start of the response is timed above; a started body may take its time, but not stall forever.
-    pool.agent.dispatch({ origin: instance.url, path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: BODY_IDLE_TIMEOUT_MS }, handler);
-  };
-
   const first = pool.pick();
   if (first === undefined) {
     exchange.onError('no_instance');
     exchange.fail(new AppError('UPSTREAM_UNAVAILABLE', `no healthy instance of ${pool.service}`));
     return;
   }
-  attempt(first, 1);
+  new ProxiedRequest(exchange, options, withBody).attempt(first);
 }
