@@ -4,25 +4,21 @@
  * verification with and without the verified-token cache), and a route hosted in the gateway
  * process (embedded mode) vs a bare Fastify route. CPU per request is printed beside each row.
  *
- * Processes: autocannon runs in a child process, the upstream in another; the server under test
- * (gateway, bare proxy or bare Fastify) runs in this one, nginx in its own master + 1 worker. On 2
- * cores the load generator, the proxy and the upstream share the machine in every proxy row alike.
+ * Processes: autocannon, the upstream and each server under test (the gateway with and without
+ * the verified-token cache, the bare Node proxy, bare Fastify, nginx's master + 1 worker) run in
+ * processes of their own. On 2 cores the load generator, the proxy and the upstream share the
+ * machine in every proxy row alike.
  */
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import Fastify from 'fastify';
-import { createVerifier, type JsonWebKey } from '@realchat/auth-verify';
-import { buildGateway, gatewayConfig, PUBLIC_RULES } from '@realchat/gateway';
-import type { App, ServiceModule } from '@realchat/http';
-import { silentLogger } from '@realchat/logging';
-import { createMemoryStore } from '@realchat/store';
+import type { JsonWebKey } from '@realchat/auth-verify';
 import { printTable, reproduce, writeResult, type Row } from './lib/report.js';
 import type { AutocannonSummary } from './http/load-job.js';
-import { ownCpuMs, processTreeCpuMs } from './http/cpu.js';
-import { startBareNodeProxy } from './http/bare-proxy.js';
+import { processTreeCpuMs } from './http/cpu.js';
+import type { GatewayBenchServer } from './http/gateway-worker.js';
 import { autocannonRun } from './http/load.js';
 import { NGINX_INSTALL_HINT, nginxAvailable, startNginx, type NginxProxy } from './http/nginx.js';
+import { startServerProcess, type ServerProcess } from './http/server-process.js';
 import { startUpstreamProcess, UPSTREAM_BODY } from './http/upstream.js';
 
 const COMMAND = 'npm run -w @realchat/bench gateway';
@@ -60,43 +56,8 @@ function signingFixture(): { jwk: JsonWebKey; token: string } {
   return { jwk, token: `${input}.${sign('sha256', Buffer.from(input), privateKey as KeyObject).toString('base64url')}` };
 }
 
-/** A module with one route, hosted by the gateway as the services are in embedded mode. */
-const helloModule: ServiceModule = {
-  name: 'bench',
-  prefixes: ['/bench'],
-  async register(app: App) {
-    app.get('/bench/hello', async (_request, reply) => reply.type('application/json').send(UPSTREAM_BODY));
-  },
-  start: async () => undefined,
-  stop: async () => undefined,
-};
-
-async function startGateway(upstreamUrl: string, jwk: JsonWebKey, cache: boolean): Promise<{ url: string; close(): Promise<void> }> {
-  const store = createMemoryStore();
-  const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [jwk] }, ...(cache ? {} : { cache: false }) });
-  const config = gatewayConfig({
-    upstreams: { chat: [upstreamUrl] },
-    access: [{ path: '/chat/open', auth: 'none' }, { path: '/bench/hello', auth: 'none' }, ...PUBLIC_RULES],
-    rateLimit: { ip: false, user: false },
-    healthCheck: { path: '/healthz', intervalMs: 600_000, timeoutMs: 1000, unhealthyThreshold: 1, healthyThreshold: 1 },
-  });
-  const app = await buildGateway({ config, logger: silentLogger, verifier, store, modules: [helloModule] });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-    close: async () => {
-      await app.close();
-      verifier.close();
-      await store.close();
-    },
-  };
-}
-
-async function startBareFastify(): Promise<{ url: string; close(): Promise<void> }> {
-  const app = Fastify();
-  app.get('/bench/hello', async (_request, reply) => reply.type('application/json').send(UPSTREAM_BODY));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+function startServer(setup: GatewayBenchServer): Promise<ServerProcess> {
+  return startServerProcess(new URL('./http/gateway-worker.ts', import.meta.url), setup);
 }
 
 /** One request first: a row that answers anything but 200 would measure an error path. */
@@ -124,23 +85,24 @@ console.log(`Gateway: autocannon ${CONNECTIONS} connections × ${SECONDS} s per 
 const upstream = await startUpstreamProcess();
 const { jwk, token } = signingFixture();
 const bearer = { authorization: `Bearer ${token}` };
-const gateway = await startGateway(upstream.url, jwk, true);
-const uncached = await startGateway(upstream.url, jwk, false);
-const bare = await startBareFastify();
-const bareProxy = await startBareNodeProxy(upstream.url);
+const gatewaySetup = { kind: 'gateway', upstreamUrl: upstream.url, jwk, issuer: ISSUER, audience: AUDIENCE } as const;
+const gateway = await startServer({ ...gatewaySetup, cache: true });
+const uncached = await startServer({ ...gatewaySetup, cache: false });
+const bare = await startServer({ kind: 'bare-fastify' });
+const bareProxy = await startServer({ kind: 'bare-proxy', upstreamUrl: upstream.url });
 const nginx: NginxProxy | undefined = nginxAvailable() ? await startNginx({ upstreamPort: upstream.port, workers: NGINX_WORKERS }) : undefined;
 if (nginx === undefined) console.log(`nginx is not installed: its row is skipped (install it with \`${NGINX_INSTALL_HINT}\`).`);
 
-const upstreamCpu = (): number => processTreeCpuMs(upstream.pid);
+const cpuOf = (server: { pid: number }) => (): number => processTreeCpuMs(server.pid);
 const targets: Target[] = [
-  { name: 'direct to upstream', url: upstream.url, path: '/chat/open', cpuMs: upstreamCpu },
-  ...(nginx === undefined ? [] : [{ name: `nginx reverse proxy (${NGINX_WORKERS} worker)`, url: nginx.url, path: '/chat/open', cpuMs: () => processTreeCpuMs(nginx.pid) }]),
-  { name: 'bare Node proxy (node:http + undici)', url: bareProxy.url, path: '/chat/open', cpuMs: ownCpuMs },
-  { name: 'gateway, no auth', url: gateway.url, path: '/chat/open', cpuMs: ownCpuMs },
-  { name: 'gateway, edge verification, cache on', url: gateway.url, path: '/chat/secure', headers: bearer, cpuMs: ownCpuMs },
-  { name: 'gateway, edge verification, cache off', url: uncached.url, path: '/chat/secure', headers: bearer, cpuMs: ownCpuMs },
-  { name: 'embedded route in the gateway', url: gateway.url, path: '/bench/hello', cpuMs: ownCpuMs },
-  { name: 'bare Fastify route', url: bare.url, path: '/bench/hello', cpuMs: ownCpuMs },
+  { name: 'direct to upstream', url: upstream.url, path: '/chat/open', cpuMs: cpuOf(upstream) },
+  ...(nginx === undefined ? [] : [{ name: `nginx reverse proxy (${NGINX_WORKERS} worker)`, url: nginx.url, path: '/chat/open', cpuMs: cpuOf(nginx) }]),
+  { name: 'bare Node proxy (node:http + undici)', url: bareProxy.url, path: '/chat/open', cpuMs: cpuOf(bareProxy) },
+  { name: 'gateway, no auth', url: gateway.url, path: '/chat/open', cpuMs: cpuOf(gateway) },
+  { name: 'gateway, edge verification, cache on', url: gateway.url, path: '/chat/secure', headers: bearer, cpuMs: cpuOf(gateway) },
+  { name: 'gateway, edge verification, cache off', url: uncached.url, path: '/chat/secure', headers: bearer, cpuMs: cpuOf(uncached) },
+  { name: 'embedded route in the gateway', url: gateway.url, path: '/bench/hello', cpuMs: cpuOf(gateway) },
+  { name: 'bare Fastify route', url: bare.url, path: '/bench/hello', cpuMs: cpuOf(bare) },
 ];
 const best = new Map<string, RunResult>();
 try {

@@ -6,7 +6,7 @@ import { Pool } from 'undici';
  * The floor for any proxy written in Node: a bare node:http server forwarding every request to
  * `upstreamUrl` over an undici pool (what our gateway uses), with no routing, checks or headers.
  */
-export async function startBareNodeProxy(upstreamUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBareNodeProxy(upstreamUrl: string): Promise<number> {
   const pool = new Pool(upstreamUrl, { connections: 256 });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     pool.request({ method: 'GET', path: req.url ?? '/', headers: { host: req.headers.host ?? '' } }).then(
@@ -18,12 +18,5 @@ export async function startBareNodeProxy(upstreamUrl: string): Promise<{ url: st
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.close();
-    },
-  };
+  return (server.address() as AddressInfo).port;
 }
