@@ -44,8 +44,9 @@ describe('createHttpApp', () => {
       throw new Error('boom');
     });
     try {
-      const [page, boom, missing, health] = await Promise.all(['/page', '/boom', '/nowhere', '/healthz'].map((url) => headed.inject({ method: 'GET', url })));
-      expect([page, boom, missing, health].map((r) => [r.statusCode, r.headers['x-frame-options']])).toEqual([
+      const answers = await Promise.all(['/page', '/boom', '/nowhere', '/healthz'].map((url) => headed.inject({ method: 'GET', url })));
+      const [page, , missing] = answers;
+      expect(answers.map((r) => [r.statusCode, r.headers['x-frame-options']])).toEqual([
         [200, 'DENY'],
         [500, 'DENY'],
         [404, 'DENY'],
