@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
 import type { Logger } from 'pino';
 import { silentLogger } from './internal/logger.js';
+import { serialiseEvent } from './internal/event-size.js';
 import { backoffDelay } from './internal/retry.js';
 import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
 
@@ -19,6 +20,8 @@ export interface InProcessBusOptions {
   readonly maxAttempts?: number;
   /** First redelivery delay, doubled per attempt up to 30 s (default 100 ms). */
   readonly retryDelayMs?: number;
+  /** How long `close()` waits for queued deliveries, running handlers and pending redeliveries (default 5 s). */
+  readonly closeTimeoutMs?: number;
 }
 
 interface Member {
@@ -45,8 +48,15 @@ interface Retained {
 /**
  * The event bus of the embedded mode, in memory. Same semantics as JetStream within one process:
  * de-duplication by event id, durable subscriptions (one delivery per durable name, redelivered
- * with backoff while the handler throws), broadcast subscriptions with `since` catch-up over
+ * with backoff while the handler throws; a new one starts from the retained events), broadcast subscriptions with `since` catch-up over
  * a bounded number of recent events.
+ *
+ * `close()` refuses new events, then drains: it waits, up to `closeTimeoutMs`, for queued
+ * deliveries, running handlers and redeliveries in backoff, and logs at error level what it has to
+ * drop (events still in backoff at the deadline, events parked for a durable nobody subscribes to).
+ * A crash loses more, as everything here lives in memory: every event published but not yet
+ * handled (queued, in backoff or parked) is gone, although its outbox row is already marked
+ * published, and a restarted process has no retained events for `since` or new durables.
  */
 export function createInProcessBus(options: InProcessBusOptions = {}): EventBus {
   const logger = options.logger ?? silentLogger;
@@ -56,14 +66,22 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   const dupMs = options.duplicateWindowMs ?? 120_000;
   const maxAttempts = options.maxAttempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 100;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
 
   const recent: Retained[] = [];
   const seen = new Map<string, number>();
   const broadcast = new Set<Member>();
   const durables = new Map<string, DurableGroup>();
-  const timers = new Set<NodeJS.Timeout>();
+  /** Redeliveries waiting for their backoff delay. */
+  const retries = new Map<NodeJS.Timeout, { readonly event: EventEnvelope; readonly durable: string }>();
   const inFlight = new Set<Promise<void>>();
+  /** No new events or subscriptions; what is under way still runs (the drain of close()). */
   let closed = false;
+  /** The drain is over: nothing more is delivered. */
+  let stopped = false;
+  let closing: Promise<void> | undefined;
+  /** Wakes the drain of close() when work finishes or a redelivery fires. */
+  let wakeDrain: (() => void) | undefined;
 
   function isDuplicate(id: string, now: number): boolean {
     // Map keeps insertion order: the oldest ids come first.
@@ -78,7 +96,14 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
 
   function track(work: Promise<void>): void {
     inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
+    void work.finally(() => {
+      inFlight.delete(work);
+      wakeDrain?.();
+    });
+  }
+
+  function lost(event: EventEnvelope, durable: string | undefined, why: string): void {
+    logger.error({ eventId: event.id, type: event.type, durable }, `event not handled: ${why}`);
   }
 
   function enqueue(member: Member, run: () => Promise<void>): void {
@@ -89,6 +114,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
 
   function deliverBroadcast(member: Member, event: EventEnvelope): void {
     enqueue(member, async () => {
+      if (stopped) return lost(event, undefined, 'the bus closed before its turn');
       try {
         await member.handler(structuredClone(event));
       } catch (err) {
@@ -107,27 +133,58 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     }
     const member = candidates[group.next++ % candidates.length] as Member;
     enqueue(member, async () => {
+      if (stopped) return lost(event, name, 'the bus closed before its turn');
       try {
         await member.handler(structuredClone(event));
       } catch (err) {
+        if (stopped) return lost(event, name, 'its handler failed after the bus closed');
         if (attempt >= maxAttempts) {
           logger.error({ err, eventId: event.id, type: event.type, durable: name, attempt }, 'event dropped after its last delivery attempt');
           return;
         }
         logger.warn({ err, eventId: event.id, type: event.type, durable: name, attempt }, 'event handler failed; will redeliver');
         const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!closed) deliverDurable(name, group, event, attempt + 1);
+          retries.delete(timer);
+          if (!stopped) deliverDurable(name, group, event, attempt + 1);
+          wakeDrain?.();
         }, backoffDelay(attempt, retryDelayMs, 30_000));
-        timers.add(timer);
+        retries.set(timer, { event, durable: name });
       }
     });
+  }
+
+  async function drainAndStop(): Promise<void> {
+    closed = true;
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      wakeDrain?.();
+    }, closeTimeoutMs);
+    while (!timedOut && (inFlight.size > 0 || retries.size > 0)) {
+      await new Promise<void>((resolve) => {
+        wakeDrain = resolve;
+      });
+    }
+    wakeDrain = undefined;
+    clearTimeout(deadline);
+    stopped = true;
+    for (const [timer, { event, durable }] of retries) {
+      clearTimeout(timer);
+      lost(event, durable, 'the bus closed while it waited for redelivery');
+    }
+    retries.clear();
+    for (const [name, group] of durables) for (const { event } of group.parked) lost(event, name, 'no subscriber of its durable before the bus closed');
+    broadcast.clear();
+    durables.clear();
+    // Handlers still running past the deadline are not awaited: a hung one must not hang shutdown.
   }
 
   return {
     async publish(input: EventEnvelope): Promise<void> {
       if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the event bus is closed');
       const event = parseEnvelope(structuredClone(input));
+      // The same limit as on JetStream, so an event too big in distributed mode fails here too.
+      serialiseEvent(event);
       const now = clock.now().getTime();
       if (isDuplicate(event.id, now)) return;
       recent.push({ event, at: now });
@@ -155,14 +212,18 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
         };
       }
       let group = durables.get(durable);
+      const created = group === undefined;
       if (group === undefined) {
         group = { types: new Set(), members: [], next: 0, parked: [] };
         durables.set(durable, group);
       }
       group.members.push(member);
       for (const type of opts.types) group.types.add(type);
+      // As on JetStream, a new durable starts from the retained events, not from now: a relay may
+      // have published before the consuming service subscribed (consumers are idempotent).
+      const parked = created ? recent.filter(({ event }) => member.types.has(event.type)).map(({ event }) => ({ event, attempt: 1 })) : [];
       // A durable keeps its position: hand over what arrived while nobody listened.
-      const parked = group.parked.splice(0);
+      parked.push(...group.parked.splice(0));
       for (const { event, attempt } of parked) deliverDurable(durable, group, event, attempt);
       const joined = group;
       return {
@@ -177,13 +238,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       if (closed) throw new AppError('SERVICE_UNAVAILABLE', 'the event bus is closed');
     },
 
-    async close(): Promise<void> {
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      broadcast.clear();
-      durables.clear();
-      await Promise.allSettled([...inFlight]);
+    close(): Promise<void> {
+      closing ??= drainAndStop();
+      return closing;
     },
   };
 }

@@ -3,15 +3,19 @@ import { AppError } from '@realchat/errors';
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   jetstream,
   jetstreamManager,
   type ConsumerConfig,
+  type ConsumerInfo,
   type ConsumerMessages,
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { serialiseEvent } from './internal/event-size.js';
 import { silentLogger } from './internal/logger.js';
 import { backoffDelay } from './internal/retry.js';
 import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
@@ -32,7 +36,7 @@ export interface JetStreamBusOptions {
   readonly maxDeliver?: number;
   /** First redelivery delay after a handler throws, doubled per attempt up to 30 s (default 1 s). */
   readonly retryDelayMs?: number;
-  /** How long a handler may take before the server redelivers (default 30 s). */
+  /** How long the server waits for an ack before it redelivers (default 30 s); a running handler keeps extending it. */
   readonly ackWaitMs?: number;
   /** How long `publish` and `ping` wait for the server (default 5 s). */
   readonly timeoutMs?: number;
@@ -93,6 +97,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
   const timeout = options.timeoutMs ?? 5000;
   const maxDeliver = options.maxDeliver ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 1000;
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
   const prefix = options.subjectPrefix;
 
   let nc: NatsConnection;
@@ -113,14 +118,17 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
     }
   })();
 
-  const jsm = await jetstreamManager(nc, { timeout });
-  const js = jetstream(nc, { timeout });
+  let jsm: JetStreamManager;
   try {
+    // Checks the account: fails when JetStream is disabled. The connection would reconnect forever
+    // and keep the process alive, so it is closed on any failure here.
+    jsm = await jetstreamManager(nc, { timeout });
     await ensureStream(jsm, options);
   } catch (err) {
-    await nc.close();
-    throw err;
+    await nc.close().catch(() => undefined);
+    throw unavailable(err, 'NATS JetStream is not available');
   }
+  const js = jetstream(nc, { timeout });
 
   const multiFilter = supportsMultiFilter(nc);
   const active = new Set<{ stop(): Promise<void> }>();
@@ -158,6 +166,51 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
     return handle;
   }
 
+  /**
+   * Creates the durable, or updates the one that exists. `consumers.update` merges into the stored
+   * config, so the filter key not in use is cleared explicitly: a consumer moving between one type
+   * and several must not keep both `filter_subject` and `filter_subjects` (NATS >= 2.10 rejects it).
+   * Servers before 2.10 accept a new filter but then deliver nothing (seen on 2.9.10): there, a
+   * durable whose filter changes is recreated from where it was, as an update would keep it.
+   */
+  async function ensureConsumer(durable: string, config: Partial<ConsumerConfig>, filter: Partial<ConsumerConfig>): Promise<void> {
+    let info: ConsumerInfo;
+    try {
+      info = await jsm.consumers.info(options.stream, durable);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+      try {
+        await jsm.consumers.add(options.stream, config);
+        return;
+      } catch (addErr) {
+        // Another instance created it meanwhile: update that one instead.
+        info = await jsm.consumers.info(options.stream, durable).catch(() => {
+          throw addErr;
+        });
+      }
+    }
+    const current = info.config;
+    const sameFilter =
+      (current.filter_subject ?? '') === (filter.filter_subject ?? '') &&
+      (current.filter_subjects ?? []).join(' ') === (filter.filter_subjects ?? []).join(' ');
+    if (!sameFilter && !multiFilter) {
+      // Resume after the last delivered event, or after the ack floor if some were never acked.
+      const after = info.num_ack_pending > 0 ? info.ack_floor.stream_seq : info.delivered.stream_seq;
+      logger.info({ durable, from: current.filter_subject, to: filter.filter_subject }, 'durable consumer filter changed; recreating it at its position');
+      await jsm.consumers.delete(options.stream, durable);
+      await jsm.consumers.add(options.stream, { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 });
+      return;
+    }
+    await jsm.consumers.update(options.stream, durable, {
+      ack_wait: config.ack_wait,
+      max_deliver: maxDeliver,
+      // undefined drops the key from the JSON sent, which the server reads as "no filter of this kind".
+      filter_subject: undefined,
+      filter_subjects: undefined,
+      ...filter,
+    } as Partial<ConsumerConfig>);
+  }
+
   async function subscribeDurable(durable: string, types: readonly string[], handler: EventHandler): Promise<Subscription> {
     if (!STREAM_NAME.test(durable)) throw new Error(`invalid durable name ${JSON.stringify(durable)}`);
     const { filter, wanted } = filterFor(types);
@@ -166,27 +219,34 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
       ack_policy: AckPolicy.Explicit,
       // A new service also gets what was published before its first start (consumers are idempotent).
       deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(options.ackWaitMs ?? 30_000),
+      ack_wait: nanos(ackWaitMs),
       max_deliver: maxDeliver,
       ...filter,
     };
     try {
-      await jsm.consumers.info(options.stream, durable);
-      await jsm.consumers.update(options.stream, durable, {
-        ack_wait: config.ack_wait,
-        max_deliver: maxDeliver,
-        ...filter,
-      } as Partial<ConsumerConfig>);
-    } catch {
-      await jsm.consumers.add(options.stream, config);
+      await ensureConsumer(durable, config, filter);
+    } catch (err) {
+      throw unavailable(err, `cannot create or update the durable consumer ${durable}`);
     }
     const consumer = await js.consumers.get(options.stream, durable);
-    const messages = await consumer.consume({ max_messages: 64 });
+    // Handlers run one at a time and ack_wait starts at delivery, so a prefetched message would
+    // time out, be redelivered and count an attempt while it waits behind a slow handler. One
+    // message at a time (the next pull leaves once the handler is done; about one round trip per
+    // event) keeps only the one being handled outstanding, and working() extends its ack_wait for
+    // as long as the handler runs.
+    const messages = await consumer.consume({ max_messages: 1 });
     const handle = run(messages, async (msg) => {
       if (!wanted(msg.subject)) return msg.ack();
       const event = decode(msg);
       if (event === undefined) return msg.term('invalid event');
       const attempt = msg.info.deliveryCount;
+      const heartbeat = setInterval(() => {
+        try {
+          msg.working();
+        } catch {
+          // The connection closed under the handler: the server redelivers after ack_wait.
+        }
+      }, Math.max(100, Math.floor(ackWaitMs / 3)));
       try {
         await handler(event);
         msg.ack();
@@ -198,6 +258,8 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
         }
         logger.warn({ err, eventId: event.id, type: event.type, durable, attempt }, 'event handler failed; will redeliver');
         msg.nak(backoffDelay(attempt, retryDelayMs, 30_000));
+      } finally {
+        clearInterval(heartbeat);
       }
     });
     return { unsubscribe: () => handle.stop() };
@@ -226,9 +288,14 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
   return {
     async publish(input: EventEnvelope): Promise<void> {
       const event = parseEnvelope(input);
+      const payload = serialiseEvent(event);
       try {
-        await js.publish(`${prefix}.${event.type}`, JSON.stringify(event), { msgID: event.id, timeout });
+        await js.publish(`${prefix}.${event.type}`, payload, { msgID: event.id, timeout });
       } catch (err) {
+        // A server configured with a max_payload below MAX_EVENT_BYTES: retrying cannot help.
+        if (err instanceof Error && /max_payload/i.test(err.message)) {
+          throw new AppError('PAYLOAD_TOO_LARGE', `event ${event.type} ${event.id} is over the NATS server's max_payload`, { cause: err });
+        }
         throw unavailable(err, 'cannot publish to NATS JetStream');
       }
     },

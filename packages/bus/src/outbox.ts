@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { systemClock, type Clock } from '@realchat/clock';
 import { parseEnvelope, type EventEnvelope } from '@realchat/contracts';
 import type { Database, MigrationSource, Queryable } from '@realchat/db';
+import { serialiseEvent } from './internal/event-size.js';
 
 /** The bus tables (`outbox`, `processed_events`), to migrate into each service's schema. */
 export const busMigrations: MigrationSource = { name: 'bus', dir: fileURLToPath(new URL('../migrations', import.meta.url)) };
@@ -15,15 +17,23 @@ export function checkSchema(schema: string): string {
 
 /**
  * Records `event` in `<schema>.outbox`. Call it with the transaction that makes the change the
- * event describes: the event is published if and only if the change commits.
+ * event describes: the event is published if and only if the change commits. Throws
+ * `InvalidEventError` for an event its contract rejects and an AppError `PAYLOAD_TOO_LARGE` for one
+ * over `MAX_EVENT_BYTES`, so the transaction fails instead of leaving a row the bus cannot carry.
  */
 export async function appendToOutbox(tx: Queryable, schema: string, event: EventEnvelope): Promise<void> {
   const valid = parseEnvelope(event);
+  serialiseEvent(valid);
   await tx.query(
     `insert into ${checkSchema(schema)}.outbox (id, type, version, occurred_at, producer, data)
      values ($1, $2, $3, $4, $5, $6::jsonb) on conflict (id) do nothing`,
     [valid.id, valid.type, valid.version, valid.occurredAt, valid.producer, JSON.stringify(valid.data ?? null)],
   );
+}
+
+export interface HandleOnceOptions {
+  /** Stamps `processed_at`, which the relay's clean-up compares with its own clock (default: system clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -37,11 +47,14 @@ export async function handleOnce(
   consumer: string,
   event: EventEnvelope,
   fn: (tx: Queryable) => Promise<void>,
+  options: HandleOnceOptions = {},
 ): Promise<boolean> {
+  const clock = options.clock ?? systemClock;
   return db.transaction(async (tx) => {
+    // The clock, not the database's now(): clean-up deletes by the relay's clock, and one clock must rule.
     const { rowCount } = await tx.query(
-      `insert into ${checkSchema(schema)}.processed_events (consumer, event_id) values ($1, $2) on conflict do nothing`,
-      [consumer, event.id],
+      `insert into ${checkSchema(schema)}.processed_events (consumer, event_id, processed_at) values ($1, $2, $3) on conflict do nothing`,
+      [consumer, event.id, clock.now()],
     );
     if (rowCount === 0) return false;
     await fn(tx);

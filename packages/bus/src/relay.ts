@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '@realchat/clock';
-import type { EventEnvelope } from '@realchat/contracts';
+import { InvalidEventError, type EventEnvelope } from '@realchat/contracts';
 import type { Database, Queryable } from '@realchat/db';
+import { AppError } from '@realchat/errors';
 import type { Logger } from 'pino';
 import { silentLogger } from './internal/logger.js';
 import { backoffDelay } from './internal/retry.js';
@@ -32,9 +33,9 @@ export interface OutboxRelay {
   start(): void;
   /** Wakes the relay at once; call it after committing a transaction that appended events. */
   notify(): void;
-  /** Publishes everything pending now, in order; resolves with how many were published, rejects if the bus fails. */
+  /** Publishes everything pending now, in order; resolves with how many were published (dead letters excluded), rejects if the bus fails. */
   drain(): Promise<number>;
-  /** Deletes published rows and processed event ids older than the retention; resolves with how many outbox rows went. */
+  /** Deletes published rows and processed event ids older than the retention (dead letters stay for inspection); resolves with how many outbox rows went. */
   cleanup(): Promise<number>;
   /** Stops the background loop and waits for a publish in progress. */
   stop(): Promise<void>;
@@ -50,15 +51,30 @@ interface OutboxRow {
   data: unknown;
 }
 
+/**
+ * True for a failure that retrying the same event cannot cure: the contract rejects it, or it is
+ * over the payload limit. Anything else (NATS down, a timeout, an unknown error) is transient.
+ */
+function isPermanentPublishError(err: unknown): boolean {
+  if (err instanceof InvalidEventError) return true;
+  return err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE';
+}
+
+function errorMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+}
+
 function toEnvelope(row: OutboxRow): EventEnvelope {
   return { id: row.id, type: row.type, version: row.version, occurredAt: row.occurred_at.toISOString(), producer: row.producer, data: row.data };
 }
 
 /**
  * Publishes the rows of `<schema>.outbox` to the bus, at least once and in `seq` order (the bus
- * de-duplicates by event id). On PostgreSQL, rows are claimed with `FOR UPDATE SKIP LOCKED`, so
- * several instances share the work. When the bus fails, rows stay pending with `attempts` and
+ * de-duplicates by event id). On PostgreSQL, several instances take turns, batch by batch, under
+ * a transaction-scoped advisory lock of the schema, so none overtakes another. When the bus fails, rows stay pending with `attempts` and
  * `last_error` updated, and the relay retries with backoff; it never throws from the background.
+ * A row the bus rejects for good (see isPermanentPublishError) is a dead letter: marked
+ * `failed_at`, logged at error level, and skipped, so it cannot stall the rows after it.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus } = options;
@@ -81,39 +97,55 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let tick: Promise<void> | undefined;
 
   interface BatchResult {
+    /** Rows read: fewer than `batchSize` means nothing is left. */
+    readonly claimed: number;
     readonly published: number;
     readonly failure?: { readonly eventId: string; readonly err: unknown };
   }
 
-  /** Publishes one batch in order, stopping at the first bus failure, which it records on the row. */
+  /**
+   * Publishes one batch in order. A permanent failure marks its row failed and moves on; a
+   * transient one stops the batch, so later events never overtake it, and is recorded on the row.
+   */
   async function publishBatch(q: Queryable, lock: boolean): Promise<BatchResult> {
+    // One relay of the schema at a time: with row locks alone, a second relay would skip the rows
+    // another is publishing and send later events first.
+    if (lock) await q.query('select pg_advisory_xact_lock(hashtext($1))', [`realchat.outbox.${schema}`]);
     const { rows } = await q.query<OutboxRow>(
       `select seq, id, type, version, occurred_at, producer, data from ${schema}.outbox
-       where published_at is null order by seq limit $1${lock ? ' for update skip locked' : ''}`,
+       where published_at is null and failed_at is null order by seq limit $1${lock ? ' for update skip locked' : ''}`,
       [batchSize],
     );
     const published: number[] = [];
+    const dead: { seq: number; message: string }[] = [];
     let failure: { row: OutboxRow; err: unknown } | undefined;
     for (const row of rows) {
       try {
         await bus.publish(toEnvelope(row));
         published.push(row.seq);
       } catch (err) {
-        // Stop at the first failure so later events never overtake it.
+        if (isPermanentPublishError(err)) {
+          logger.error({ err, eventId: row.id, type: row.type, seq: row.seq, schema }, 'outbox event can never be published; marked failed');
+          dead.push({ seq: row.seq, message: errorMessage(err) });
+          continue;
+        }
         failure = { row, err };
         break;
       }
     }
+    const now = clock.now();
     if (published.length > 0) {
       await q.query(`update ${schema}.outbox set published_at = $1, attempts = attempts + 1, last_error = null where seq = any($2::bigint[])`, [
-        clock.now(),
+        now,
         published,
       ]);
     }
-    if (failure === undefined) return { published: rows.length };
-    const message = failure.err instanceof Error ? failure.err.message : String(failure.err);
-    await q.query(`update ${schema}.outbox set attempts = attempts + 1, last_error = $2 where seq = $1`, [failure.row.seq, message.slice(0, 1000)]);
-    return { published: published.length, failure: { eventId: failure.row.id, err: failure.err } };
+    for (const { seq, message } of dead) {
+      await q.query(`update ${schema}.outbox set failed_at = $1, attempts = attempts + 1, last_error = $3 where seq = $2`, [now, seq, message]);
+    }
+    if (failure === undefined) return { claimed: rows.length, published: published.length };
+    await q.query(`update ${schema}.outbox set attempts = attempts + 1, last_error = $2 where seq = $1`, [failure.row.seq, errorMessage(failure.err)]);
+    return { claimed: rows.length, published: published.length, failure: { eventId: failure.row.id, err: failure.err } };
   }
 
   async function drainNow(): Promise<number> {
@@ -126,7 +158,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (batch.failure !== undefined) {
         throw new Error(`outbox relay: publishing event ${batch.failure.eventId} failed after ${total} published`, { cause: batch.failure.err });
       }
-      if (batch.published < batchSize) return total;
+      if (batch.claimed < batchSize) return total;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@realchat/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_EVENT_BYTES } from '../src/index.js';
 import { createTestBus, testBusKinds, type TestBus } from '../src/testing.js';
 import { eventually, settle, testEvent } from './helpers.js';
 
@@ -168,6 +169,52 @@ describe.each(testBusKinds)('event bus: %s', (kind) => {
     await bus.subscribe({ types: ['test.happened'], durable: 'resume', handler: async (e) => void second.push(e.id) });
     await eventually(() => expect(second).toEqual([b.id]));
   });
+
+  it('delivers to a new durable subscription what was published before it first subscribed', async () => {
+    // A relay may publish pending outbox rows before the consuming service has subscribed.
+    const early = testEvent();
+    await bus.publish(early);
+    await bus.publish(testEvent('test.other'));
+    const got: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'late_starter', handler: async (e) => void got.push(e.id) });
+    const later = testEvent();
+    await bus.publish(later);
+    await eventually(() => expect(got).toEqual([early.id, later.id]));
+  });
+
+  it('refuses an event over MAX_EVENT_BYTES as PAYLOAD_TOO_LARGE, on either bus', async () => {
+    expect(MAX_EVENT_BYTES).toBeLessThan(1024 * 1024);
+    const got: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'sizes', handler: async (e) => void got.push(e.id) });
+    await expect(bus.publish(testEvent('test.happened', { blob: 'x'.repeat(MAX_EVENT_BYTES) }))).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    const fits = testEvent('test.happened', { blob: 'x'.repeat(MAX_EVENT_BYTES - 1000) });
+    await bus.publish(fits);
+    await eventually(() => expect(got).toEqual([fits.id]));
+  });
+
+  it('handles each event once when a handler runs longer than the ack wait', async () => {
+    // Regression: with 64 messages prefetched and no working(), the server redelivered the running
+    // and the waiting ones after ack_wait.
+    const slow = await createTestBus(kind, { ackWaitMs: 500, maxDeliver: 5 });
+    try {
+      const calls: string[] = [];
+      await slow.subscribe({
+        types: ['test.happened'],
+        durable: 'slow',
+        handler: async (e) => {
+          calls.push(e.id);
+          await settle(800);
+        },
+      });
+      const events = [testEvent(), testEvent(), testEvent()];
+      for (const event of events) await slow.publish(event);
+      await eventually(() => expect(calls).toHaveLength(3), 8000);
+      await settle(1200);
+      expect(calls).toEqual(events.map((e) => e.id));
+    } finally {
+      await slow.close();
+    }
+  }, 15_000);
 
   it('refuses to publish an invalid envelope', async () => {
     await expect(bus.publish({ ...testEvent(), id: 'not-a-uuid' })).rejects.toThrow(/invalid event envelope/);

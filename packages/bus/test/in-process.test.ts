@@ -1,4 +1,5 @@
 import { ManualClock } from '@realchat/clock';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createInProcessBus } from '../src/index.js';
 import { eventually, settle, testEvent } from './helpers.js';
@@ -45,6 +46,67 @@ describe('in-process bus bounds', () => {
     await settle(20);
     expect(seen).toEqual([{ n: 1 }]);
     await bus.close();
+  });
+
+  it('close() still handles an event waiting in backoff', async () => {
+    // Regression: close() cleared the redelivery timers, losing every event in backoff.
+    const bus = createInProcessBus({ retryDelayMs: 150 });
+    let calls = 0;
+    const done: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'flaky',
+      handler: async (e) => {
+        calls += 1;
+        if (calls === 1) throw new Error('transient');
+        done.push(e.id);
+      },
+    });
+    const event = testEvent();
+    await bus.publish(event);
+    await eventually(() => expect(calls).toBe(1));
+    await bus.close();
+    expect(done).toEqual([event.id]);
+  });
+
+  it('close() waits for queued deliveries and running handlers', async () => {
+    const bus = createInProcessBus();
+    const done: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'slow',
+      handler: async (e) => {
+        await settle(50);
+        done.push(e.id);
+      },
+    });
+    const events = [testEvent(), testEvent(), testEvent()];
+    for (const event of events) await bus.publish(event);
+    await bus.close();
+    expect(done).toEqual(events.map((e) => e.id));
+  });
+
+  it('close() gives up at closeTimeoutMs and logs what it drops', async () => {
+    const lines: { msg: string; eventId?: string }[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const bus = createInProcessBus({ logger, retryDelayMs: 10_000, closeTimeoutMs: 100 });
+    let calls = 0;
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'failing',
+      handler: async () => {
+        calls += 1;
+        throw new Error('transient');
+      },
+    });
+    const event = testEvent();
+    await bus.publish(event);
+    await eventually(() => expect(calls).toBe(1));
+    const started = Date.now();
+    await bus.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(calls).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ eventId: event.id, msg: expect.stringMatching(/not handled/) }));
   });
 
   it('refuses to publish once closed', async () => {

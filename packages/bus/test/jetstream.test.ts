@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { AppError } from '@realchat/errors';
@@ -6,7 +8,36 @@ import { createTcpProxy } from '@realchat/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJetStreamBus, type EventBus } from '../src/index.js';
 import { testNatsUrl } from '../src/testing.js';
-import { eventually, testEvent } from './helpers.js';
+import { eventually, settle, testEvent } from './helpers.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A nats-server of its own without JetStream, with its monitoring port; undefined when the binary is missing. */
+async function startPlainNats(): Promise<{ url: string; connections(): Promise<number>; stop(): Promise<void> } | undefined> {
+  const [port, http] = [await freePort(), await freePort()];
+  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(http)], { stdio: 'ignore' });
+  const failed = await new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(true));
+    child.once('spawn', () => resolve(false));
+  });
+  if (failed) return undefined;
+  const connections = async (): Promise<number> => ((await (await fetch(`http://127.0.0.1:${http}/varz`)).json()) as { connections: number }).connections;
+  await eventually(() => connections().then(() => undefined), 5000);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    connections,
+    async stop() {
+      child.kill();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
 
 const target = new URL(testNatsUrl());
 
@@ -64,6 +95,46 @@ describe('JetStream bus specifics', () => {
     const err = await createJetStreamBus({ servers: 'nats://127.0.0.1:1', stream, subjectPrefix, timeoutMs: 500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('fails with SERVICE_UNAVAILABLE and closes its connection when JetStream is disabled', async (ctx) => {
+    // Regression: jetstreamManager() ran outside the try that closes the connection, which then
+    // reconnected forever and kept the process alive, and its error was not mapped.
+    const server = await startPlainNats();
+    if (server === undefined) return ctx.skip();
+    try {
+      const err = await createJetStreamBus({ servers: server.url, stream, subjectPrefix, timeoutMs: 1000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe('SERVICE_UNAVAILABLE');
+      await eventually(async () => expect(await server.connections()).toBe(0), 3000);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('moves a durable between one type and several and back, with one kind of filter at a time', async () => {
+    const bus = await open();
+    const types = async (list: string[]): Promise<string[]> => {
+      const got: string[] = [];
+      const sub = await bus.subscribe({ types: list, durable: 'switcher', handler: async (e) => void got.push(e.type) });
+      const nc = await connect({ servers: testNatsUrl() });
+      try {
+        const { config } = await (await jetstreamManager(nc)).consumers.info(stream, 'switcher');
+        // NATS >= 2.10 rejects a consumer with both keys set.
+        expect(config.filter_subject !== undefined && config.filter_subject !== '' && (config.filter_subjects?.length ?? 0) > 0).toBe(false);
+      } finally {
+        await nc.close();
+      }
+      for (const type of ['test.a', 'test.b', 'test.c']) await bus.publish(testEvent(type));
+      await eventually(() => expect(got).toHaveLength(list.length));
+      await settle(150);
+      await sub.unsubscribe();
+      return got;
+    };
+    expect(await types(['test.a'])).toEqual(['test.a']);
+    expect(await types(['test.a', 'test.b'])).toEqual(['test.a', 'test.b']);
+    expect(await types(['test.c'])).toEqual(['test.c']);
+    expect(await types(['test.b', 'test.c'])).toEqual(['test.b', 'test.c']);
   });
 
   it('reconnects by itself after an outage, and publish and ping fail meanwhile', async () => {

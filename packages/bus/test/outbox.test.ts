@@ -5,9 +5,19 @@ import type { EventEnvelope } from '@realchat/contracts';
 import { createPostgresDatabase, migrate, type Database } from '@realchat/db';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@realchat/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, type EventBus } from '../src/index.js';
-import { createTestBus, testNatsUrl, type TestBus } from '../src/testing.js';
+import { pino } from 'pino';
+import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, MAX_EVENT_BYTES, type EventBus } from '../src/index.js';
+import { createTestBus, testBusKinds, testNatsUrl, type TestBus } from '../src/testing.js';
 import { eventually, testEvent } from './helpers.js';
+
+/** Inserts a row as an older producer or a hand-written statement could have, past appendToOutbox's checks. */
+async function insertRaw(db: Database, event: { id: string; type: string; data: unknown }): Promise<void> {
+  await db.query(`insert into ${schema}.outbox (id, type, version, occurred_at, producer, data) values ($1, $2, 1, now(), 'bus-test', $3::jsonb)`, [
+    event.id,
+    event.type,
+    JSON.stringify(event.data),
+  ]);
+}
 
 const schema = 'svc';
 
@@ -148,6 +158,71 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     expect(rows[0]?.n).toBe(1);
   });
 
+  it('refuses to append an event over MAX_EVENT_BYTES, failing the transaction', async () => {
+    const big = testEvent('test.happened', { blob: 'x'.repeat(MAX_EVENT_BYTES) });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(`insert into ${schema}.outbox (id, type, version, occurred_at, producer, data) values ($1, 'test.before', 1, now(), 'p', '{}')`, [
+          testEvent().id,
+        ]);
+        await appendToOutbox(tx, schema, big);
+      }),
+    ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
+    const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from ${schema}.outbox`);
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it.each(testBusKinds)('dead-letters a row the %s bus can never take, and publishes the rows after it', async (busKind) => {
+    // Regression: the relay stopped at the first failing row and retried it forever, holding back every later event.
+    const target = busKind === 'jetstream' ? bus : await createTestBus(busKind);
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+      const got: string[] = [];
+      await target.subscribe({ types: ['test.happened'], durable: 'reader', handler: async (e) => void got.push(e.id) });
+      const first = testEvent();
+      const invalid = { id: testEvent().id, type: 'test.Not_valid', data: {} };
+      const tooBig = { id: testEvent().id, type: 'test.happened', data: { blob: 'x'.repeat(MAX_EVENT_BYTES + 10) } };
+      const last = testEvent();
+      await db.transaction((tx) => appendToOutbox(tx, schema, first));
+      await insertRaw(db, invalid);
+      await insertRaw(db, tooBig);
+      await db.transaction((tx) => appendToOutbox(tx, schema, last));
+      const relay = createOutboxRelay({ db, schema, bus: target, logger });
+      expect(await relay.drain()).toBe(2);
+      await eventually(() => expect(got).toEqual([first.id, last.id]));
+      expect(await relay.drain()).toBe(0);
+      const { rows } = await db.query<{ id: string; failed: boolean; published: boolean; last_error: string | null }>(
+        `select id, failed_at is not null as failed, published_at is not null as published, last_error from ${schema}.outbox order by seq`,
+      );
+      expect(rows.map((r) => [r.failed, r.published])).toEqual([
+        [false, true],
+        [true, false],
+        [true, false],
+        [false, true],
+      ]);
+      expect(rows[1]?.last_error).toMatch(/invalid event envelope/);
+      expect(rows[2]?.last_error).toMatch(/limit/);
+      for (const dead of [invalid, tooBig]) {
+        expect(lines).toContainEqual(expect.objectContaining({ level: 50, eventId: dead.id, type: dead.type }));
+      }
+    } finally {
+      if (target !== bus) await target.close();
+    }
+  });
+
+  it('stamps processed events with the injected clock, which clean-up uses too', async () => {
+    // Regression: processed_at came from the database's now() while clean-up used the clock.
+    const clock = new ManualClock(new Date(Date.UTC(2020, 0, 1)));
+    expect(await handleOnce(db, schema, 'c', testEvent(), async () => undefined, { clock })).toBe(true);
+    const { rows } = await db.query<{ processed_at: Date }>(`select processed_at from ${schema}.processed_events`);
+    expect(rows[0]?.processed_at.getTime()).toBe(clock.now().getTime());
+    clock.advance(25 * 3600_000);
+    await createOutboxRelay({ db, schema, bus, clock, retentionMs: 24 * 3600_000 }).cleanup();
+    const left = await db.query<{ n: number }>(`select count(*)::int as n from ${schema}.processed_events`);
+    expect(left.rows[0]?.n).toBe(0);
+  });
+
   it('handles a redelivered event once with handleOnce', async () => {
     let effects = 0;
     let deliveries = 0;
@@ -187,7 +262,7 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
 });
 
 describe('outbox on postgres, two relays', () => {
-  it('publishes each event once between them', async () => {
+  it('publishes each event once and in seq order between them, never one relay overtaking the other', async () => {
     const db = await createTestDatabase('postgres');
     const bus = await createTestBus('jetstream');
     const second = createPostgresDatabase({ url: db.url ?? '', max: 2 });
@@ -197,13 +272,20 @@ describe('outbox on postgres, two relays', () => {
       await db.transaction(async (tx) => {
         for (const event of events) await appendToOutbox(tx, schema, event);
       });
-      const busA = switchableBus(bus);
-      const busB = switchableBus(bus);
-      const relayA = createOutboxRelay({ db, schema, bus: busA, batchSize: 10 });
-      const relayB = createOutboxRelay({ db: second, schema, bus: busB, batchSize: 10 });
-      const [a, b] = await Promise.all([relayA.drain(), relayB.drain()]);
-      expect(a + b).toBe(60);
-      expect([...busA.published, ...busB.published].sort()).toEqual(events.map((e) => e.id).sort());
+      // One log of what reached the bus, in the order it did, whichever relay sent it.
+      const order: string[] = [];
+      const logging = (inner: EventBus): EventBus => ({
+        ...inner,
+        async publish(event) {
+          await inner.publish(event);
+          order.push(event.id);
+        },
+      });
+      const relayA = createOutboxRelay({ db, schema, bus: logging(bus), batchSize: 10 });
+      const relayB = createOutboxRelay({ db: second, schema, bus: logging(bus), batchSize: 10 });
+      await Promise.all([relayA.drain(), relayB.drain(), relayA.drain(), relayB.drain()]);
+      await Promise.all([relayA.drain(), relayB.drain()]);
+      expect(order).toEqual(events.map((e) => e.id));
       expect(await pending(db)).toEqual([]);
     } finally {
       await second.close();
