@@ -1,12 +1,34 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
-import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from '@realchat/errors';
+import { AppError, PROBLEM_CONTENT_TYPE, toProblem, type ErrorCode } from '@realchat/errors';
 import { fieldErrors } from './validation.js';
+
+/** The stable code for a status that Fastify or a plugin (rate limit, content negotiation, ...) sets on its error. */
+const codeOfStatus: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
+  [400, 'BAD_REQUEST'],
+  [401, 'UNAUTHENTICATED'],
+  [403, 'FORBIDDEN'],
+  [404, 'NOT_FOUND'],
+  [405, 'METHOD_NOT_ALLOWED'],
+  [406, 'NOT_ACCEPTABLE'],
+  [408, 'REQUEST_TIMEOUT'],
+  [409, 'CONFLICT'],
+  [413, 'PAYLOAD_TOO_LARGE'],
+  [414, 'URI_TOO_LONG'],
+  [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  [429, 'RATE_LIMITED'],
+  [431, 'HEADERS_TOO_LARGE'],
+  [503, 'SERVICE_UNAVAILABLE'],
+]);
 
 /** Maps what Fastify itself throws (parse errors, limits, validation) to AppErrors with stable codes. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const fe = err as Partial<FastifyError> & { validation?: ErrorObject[]; validationContext?: string };
+  const fe = (typeof err === 'object' && err !== null ? err : {}) as Partial<FastifyError> & {
+    status?: unknown;
+    validation?: ErrorObject[];
+    validationContext?: string;
+  };
   if (Array.isArray(fe.validation)) {
     const part = fe.validationContext ?? 'body';
     const errors = fieldErrors(fe.validation, part);
@@ -19,17 +41,25 @@ export function toAppError(err: unknown): AppError {
       return new AppError('MALFORMED_JSON', 'the body is not valid JSON', { cause: err });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('PAYLOAD_TOO_LARGE', 'the body is larger than the limit', { cause: err });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('BAD_REQUEST', 'the body size does not match Content-Length', { cause: err });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'this Content-Type is not accepted here', { cause: err });
     case 'FST_ERR_CTP_EMPTY_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'a body needs a Content-Type', { cause: err });
     default:
       break;
   }
-  if (err instanceof SyntaxError || fe.statusCode === 400) return new AppError('BAD_REQUEST', 'the request is malformed', { cause: err });
-  if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', undefined, { cause: err });
-  if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', undefined, { cause: err });
+  if (err instanceof SyntaxError) return new AppError('BAD_REQUEST', 'the request is malformed', { cause: err });
+  // Fastify's own handler reads `statusCode`, then `status` (http-errors sets both).
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : typeof fe.status === 'number' ? fe.status : undefined;
+  if (status !== undefined && status >= 400 && status < 600) {
+    const code = codeOfStatus.get(status);
+    if (code === 'BAD_REQUEST') return new AppError('BAD_REQUEST', 'the request is malformed', { cause: err });
+    if (code !== undefined) return new AppError(code, undefined, { cause: err });
+    // Any other 4xx is still the client's doing; other 5xx stay INTERNAL below.
+    if (status < 500) return new AppError('BAD_REQUEST', undefined, { cause: err });
+  }
   return new AppError('INTERNAL', 'an unexpected error occurred', { cause: err });
 }
 

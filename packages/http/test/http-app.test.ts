@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
-import { AppError } from '@realchat/errors';
-import { silentLogger } from '@realchat/logging';
+import { AppError, errorCatalog } from '@realchat/errors';
+import { createLogger, silentLogger } from '@realchat/logging';
 import { createHttpApp, type App } from '@realchat/http';
 
 let app: App;
@@ -126,5 +126,73 @@ describe('createHttpApp', () => {
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} 1\n/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/readyz"\} 2\n/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/readyz"\} 2\n/);
+  });
+});
+
+// Regression: a plugin's 4xx (rate limit, negotiation, auth...) became a 500 INTERNAL logged as an error.
+describe('errors that Fastify or a plugin raise with a status', () => {
+  const withStatus = (statusCode: number, message = 'plugin said no'): Error => Object.assign(new Error(message), { statusCode });
+
+  it.each([
+    [401, 'UNAUTHENTICATED'],
+    [403, 'FORBIDDEN'],
+    [404, 'NOT_FOUND'],
+    [405, 'METHOD_NOT_ALLOWED'],
+    [406, 'NOT_ACCEPTABLE'],
+    [408, 'REQUEST_TIMEOUT'],
+    [409, 'CONFLICT'],
+    [414, 'URI_TOO_LONG'],
+    [429, 'RATE_LIMITED'],
+    [431, 'HEADERS_TOO_LARGE'],
+    [418, 'BAD_REQUEST'],
+    [422, 'BAD_REQUEST'],
+    [503, 'SERVICE_UNAVAILABLE'],
+    [502, 'INTERNAL'],
+  ] as const)('answers a thrown %i with %s, logged as an error only when it is a 5xx', async (statusCode, code) => {
+    const lines: Array<{ level: number; code?: string }> = [];
+    const logger = createLogger({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; code?: string }) });
+    const plugged = createHttpApp({ logger });
+    // As plugins do: a hook that sets its headers on the reply, then throws an error carrying a status.
+    plugged.addHook('onRequest', async (_request, reply) => {
+      void reply.header('retry-after', '7');
+      throw withStatus(statusCode);
+    });
+    plugged.get('/limited', async () => 'never');
+    try {
+      const res = await plugged.inject('/limited');
+      const expected = errorCatalog[code].status;
+      expect(res.statusCode).toBe(expected);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['retry-after']).toBe('7');
+      expect(res.json()).toMatchObject({ code, status: expected });
+      expect(res.body).not.toContain('plugin said no');
+      const logged = lines.find((line) => line.code === code);
+      expect(logged?.level).toBe(expected >= 500 ? 50 : 30);
+    } finally {
+      await plugged.close();
+    }
+  });
+
+  it('reads `status` when `statusCode` is absent (http-errors)', async () => {
+    const plugged = createHttpApp({ logger: silentLogger });
+    plugged.get('/gone', async () => {
+      throw Object.assign(new Error('nope'), { status: 429 });
+    });
+    try {
+      expect((await plugged.inject('/gone')).json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    } finally {
+      await plugged.close();
+    }
+  });
+
+  it('answers a body shorter than its Content-Length with 400 BAD_REQUEST, not 415', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: '{"name":"ab","count":2}',
+      headers: { 'content-type': 'application/json', 'content-length': '40' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', status: 400 });
   });
 });
