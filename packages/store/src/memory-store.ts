@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '@realchat/clock';
 import type { KeyValueStore } from './types.js';
-import { normalizeTtl, parseCounter } from './internal/ttl.js';
+import { checkStep, normalizeTtl, parseCounter } from './internal/ttl.js';
 
 export interface MemoryStoreOptions {
   /** Prepended to every key, as in Redis; mostly for parity (one memory store per process). */
@@ -76,14 +76,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
     },
     async increment(key, ttlMs, by = 1) {
       const ttl = normalizeTtl(ttlMs);
+      checkStep(by);
       const now = clock.now().getTime();
       const full = prefix + key;
       const entry = live(full, now);
       if (entry === undefined) {
+        // A negative step (a rollback) must not create a counter that a later hit would start below 0.
+        if (by < 0) return { value: 0, ttlMs: 0 };
         put(full, { value: String(by), expiresAt: now + ttl });
         return { value: by, ttlMs: ttl };
       }
-      const value = parseCounter(entry.value) + by;
+      const value = Math.max(0, parseCounter(entry.value) + by);
       entry.value = String(value);
       // Same rule as the Redis script: a counter never lives forever.
       if (entry.expiresAt === Infinity) entry.expiresAt = now + ttl;

@@ -88,6 +88,7 @@ export function createRateLimiter(store: KeyValueStore, options: RateLimiterOpti
         readCount(keyOf(key, index - 1)),
       ]);
       const decision = decide(previous, counter.value, elapsed, cost, true);
+      // A negative step leaves a counter that reset() deleted meanwhile absent, rather than at -cost.
       if (!decision.allowed) await store.increment(keyOf(key, index), ttlMs, -cost);
       return decision;
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AppError } from '@realchat/errors';
 import type { KeyValueStore } from './types.js';
-import { normalizeTtl } from './internal/ttl.js';
+import { checkStep, normalizeTtl } from './internal/ttl.js';
 
 export interface RedisStoreOptions {
   /** `redis://...`; the store creates the client and closes it. Ignored when `client` is given. */
@@ -19,8 +19,15 @@ export interface RedisStoreOptions {
 
 // INCRBY then PTTL in one atomic step; the expiry is set only when the counter has none (it is
 // new, or was written by SET without TTL), so a window never slides on later increments.
+// A negative step never creates a counter and never leaves one below 0 (INCRBY keeps the TTL).
 const INCREMENT_SCRIPT = `
+if tonumber(ARGV[2]) < 0 and redis.call('EXISTS', KEYS[1]) == 0 then
+  return {0, 0}
+end
 local v = redis.call('INCRBY', KEYS[1], ARGV[2])
+if v < 0 then
+  v = redis.call('INCRBY', KEYS[1], -v)
+end
 local t = redis.call('PTTL', KEYS[1])
 if t < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -97,7 +104,7 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
     },
     async increment(key, ttlMs, by = 1) {
       const ttl = normalizeTtl(ttlMs);
-      if (!Number.isSafeInteger(by)) throw new RangeError('by must be an integer');
+      checkStep(by);
       const reply = await run(() => increment(prefix + key, ttl, by));
       if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
         throw unavailable(new Error('unexpected reply from the increment script'));

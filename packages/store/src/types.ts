@@ -8,8 +8,10 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   del(key: string): Promise<void>;
   /**
-   * Atomically adds `by` to the counter at `key`; a new counter expires after `ttlMs`.
-   * Returns the new value and the remaining time to live of the counter.
+   * Atomically adds `by` (a safe integer, else RangeError) to the counter at `key`; a new counter
+   * expires after `ttlMs`. Returns the new value and the remaining time to live of the counter.
+   * A negative `by` only lowers an existing counter, never below 0, and never creates one: a
+   * counter deleted or expired meanwhile stays absent (`{ value: 0, ttlMs: 0 }`).
    */
   increment(key: string, ttlMs: number, by?: number): Promise<{ value: number; ttlMs: number }>;
   /** Keys (without the prefix) that start with `prefix`, with their values; for small sets such as a service registry. */

@@ -117,6 +117,24 @@ describe.each([
     expect(await store.get('hot')).toBe('200');
   });
 
+  it('refuses a step that is not a safe integer, and writes nothing', async () => {
+    for (const by of [1.5, -0.5, Number.NaN, Infinity, 2 ** 53]) {
+      await expect(store.increment('step', 1_000, by)).rejects.toThrow(RangeError);
+    }
+    expect(await store.get('step')).toBeNull();
+  });
+
+  it('lowers an existing counter by a negative step, never below 0, and never creates one', async () => {
+    expect(await store.increment('absent', 1_000, -3)).toEqual({ value: 0, ttlMs: 0 });
+    expect(await store.get('absent')).toBeNull();
+    await store.increment('c', 1_000, 2);
+    const lowered = await store.increment('c', 1_000, -5);
+    expect(lowered.value).toBe(0);
+    expect(lowered.ttlMs).toBeGreaterThan(0);
+    expect(await store.get('c')).toBe('0');
+    expect((await store.increment('c', 1_000)).value).toBe(1);
+  });
+
   it('scans keys by prefix, literally, without expired ones', async () => {
     await store.set('svc:a', '1');
     await store.set('svc:b', '2');
@@ -195,6 +213,26 @@ describe.each([
     expect((await limiter.hit('acct')).allowed).toBe(false);
     await limiter.reset('acct');
     expect((await limiter.hit('acct')).allowed).toBe(true);
+  });
+
+  // Regression: a reset() between a denied hit and its rollback left a counter at -cost, granting extra hits.
+  it('grants nothing extra when a reset races the rollback of a denied hit', async () => {
+    const inner = h.make();
+    const racing: KeyValueStore = {
+      ...inner,
+      increment: async (key, ttlMs, by) => {
+        // The reset lands after the denied hit's increment, before its rollback.
+        if (by !== undefined && by < 0) await limiter.reset('acct');
+        return inner.increment(key, ttlMs, by);
+      },
+    };
+    const limiter = createRateLimiter(racing, { limit: 2, windowMs: WINDOW, prefix: 'race', clock });
+    await limiter.hit('acct', 2);
+    expect((await limiter.hit('acct', 2)).allowed).toBe(false);
+    // The reset gave the key its full quota back: exactly `limit`, not `limit + cost`.
+    expect(await limiter.peek('acct')).toMatchObject({ allowed: true, remaining: 2 });
+    expect((await limiter.hit('acct', 2)).allowed).toBe(true);
+    expect((await limiter.hit('acct')).allowed).toBe(false);
   });
 
   it('denies a hit whose cost exceeds the limit', async () => {

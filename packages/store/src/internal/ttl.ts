@@ -10,3 +10,9 @@ export function parseCounter(value: string): number {
   if (!Number.isSafeInteger(n) || value.trim() === '') throw new TypeError('value is not an integer');
   return n;
 }
+
+/** The step of an increment: a safe integer, as Redis INCRBY takes; both stores refuse anything else alike. */
+export function checkStep(by: number): number {
+  if (!Number.isSafeInteger(by)) throw new RangeError(`by must be a safe integer, got ${by}`);
+  return by;
+}
