@@ -43,6 +43,17 @@ describe('realchat CLI (embedded data folder)', { timeout: 120_000 }, () => {
     expect(grant.stderr).toContain('register it first');
   });
 
+  // Regression: fail() called process.exit inside the try, so PGlite was never closed and the data folder stayed locked.
+  it('closes the runtime and releases the data folder when a command fails', async () => {
+    for (const args of [['admin', 'grant', 'nobody@example.com'], ['no', 'such', 'command']]) {
+      const failed = await run(args, env);
+      expect(failed.code).toBe(2);
+      expect(failed.stderr).toMatch(/^realchat: /);
+      await expect(stat(join(dataDir, 'realchat.pid'))).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    expect((await run(['keys', 'list'], env)).code).toBe(0);
+  });
+
   it('runs the system with `start`, holds the data folder, and stops cleanly on SIGTERM', async () => {
     const child: ChildProcess = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn' } });
     try {
