@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { type Static, type TObject } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
@@ -71,3 +72,26 @@ export function parseDuration(text: string): number {
 
 /** Schema fragment for a duration variable (validated by pattern, converted with parseDuration). */
 export const DURATION_PATTERN = '^\\d+(ms|s|m|h|d)?$';
+
+/** proxy-addr's named ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * A comma-separated list of addresses or CIDRs (`10.0.0.0/8`, `::1`, `loopback`), checked entry by
+ * entry: proxy-addr would read `1` as 0.0.0.1 and throw a bare stack trace on `TRUE`.
+ */
+export function parseAddressList(name: string, value: string): string[] {
+  const entries = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const entry of entries) {
+    if (NAMED_RANGES.has(entry)) continue;
+    const slash = entry.indexOf('/');
+    const address = slash === -1 ? entry : entry.slice(0, slash);
+    const version = isIP(address);
+    const bits = slash === -1 ? undefined : entry.slice(slash + 1);
+    const max = version === 6 ? 128 : 32;
+    if (version === 0 || (bits !== undefined && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max))) {
+      throw new ConfigError(`${name}: "${entry}" is not an IP address, a CIDR (address/bits) or one of ${[...NAMED_RANGES].join(', ')}`);
+    }
+  }
+  return entries;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
-import { ConfigError, loadConfig, parseDuration } from '@realchat/config';
+import { ConfigError, loadConfig, parseAddressList, parseDuration } from '@realchat/config';
 
 const schema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -39,5 +39,12 @@ describe('loadConfig', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('30')).toBe(30_000);
     expect(() => parseDuration('soon')).toThrow(ConfigError);
+  });
+
+  it('parses address lists entry by entry, naming the variable and the bad entry', () => {
+    expect(parseAddressList('X', ' 10.0.0.0/8, ::1 ,loopback,')).toEqual(['10.0.0.0/8', '::1', 'loopback']);
+    for (const bad of ['1', 'TRUE', 'abc', '10.0.0.0/33', '::1/129', '10.0.0.1/x']) {
+      expect(() => parseAddressList('X', bad)).toThrow(new ConfigError(`X: "${bad}" is not an IP address, a CIDR (address/bits) or one of loopback, linklocal, uniquelocal`));
+    }
   });
 });

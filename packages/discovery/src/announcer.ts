@@ -44,6 +44,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
   if (parseRegistration(value) === undefined) throw new TypeError(`invalid registration ${value}`);
   const key = registryKey(registration.service, registration.instanceId);
   let timer: NodeJS.Timeout | undefined;
+  // Set before the first await, so a second start() joins the first instead of adding an interval.
+  let starting: Promise<void> | undefined;
 
   const beat = async (): Promise<void> => {
     try {
@@ -55,14 +57,24 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
 
   return {
     registration,
-    async start() {
-      if (timer !== undefined) return;
-      await options.store.set(key, value, ttlMs);
-      timer = setInterval(() => void beat(), intervalMs);
-      timer.unref();
+    start() {
+      starting ??= (async () => {
+        await options.store.set(key, value, ttlMs);
+        timer = setInterval(() => void beat(), intervalMs);
+        timer.unref();
+      })().catch((err: unknown) => {
+        // A failed start may be tried again.
+        starting = undefined;
+        throw err;
+      });
+      return starting;
     },
     async stop() {
-      if (timer === undefined) return;
+      if (starting === undefined) return;
+      const started = starting;
+      starting = undefined;
+      // A start still writing finishes first, or its interval would outlive this stop.
+      if (!(await started.then(() => true, () => false))) return;
       clearInterval(timer);
       timer = undefined;
       await options.store.del(key);

@@ -31,5 +31,6 @@ export function parseRegistration(raw: string): Registration | undefined {
   } catch {
     return undefined;
   }
-  return check.Check(value) ? value : undefined;
+  // The pattern lets through hosts no URL parser takes (`http://[::1`, a port above 65535).
+  return check.Check(value) && URL.canParse(value.url) ? value : undefined;
 }

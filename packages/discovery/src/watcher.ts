@@ -15,7 +15,7 @@ export interface RegistryWatcherOptions {
 }
 
 export interface RegistryWatcher {
-  /** Scans once now (start() does this before its first interval). */
+  /** Scans once now (start() does this before its first interval); scans never overlap, the latest result wins. */
   refresh(): Promise<RegistrySnapshot>;
   current(): RegistrySnapshot;
   start(): Promise<void>;
@@ -36,8 +36,9 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
   let snapshot: RegistrySnapshot = new Map();
   let last = fingerprint(snapshot);
   let timer: NodeJS.Timeout | undefined;
+  let started = false;
 
-  const refresh = async (): Promise<RegistrySnapshot> => {
+  const scan = async (): Promise<RegistrySnapshot> => {
     const entries = await options.store.scan(REGISTRY_PREFIX);
     const byService = new Map<string, Registration[]>();
     for (const { key, value } of entries) {
@@ -52,10 +53,33 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
     snapshot = byService;
     const next = fingerprint(snapshot);
     if (next !== last) {
-      last = next;
+      // Recorded only once the consumer took it: a change it failed on is offered again next scan.
       options.onChange(snapshot);
+      last = next;
     }
     return snapshot;
+  };
+
+  // One scan at a time, so an older scan never lands after a newer one. A call made while a scan
+  // runs waits for it and then scans again (its answer must not predate the call); every call made
+  // during the same scan shares that one follow-up scan.
+  let running: Promise<RegistrySnapshot> | undefined;
+  let queued: Promise<RegistrySnapshot> | undefined;
+  const refresh = (): Promise<RegistrySnapshot> => {
+    if (running === undefined) {
+      const current = scan().finally(() => {
+        if (running === current) running = undefined;
+      });
+      running = current;
+      return current;
+    }
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return refresh();
+      });
+    return queued;
   };
 
   const tick = async (): Promise<void> => {
@@ -70,12 +94,16 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
     refresh,
     current: () => snapshot,
     async start() {
-      if (timer !== undefined) return;
+      // The flag is up before the first await: a second start() does not add a second interval.
+      if (started) return;
+      started = true;
       await tick();
+      if (!started) return;
       timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
     },
     stop() {
+      started = false;
       clearInterval(timer);
       timer = undefined;
     },

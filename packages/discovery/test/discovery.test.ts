@@ -160,6 +160,40 @@ describe('announcer heartbeat (memory store, manual time)', () => {
   });
 });
 
+describe('registry values', () => {
+  it('refuses URLs that match the pattern but no URL parser accepts', () => {
+    for (const url of ['http://[::1', 'http://a:99999']) expect(parseRegistration(JSON.stringify({ service: 'chat', instanceId: 'x', url }))).toBeUndefined();
+    expect(parseRegistration(JSON.stringify({ service: 'chat', instanceId: 'x', url: 'http://[::1]:80' }))).toBeDefined();
+  });
+});
+
+describe('registry watcher with a consumer that fails', () => {
+  it('offers a change again on the next scan when onChange threw', async () => {
+    const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:` });
+    const announcer = createAnnouncer({ store, service: 'chat', url: 'http://10.0.0.1:80', instanceId: 'a', ttlMs: 60_000 });
+    await announcer.start();
+    let fail = true;
+    const changes: RegistrySnapshot[] = [];
+    const watcher = createRegistryWatcher({
+      store,
+      onChange: (s) => {
+        if (fail) throw new Error('consumer failed');
+        changes.push(s);
+      },
+    });
+    try {
+      await expect(watcher.refresh()).rejects.toThrow('consumer failed');
+      fail = false;
+      await watcher.refresh();
+      expect(changes).toHaveLength(1);
+      expect(changes[0]!.get('chat')).toHaveLength(1);
+    } finally {
+      await announcer.stop();
+      await store.close();
+    }
+  });
+});
+
 describe('registry watcher on a failing store', () => {
   it('keeps the last known instances and reports the error when a scan fails', async () => {
     const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:` });
@@ -187,5 +221,86 @@ describe('registry watcher on a failing store', () => {
       await announcer.stop();
       await store.close();
     }
+  });
+});
+
+/** A store whose scans answer when the test says, to interleave them at will. */
+function scriptedStore(): { store: KeyValueStore; scans: Array<(entries: Array<{ key: string; value: string }>) => void>; sets: number } {
+  const state = { scans: [] as Array<(entries: Array<{ key: string; value: string }>) => void>, sets: 0 };
+  const store = {
+    scan: () => new Promise<Array<{ key: string; value: string }>>((resolve) => state.scans.push(resolve)),
+    set: async () => {
+      state.sets += 1;
+    },
+    del: async () => undefined,
+  } as unknown as KeyValueStore;
+  return Object.assign(state, { store });
+}
+
+const entry = (instanceId: string, url: string) => ({ key: registryKey('chat', instanceId), value: JSON.stringify({ service: 'chat', instanceId, url }) });
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('registry watcher refreshes that overlap (regression: an older scan overwrote a newer one)', () => {
+  it('runs one scan at a time, so a manual refresh during a tick cannot be overtaken by the older scan', async () => {
+    const scripted = scriptedStore();
+    const changes: string[][] = [];
+    const watcher = createRegistryWatcher({ store: scripted.store, onChange: (s) => changes.push((s.get('chat') ?? []).map((r) => r.instanceId)) });
+    const older = watcher.refresh();
+    const newer = watcher.refresh();
+    const newest = watcher.refresh();
+    await flush();
+    // The second and third calls share one follow-up scan, which waits for the first.
+    expect(scripted.scans).toHaveLength(1);
+    scripted.scans[0]!([entry('old', 'http://10.0.0.1:80')]);
+    await older;
+    await flush();
+    expect(scripted.scans).toHaveLength(2);
+    scripted.scans[1]!([entry('new', 'http://10.0.0.2:80')]);
+    await Promise.all([newer, newest]);
+    expect(watcher.current().get('chat')!.map((r) => r.instanceId)).toEqual(['new']);
+    expect(changes).toEqual([['old'], ['new']]);
+  });
+
+  it('a refresh that fails does not block the next one', async () => {
+    const store = { scan: vi.fn().mockRejectedValueOnce(new Error('down')).mockResolvedValue([entry('a', 'http://10.0.0.1:80')]) } as unknown as KeyValueStore;
+    const watcher = createRegistryWatcher({ store, onChange: () => undefined });
+    const failing = watcher.refresh();
+    const next = watcher.refresh();
+    await expect(failing).rejects.toThrow('down');
+    expect((await next).get('chat')).toHaveLength(1);
+  });
+});
+
+describe('concurrent start() (regression: two starts leaked a heartbeat interval)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('announcer: two starts share one heartbeat, and stop() ends it', async () => {
+    const scripted = scriptedStore();
+    const announcer = createAnnouncer({ store: scripted.store, service: 'chat', url: 'http://10.0.0.1:80', ttlMs: 3_000, intervalMs: 1_000 });
+    await Promise.all([announcer.start(), announcer.start()]);
+    expect(scripted.sets).toBe(1);
+    vi.advanceTimersByTime(3_000);
+    expect(scripted.sets).toBe(4);
+    await announcer.stop();
+    vi.advanceTimersByTime(3_000);
+    expect(scripted.sets).toBe(4);
+  });
+
+  it('watcher: two starts share one interval', async () => {
+    const store = { scan: vi.fn().mockResolvedValue([]) } as unknown as KeyValueStore;
+    const watcher = createRegistryWatcher({ store, intervalMs: 1_000, onChange: () => undefined });
+    await Promise.all([watcher.start(), watcher.start()]);
+    expect(store.scan).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(1_000);
+      await flush();
+    }
+    expect(store.scan).toHaveBeenCalledTimes(4);
+    watcher.stop();
   });
 });

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { parseAddressList } from '@realchat/config';
 
 /** Variables every RealChat process reads; unset infrastructure URLs select the embedded engines. */
 export const RuntimeEnvSchema = Type.Object({
@@ -22,7 +23,8 @@ export type RuntimeEnv = Static<typeof RuntimeEnvSchema>;
 
 /** Fastify's trustProxy from TRUST_PROXY: never trusts X-Forwarded-For unless told which proxies to believe. */
 export function trustProxyOf(value: string): boolean | string[] {
-  if (value === 'false') return false;
-  if (value === 'true') return true;
-  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const keyword = value.trim().toLowerCase();
+  if (keyword === 'false') return false;
+  if (keyword === 'true') return true;
+  return parseAddressList('TRUST_PROXY', value);
 }

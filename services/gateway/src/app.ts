@@ -23,7 +23,7 @@ import { proxyRequest, type ProxyErrorKind } from './proxy/http-proxy.js';
 import { nextTraceparent } from './proxy/traceparent.js';
 import { createUpgradeProxy } from './proxy/ws-proxy.js';
 import { HealthChecker } from './upstreams/health-checker.js';
-import { UpstreamPool } from './upstreams/pool.js';
+import { isUpstreamUrl, UpstreamPool } from './upstreams/pool.js';
 import { pathOf, RouteTable } from './upstreams/route-table.js';
 
 /** Revocations published this long before start-up still apply (the access-token lifetime). */
@@ -114,7 +114,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     verifyOutcomes: metrics.verifyOutcomes,
     rateLimited: metrics.rateLimited,
   };
-  installEdgeGuard(app, { ...guard, ...(ipLimiter === undefined ? {} : { ipLimiter }), unlimited: new Set(['/healthz', '/readyz', '/metrics']) });
+  // Metrics disclose the upstream topology and error rates: only the allowed addresses (monitoring) read them.
+  const metricsAllowed = proxyAddr.compile([...config.metricsAllow]);
+  installEdgeGuard(app, {
+    ...guard,
+    ...(ipLimiter === undefined ? {} : { ipLimiter }),
+    unlimited: new Set(['/healthz', '/readyz', '/metrics']),
+    restricted: new Map([['/metrics', (address: string) => metricsAllowed(address, 0)]]),
+  });
 
   // API docs: the generator must exist before any route it should see (the hosted modules').
   await app.register(fastifySwagger, {
@@ -131,7 +138,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     sources: () =>
       [...pools.values()]
         .filter((pool) => pool.instances.length > 0)
-        .map((pool) => ({ service: pool.service, url: () => pool.pick()?.url.concat(`/${pool.service}/openapi.json`) })),
+        .map((pool) => ({
+          service: pool.service,
+          prefixes: routes.entries.filter((r) => r.service === pool.service && !hosted.has(r.prefix)).map((r) => r.prefix),
+          url: () => pool.pick()?.url.concat(`/${pool.service}/openapi.json`),
+        })),
     refreshMs: config.docs.refreshMs,
     timeoutMs: config.docs.timeoutMs,
     logger,
@@ -234,18 +245,28 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     });
   }
 
-  // Readiness: every upstream that has instances has an available one; the key cache is usable.
+  // Readiness: every required proxied service has an available instance (none registered yet, or
+  // none healthy, is not ready); the key cache is usable. Each service's reason has its own check.
+  const proxiedServices = new Set(proxied.map((r) => r.service));
+  const required = [...pools.values()].filter(
+    (p) => proxiedServices.has(p.service) && (config.requiredServices === 'all' || config.requiredServices.includes(p.service) || (config.upstreams[p.service]?.length ?? 0) > 0),
+  );
+  const unavailable = (pool: UpstreamPool): string | undefined =>
+    pool.instances.length === 0 ? 'NO_INSTANCE' : pool.availableCount() === 0 ? 'NO_AVAILABLE_INSTANCE' : undefined;
   app.probes.add('upstreams', async () => {
     const report: Record<string, { instances: number; available: number }> = {};
-    const down: string[] = [];
-    for (const pool of pools.values()) {
-      const available = pool.availableCount();
-      report[pool.service] = { instances: pool.instances.length, available };
-      if (pool.instances.length > 0 && available === 0) down.push(pool.service);
-    }
+    for (const pool of pools.values()) report[pool.service] = { instances: pool.instances.length, available: pool.availableCount() };
+    const down = required.filter((pool) => unavailable(pool) !== undefined).map((pool) => pool.service);
     if (down.length > 0) throw Object.assign(new Error(`no available instance of ${down.join(', ')}`), { code: 'UPSTREAM_UNAVAILABLE' });
     return { services: report };
   });
+  for (const pool of required) {
+    app.probes.add(`upstream:${pool.service}`, async () => {
+      const reason = unavailable(pool);
+      if (reason !== undefined) throw Object.assign(new Error(`${pool.service}: ${reason}`), { code: reason });
+      return { instances: pool.instances.length, available: pool.availableCount() };
+    });
+  }
   app.probes.add('keys', async () => {
     const status = verifier.status();
     if (!status.ready) throw Object.assign(new Error(status.lastError ?? 'no verification key'), { code: 'KEYS_UNAVAILABLE' });
@@ -263,7 +284,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
           intervalMs: config.discovery.intervalMs,
           onChange: (snapshot) => {
             for (const pool of pools.values()) {
-              const found = (snapshot.get(pool.service) ?? []).map((r) => r.url);
+              const found: string[] = [];
+              for (const { url } of snapshot.get(pool.service) ?? []) {
+                // One instance announcing a URL the pool cannot use (https://) must not stop every pool's update.
+                if (isUpstreamUrl(url)) found.push(url);
+                else logger.warn({ service: pool.service, url }, 'ignoring a registered instance that is not a plain http:// URL');
+              }
               pool.setInstances([...(staticUrls[pool.service] ?? []), ...found]);
             }
             logger.info({ services: Object.fromEntries([...snapshot].map(([s, list]) => [s, list.length])) }, 'service registry changed');

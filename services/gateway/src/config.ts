@@ -30,6 +30,14 @@ export interface GatewayConfig {
   readonly ejection: PassiveEjectionOptions;
   /** Watching the service registry for self-registered instances. */
   readonly discovery: { readonly intervalMs: number } | false;
+  /** Client addresses/CIDRs (or proxy-addr's `loopback`, ...) that may read `/metrics`; every other client gets 404. */
+  readonly metricsAllow: readonly string[];
+  /**
+   * Services that, besides every statically configured one, need an available instance for `/readyz`
+   * to answer 200 (no instance registered yet, or none healthy, is not ready); `all`: every proxied
+   * service. The others are optional: their routes answer 503 until an instance appears.
+   */
+  readonly requiredServices: readonly string[] | 'all';
   readonly docs: { readonly title: string; readonly version: string; readonly refreshMs: number; readonly timeoutMs: number };
 }
 
@@ -48,6 +56,8 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     healthCheck: { path: '/healthz', intervalMs: 5_000, timeoutMs: 2_000, unhealthyThreshold: 2, healthyThreshold: 2 },
     ejection: { consecutiveFailures: 3, cooloffMs: 10_000 },
     discovery: false,
+    metricsAllow: ['127.0.0.1/8', '::1'],
+    requiredServices: ['auth'],
     docs: { title: 'RealChat API', version: '0.1.0', refreshMs: 60_000, timeoutMs: 3_000 },
     ...overrides,
   };

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { ConfigError, DURATION_PATTERN, parseDuration } from '@realchat/config';
+import { ConfigError, DURATION_PATTERN, parseAddressList, parseDuration } from '@realchat/config';
 import { gatewayConfig, type GatewayConfig, type RateLimitSetting } from './config.js';
 
 const RATE = '^(off|[1-9][0-9]*/[1-9][0-9]*(ms|s|m|h))$';
@@ -19,6 +19,14 @@ export const GatewayEnvSchema = Type.Object({
   GATEWAY_PROXY_TIMEOUT: Type.String({ pattern: DURATION_PATTERN, default: '10s', description: 'Time an upstream has to start answering.' }),
   GATEWAY_PROXY_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 5, default: 2, description: 'Attempts for idempotent requests that fail before any answer.' }),
   GATEWAY_HEALTH_INTERVAL: Type.String({ pattern: DURATION_PATTERN, default: '5s', description: 'Active health checks of every upstream instance.' }),
+  GATEWAY_METRICS_ALLOW: Type.String({
+    default: '127.0.0.1/8,::1',
+    description: 'Comma-separated client addresses/CIDRs that may read /metrics (judged on the client address TRUST_PROXY yields); others get 404.',
+  }),
+  GATEWAY_REQUIRED_SERVICES: Type.String({
+    default: 'auth',
+    description: 'Comma-separated services that need an available instance for /readyz to answer 200, besides every service named in GATEWAY_UPSTREAMS.',
+  }),
 });
 
 export type GatewayEnv = Static<typeof GatewayEnvSchema>;
@@ -31,12 +39,31 @@ function parseUpstreams(value: string): Record<string, string[]> {
     const service = part.slice(0, eq).trim();
     if (eq <= 0 || !/^[a-z][a-z0-9-]*$/.test(service)) throw new ConfigError(`GATEWAY_UPSTREAMS: "${part}" is not service=url[,url]`);
     const urls = part.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    for (const url of urls) {
+    const origins = urls.map((url) => {
       if (!URL.canParse(url) || new URL(url).protocol !== 'http:') throw new ConfigError(`GATEWAY_UPSTREAMS: ${url} is not an http:// URL`);
-    }
-    upstreams[service] = [...(upstreams[service] ?? []), ...urls];
+      const parsed = new URL(url);
+      // The gateway never rewrites paths: a base path would be silently dropped, so it is refused.
+      if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '') {
+        throw new ConfigError(`GATEWAY_UPSTREAMS: ${url} must be an origin (http://host:port), without path, query or credentials`);
+      }
+      return parsed.origin;
+    });
+    upstreams[service] = [...(upstreams[service] ?? []), ...origins];
   }
   return upstreams;
+}
+
+/** The JWKS URL of the first static auth instance (its origin), or undefined when none is configured. */
+export function defaultJwksUrl(upstreams: Readonly<Record<string, readonly string[]>>): string | undefined {
+  const auth = upstreams['auth']?.[0];
+  return auth === undefined ? undefined : new URL('/.well-known/jwks.json', auth).href;
+}
+
+/** A comma-separated list of service names. */
+function serviceList(name: string, value: string, known: ReadonlySet<string>): string[] {
+  const services = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const service of services) if (!known.has(service)) throw new ConfigError(`${name}: "${service}" is not a routed service (${[...known].join(', ')})`);
+  return services;
 }
 
 function rateOf(name: string, value: string): RateLimitSetting | false {
@@ -58,11 +85,13 @@ export interface GatewayRuntimeSettings {
  * peer's X-Forwarded-For would let any client choose its own rate-limit bucket.
  */
 export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, options: { discovery: boolean }): GatewayConfig {
-  if (env.TRUST_PROXY === 'true') throw new ConfigError('TRUST_PROXY: list the addresses or CIDRs of the proxies in front of the gateway; `true` would trust forged X-Forwarded-For');
-  const trustProxy = env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (env.TRUST_PROXY.trim().toLowerCase() === 'true') throw new ConfigError('TRUST_PROXY: list the addresses or CIDRs of the proxies in front of the gateway; `true` would trust forged X-Forwarded-For');
+  const trustProxy = env.TRUST_PROXY.trim().toLowerCase() === 'false' ? false : parseAddressList('TRUST_PROXY', env.TRUST_PROXY);
   const defaults = gatewayConfig();
+  const upstreams = parseUpstreams(env.GATEWAY_UPSTREAMS);
+  const routed = new Set(defaults.routes.map((r) => r.service));
   return gatewayConfig({
-    upstreams: parseUpstreams(env.GATEWAY_UPSTREAMS),
+    upstreams,
     corsOrigins: env.GATEWAY_CORS_ORIGINS.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     hsts: env.GATEWAY_HSTS ? { maxAgeSec: 31_536_000, includeSubDomains: true } : false,
     bodyLimit: env.BODY_LIMIT,
@@ -71,5 +100,7 @@ export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, option
     proxy: { timeoutMs: parseDuration(env.GATEWAY_PROXY_TIMEOUT), maxAttempts: env.GATEWAY_PROXY_ATTEMPTS },
     healthCheck: { ...defaults.healthCheck, intervalMs: parseDuration(env.GATEWAY_HEALTH_INTERVAL) },
     discovery: options.discovery ? { intervalMs: parseDuration(env.GATEWAY_DISCOVERY_INTERVAL) } : false,
+    metricsAllow: parseAddressList('GATEWAY_METRICS_ALLOW', env.GATEWAY_METRICS_ALLOW),
+    requiredServices: serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES, routed),
   });
 }

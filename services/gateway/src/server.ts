@@ -7,7 +7,7 @@ import { RuntimeEnvSchema } from '@realchat/runtime/env';
 import { createMemoryStore, createRedisStore } from '@realchat/store';
 import { buildGateway } from './app.js';
 import type { GatewayConfig } from './config.js';
-import { GatewayEnvSchema, toGatewayConfig } from './env.js';
+import { defaultJwksUrl, GatewayEnvSchema, toGatewayConfig } from './env.js';
 
 /**
  * The gateway as its own process (distributed mode), in front of separately started services.
@@ -32,7 +32,7 @@ try {
   process.stderr.write(`realchat: ${err.message}\n`);
   process.exit(1);
 }
-const jwksUrl = env.GATEWAY_JWKS_URL ?? config.upstreams['auth']?.[0]?.concat('/.well-known/jwks.json');
+const jwksUrl = env.GATEWAY_JWKS_URL ?? defaultJwksUrl(config.upstreams);
 if (jwksUrl === undefined) {
   process.stderr.write('realchat: GATEWAY_JWKS_URL is required when GATEWAY_UPSTREAMS names no auth instance\n');
   process.exit(1);

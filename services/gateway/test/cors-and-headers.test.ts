@@ -35,6 +35,12 @@ describe('CORS', () => {
     expect(exposed).toEqual(expect.arrayContaining(['x-request-id', 'retry-after', 'ratelimit-remaining', 'www-authenticate']));
   });
 
+  it("keeps the upstream's Vary beside the gateway's Origin, so caches key on both", async () => {
+    const res = await fetch(`${gw.url}/chat/me`, { headers: { origin: ALLOWED, authorization: `Bearer ${tokenFor(key)}` } });
+    const vary = (res.headers.get('vary') ?? '').split(',').map((t) => t.trim().toLowerCase());
+    expect(vary).toEqual(expect.arrayContaining(['accept-encoding', 'origin']));
+  });
+
   it('gives a disallowed origin no CORS headers', async () => {
     const res = await fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { origin: EVIL } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();

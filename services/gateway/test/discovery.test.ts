@@ -150,6 +150,49 @@ describe.each(STORE_KINDS)('service discovery (%s store)', (kind: StoreKind) => 
     expect(gw.app.gateway.pools.get('chat')!.instances.map((i) => i.url)).toEqual([chatStatic.url]);
   });
 
+  it('keeps discovering when an instance announces a URL the gateway cannot proxy to (https)', async () => {
+    const gw = await gateway();
+    await serviceStore.set(registryKey('chat', 'tls'), JSON.stringify({ service: 'chat', instanceId: 'tls', url: 'https://chat.internal:8443' }), 60_000);
+    try {
+      await announce(chatA.url);
+      await gw.app.gateway.refreshRegistry();
+      expect(await call(gw)).toMatchObject({ status: 200, upstream: 'chat-a' });
+      expect(gw.app.gateway.pools.get('chat')!.instances.map((i) => i.url)).toEqual([chatA.url]);
+    } finally {
+      await serviceStore.del(registryKey('chat', 'tls'));
+    }
+  });
+
+  it('regression: is not ready while a required service has no instance registered yet, and says which', async () => {
+    const gw = await startGateway({ key, store: gatewayStore, config: { discovery: { intervalMs: 60_000 }, requiredServices: ['chat'] } });
+    gateways.push(gw);
+    await gw.app.gateway.refreshRegistry();
+    const before = await fetch(`${gw.url}/readyz`);
+    expect(before.status).toBe(503);
+    expect(await before.json()).toMatchObject({ status: 'not_ready', checks: { upstreams: { ok: false, error: 'UPSTREAM_UNAVAILABLE' }, 'upstream:chat': { ok: false, error: 'NO_INSTANCE' } } });
+    await announce(chatA.url);
+    await gw.app.gateway.refreshRegistry();
+    const after = await fetch(`${gw.url}/readyz`);
+    expect(after.status).toBe(200);
+    const body = (await after.json()) as { checks: Record<string, unknown> };
+    expect(body.checks).toMatchObject({ upstreams: { ok: true }, 'upstream:chat': { ok: true, instances: 1, available: 1 } });
+    // Services that are not required (nothing registered for them) do not hold readiness back.
+    expect(body.checks).not.toHaveProperty('upstream:forum');
+  });
+
+  it('requires auth and the static services by default, every proxied service with `all`, with the reason per service', async () => {
+    const gw = await gateway({ chat: [chatStatic.url] });
+    await gw.app.gateway.checkUpstreams();
+    const res = await fetch(`${gw.url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: Record<string, unknown> };
+    expect(body.checks).toMatchObject({ 'upstream:chat': { ok: true }, 'upstream:auth': { ok: false, error: 'NO_INSTANCE' } });
+    expect(body.checks).not.toHaveProperty('upstream:forum');
+    const all = await startGateway({ key, store: gatewayStore, config: { upstreams: { chat: [chatStatic.url] }, discovery: { intervalMs: 60_000 }, requiredServices: 'all' } });
+    gateways.push(all);
+    expect(await (await fetch(`${all.url}/readyz`)).json()).toMatchObject({ checks: { 'upstream:forum': { ok: false, error: 'NO_INSTANCE' }, 'upstream:notifications': { ok: false, error: 'NO_INSTANCE' } } });
+  });
+
   it('ignores registry entries that are malformed or claim another service', async () => {
     const gw = await gateway();
     await serviceStore.set(registryKey('chat', 'bad-json'), '{not json', 60_000);

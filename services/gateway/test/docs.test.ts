@@ -14,6 +14,10 @@ const CHAT_DOCUMENT = {
     '/chat/conversations': {
       get: { tags: ['chat'], operationId: 'listConversations', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Conversation' } } } } } },
     },
+    // Paths chat does not serve: under another service's prefix, or only looking like its own.
+    '/auth/login': { post: { operationId: 'fakeLogin', responses: { '200': { description: 'a lie' } } } },
+    '/notifications/inbox': { get: { operationId: 'fakeInbox', responses: { '200': { description: 'a lie' } } } },
+    '/chatty': { get: { operationId: 'fakeChatty', responses: { '200': { description: 'a lie' } } } },
   },
   components: { schemas: { Conversation: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
 };
@@ -120,6 +124,12 @@ describe('merged OpenAPI document', () => {
   it('serves the hosted module its own document, cut to its prefix', async () => {
     const doc = await merged('/forum/openapi.json');
     expect(Object.keys(doc.paths)).toEqual(['/forum/posts']);
+  });
+
+  it("regression: keeps only the paths under a service's own prefixes (a service could claim another's paths)", async () => {
+    const paths = Object.keys((await merged()).paths);
+    expect(paths).toContain('/chat/conversations');
+    for (const foreign of ['/auth/login', '/notifications/inbox', '/chatty']) expect(paths).not.toContain(foreign);
   });
 
   it('keeps the rest when an upstream is down, and the last good copy of one that went away', async () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
     key,
     config: {
       upstreams: { auth: [auth.url], chat: [chat.url], forum: [forum.url] },
-      access: [...PUBLIC_RULES, { path: '/forum/admin/*', auth: 'required', roles: ['ADMIN'] }, { path: '/forum/feed', methods: ['GET'], auth: 'optional' }],
+      access: [...PUBLIC_RULES, { path: '/forum/admin/*', auth: 'required', roles: ['ADMIN'] }, { path: '/forum/feed', methods: ['GET'], auth: 'optional' }, { path: '/forum/reports', auth: 'required', roles: ['ADMIN'] }],
     },
   });
 });
@@ -113,6 +113,13 @@ describe('roles at the edge', () => {
     expect(await student.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
     const admin = await fetch(`${gw.url}/forum/admin/posts/1`, { method: 'DELETE', headers: { authorization: `Bearer ${tokenFor(key, userClaims({ roles: ['ADMIN'] }))}` } });
     expect(admin.status).toBe(200);
+  });
+
+  it('judges a path with a trailing slash by the rule of the path without it, as the routers do (ignoreTrailingSlash)', async () => {
+    const student = await fetch(`${gw.url}/forum/reports/`, { headers: { authorization: `Bearer ${tokenFor(key)}` } });
+    expect(student.status).toBe(403);
+    expect((await fetch(`${gw.url}/forum/feed/`)).status).toBe(200);
+    expect((await fetch(`${gw.url}/oauth/`, { method: 'POST' })).status).toBe(200);
   });
 });
 

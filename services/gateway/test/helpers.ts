@@ -84,7 +84,7 @@ export async function startUpstream(name: string, port = 0): Promise<TestUpstrea
           res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'x-frame-options': 'SAMEORIGIN' });
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'x-frame-options': 'SAMEORIGIN', vary: 'Accept-Encoding' });
         res.end(JSON.stringify({ upstream: name, method: req.method, url: req.url, headers: req.headers, body }));
       };
       if (req.url?.endsWith('/slow')) setTimeout(reply, 1000);

@@ -165,3 +165,37 @@ describe('metrics', () => {
   });
 });
 
+
+describe('metrics access (regression: /metrics was public at the edge)', () => {
+  it('answers only the allowed client addresses (loopback by default); others get the 404 of an unknown route', async () => {
+    const behindProxy = await startGateway({ key, config: { upstreams: { chat: [chat.url] }, trustProxy: ['127.0.0.1'] } });
+    try {
+      const from = (xff: string, path = '/metrics', method = 'GET') => fetch(`${behindProxy.url}${path}`, { method, headers: { 'x-forwarded-for': xff } });
+      expect((await from('127.0.0.1')).status).toBe(200);
+      expect((await from('::1')).status).toBe(200);
+      for (const [xff, path, method] of [['203.0.113.9', '/metrics', 'GET'], ['203.0.113.9', '/metrics/', 'GET'], ['203.0.113.9', '/metrics?x=1', 'GET'], ['2001:db8::1', '/metrics', 'GET'], ['127.0.0.1, 203.0.113.9', '/metrics', 'GET']] as const) {
+        const res = await from(xff, path, method);
+        expect(res.status, `${xff} ${path}`).toBe(404);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        const body = (await res.json()) as { code: string; detail: string };
+        expect(body).toMatchObject({ code: 'ROUTE_NOT_FOUND', detail: `no route for GET ${path.split('?')[0]}` });
+        expect(JSON.stringify(body)).not.toContain('gateway_');
+      }
+      expect((await from('203.0.113.9', '/metrics', 'HEAD')).status).toBe(404);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
+  it('follows metricsAllow (GATEWAY_METRICS_ALLOW)', async () => {
+    const monitored = await startGateway({ key, config: { upstreams: { chat: [chat.url] }, trustProxy: ['127.0.0.1'], metricsAllow: ['10.20.0.0/16'] } });
+    try {
+      const from = (xff: string) => fetch(`${monitored.url}/metrics`, { headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+      expect(await from('10.20.3.4')).toBe(200);
+      expect(await from('10.21.3.4')).toBe(404);
+      expect(await from('127.0.0.1')).toBe(404);
+    } finally {
+      await monitored.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
 import { createRedisStore, type KeyValueStore } from '@realchat/store';
 import type { GatewayConfig } from '../src/index.js';
+import { clientKey } from '../src/edge/client-key.js';
 import { makeKey, makeStore, startGateway, startUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type StoreKind, type TestGateway, type TestKey, type TestUpstream } from './helpers.js';
 
 const WINDOW_MS = 60_000;
@@ -165,6 +166,43 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
     expect(await from('10.9.9.9, 203.0.113.1')).toBe(429);
     expect(await from('10.9.9.8, 203.0.113.2')).toBe(200);
     expect(await from('10.9.9.7, 203.0.113.2')).toBe(429);
+  });
+
+  it('regression: limits an IPv6 client by its /64, so rotating addresses inside it does not reset the count (HTTP and WebSocket)', async () => {
+    clock = freshClock();
+    const gw = await gateway({ ...ipOnly(2), trustProxy: ['127.0.0.1'] });
+    const from = (xff: string): Promise<number> => fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+    expect(await from('2001:db8:1:2::1')).toBe(200);
+    expect(await from('2001:db8:1:2::2')).toBe(200);
+    expect(await from('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(429);
+    const upgrade = await wsConnect(gw.url, '/chat/ws', { 'x-forwarded-for': '2001:db8:1:2::3' });
+    expect('status' in upgrade && upgrade.status).toBe(429);
+    // The next /64 is another subscriber.
+    expect(await from('2001:db8:1:3::1')).toBe(200);
+  });
+
+  it('counts an IPv4-mapped IPv6 address as the IPv4 address', async () => {
+    clock = freshClock();
+    const gw = await gateway({ ...ipOnly(2), trustProxy: ['127.0.0.1'] });
+    const from = (xff: string): Promise<number> => fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+    expect(await from('203.0.113.7')).toBe(200);
+    expect(await from('::ffff:203.0.113.7')).toBe(200);
+    expect(await from('203.0.113.7')).toBe(429);
+    // Its IPv6 neighbours in ::ffff:0:0/96 are other IPv4 clients, not one /64.
+    expect(await from('::ffff:203.0.113.8')).toBe(200);
+  });
+});
+
+describe('client keys', () => {
+  it('keys IPv4 as is, IPv6 by /64, IPv4-mapped IPv6 as IPv4', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::FFFF:cb00:7107')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:1:2:3:4:5:6')).toBe(clientKey('2001:db8:1:2::9'));
+    expect(clientKey('2001:0db8:0001:0002::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
+    expect(clientKey('1:2:3:4:5:6:1.2.3.4')).toBe('1:2:3:4::/64');
   });
 });
 

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '@realchat/store';
 import type { WebSocket } from 'ws';
 import { PUBLIC_RULES } from '../src/index.js';
-import { makeKey, makeStore, rawRequest, startGateway, startWsUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream } from './helpers.js';
+import { makeKey, makeStore, rawRequest, startGateway, startUpstream, startWsUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream } from './helpers.js';
 
 const ORIGIN = 'https://app.realchat.test';
 
@@ -234,6 +234,109 @@ describe('WebSocket proxy failures and shutdown', () => {
     const res = refused(await wsConnect(gw.url, '/notifications/ws'));
     expect(res.status).toBe(502);
     expect(res.body).toMatchObject({ code: 'BAD_GATEWAY' });
+  });
+
+  it('does not count clients that drop their handshake as upstream failures (no ejection by clients)', async () => {
+    const own = await startGateway({ key, config: { upstreams: { forum: [silentUrl] }, proxy: { timeoutMs: 5_000, maxAttempts: 1 }, ejection: { consecutiveFailures: 2, cooloffMs: 60_000 } } });
+    try {
+      const { port } = new URL(own.url);
+      // As many dropped handshakes as would eject the instance if they counted.
+      for (let i = 0; i < 2; i++) {
+        const reached = once(silent, 'upgrade');
+        const client = connect(Number(port), '127.0.0.1');
+        client.write(`GET /forum/live HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nauthorization: Bearer ${tokenFor(key)}\r\n\r\n`);
+        await reached;
+        // A reset, as a client that crashes or a tab that closes sends: the gateway sees the socket close.
+        client.resetAndDestroy();
+        // Lets the gateway see the close and abandon the upstream handshake.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const [instance] = own.app.gateway.pools.get('forum')!.instances;
+      expect(instance).toMatchObject({ consecutiveFailures: 0, ejectedUntil: 0 });
+    } finally {
+      await own.close();
+    }
+  });
+
+  const handshake = (path: string): string =>
+    `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nauthorization: Bearer ${tokenFor(key)}\r\n\r\n`;
+
+  it('regression: notices a client that half-closes (FIN) during the handshake at once, not at the handshake timeout', { timeout: 4_000 }, async () => {
+    const own = await startGateway({ key, config: { upstreams: { forum: [silentUrl] }, proxy: { timeoutMs: 30_000, maxAttempts: 1 } } });
+    try {
+      const reached = once(silent, 'upgrade') as Promise<[IncomingMessage, Duplex]>;
+      const client = connect(Number(new URL(own.url).port), '127.0.0.1');
+      const received: Buffer[] = [];
+      client.on('data', (c: Buffer) => received.push(c));
+      client.write(handshake('/forum/live'));
+      const [, upstreamSide] = await reached;
+      const upstreamClosed = once(upstreamSide, 'close');
+      const clientClosed = once(client, 'close');
+      client.end();
+      // Both the upstream handshake and the client's socket go long before the 30 s timeout.
+      await upstreamClosed;
+      await clientClosed;
+      expect(Buffer.concat(received).toString()).toBe('');
+      expect(own.app.gateway.pools.get('forum')!.instances[0]).toMatchObject({ consecutiveFailures: 0 });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('regression: closes a refused handshake whose upstream body stalls, after the idle timeout', { timeout: 4_000 }, async () => {
+    // Refuses every handshake with a body it never finishes.
+    const stalling = createServer();
+    // Upgraded sockets leave the server's connection list: closed here by hand.
+    const refusing: Duplex[] = [];
+    stalling.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+      refusing.push(socket);
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\npartial');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const own = await startGateway({ key, config: { upstreams: { forum: [`http://127.0.0.1:${(stalling.address() as AddressInfo).port}`] }, proxy: { timeoutMs: 200, maxAttempts: 1 } } });
+    try {
+      const client = connect(Number(new URL(own.url).port), '127.0.0.1');
+      const received: Buffer[] = [];
+      client.on('data', (c: Buffer) => received.push(c));
+      client.on('error', () => undefined);
+      const closed = once(client, 'close');
+      client.write(handshake('/forum/live'));
+      await closed;
+      const text = Buffer.concat(received).toString();
+      expect(text).toMatch(/^HTTP\/1\.1 403 /);
+      expect(text).toContain('partial');
+    } finally {
+      await own.close();
+      for (const socket of refusing) socket.destroy();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
+  });
+
+  it('refuses upgrades that are not WebSocket handshakes instead of forwarding them mangled', async () => {
+    const auth = await startUpstream('auth');
+    const own = await startGateway({ key, config: { upstreams: { auth: [auth.url] }, proxy: { timeoutMs: 300, maxAttempts: 1 } } });
+    try {
+      const { port } = new URL(own.url);
+      const heads = [
+        'POST /auth/login HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+        'GET /auth/me HTTP/1.1\r\nhost: x\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+      ];
+      for (const head of heads) {
+        const client = connect(Number(port), '127.0.0.1');
+        client.write(head);
+        const chunks: Buffer[] = [];
+        client.on('data', (c: Buffer) => chunks.push(c));
+        await once(client, 'close');
+        expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 400 /);
+      }
+      // (The gateway's own docs fetch is the only request the upstream may see.)
+      expect(auth.seen.filter((r) => r.url !== '/auth/openapi.json')).toEqual([]);
+      expect(own.app.gateway.pools.get('auth')!.instances[0]).toMatchObject({ consecutiveFailures: 0 });
+    } finally {
+      await own.close();
+      await auth.close();
+    }
   });
 
   it('forwards the client address, protocol and host a trusted proxy reported, as for HTTP', async () => {

@@ -21,6 +21,7 @@ export interface AccessRule {
 export const PUBLIC_RULES: readonly AccessRule[] = [
   { path: '/healthz', auth: 'none' },
   { path: '/readyz', auth: 'none' },
+  // No token, but only from GATEWAY_METRICS_ALLOW (the edge guard's restricted paths; others get 404).
   { path: '/metrics', auth: 'none' },
   { path: '/openapi.json', auth: 'none' },
   { path: '/docs*', auth: 'none' },

@@ -6,6 +6,7 @@ import type { RateLimitDecision, RateLimiter } from '@realchat/store';
 import type { App } from '@realchat/http';
 import { INTERNAL_PREFIX, pathOf, underPrefix } from '../upstreams/route-table.js';
 import type { AccessPolicy, AccessRule } from './access-policy.js';
+import { clientKey } from './client-key.js';
 
 export interface EdgeGuardOptions {
   readonly policy: AccessPolicy;
@@ -16,6 +17,11 @@ export interface EdgeGuardOptions {
   readonly userLimiter?: RateLimiter;
   /** Paths exempt from rate limits (probes, metrics). */
   readonly unlimited: ReadonlySet<string>;
+  /**
+   * Paths only some client addresses may reach (`/metrics`), by a predicate on the client address
+   * (the one TRUST_PROXY yields); every other client gets the router's 404, as for a path that does not exist.
+   */
+  readonly restricted?: ReadonlyMap<string, (address: string) => boolean>;
   readonly verifyOutcomes: Counter<'outcome'>;
   readonly rateLimited: Counter<'scope'>;
 }
@@ -38,7 +44,8 @@ function cleanPath(url: string): string {
   // Services route paths literally; a `..` could make the edge and the service disagree on the path.
   // Most paths have no dot at all: the regular expression only runs on those that do.
   if ((path.includes('.') && DOT_SEGMENT.test(path)) || path.includes('\\') || path.includes('\0')) throw new AppError('BAD_REQUEST', 'the path has dot segments or forbidden characters');
-  return path;
+  // The gateway's and the services' routers ignore one trailing slash: `/x/` must meet the rules of `/x`.
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 function bearerToken(header: string | undefined): string | null {
@@ -107,6 +114,7 @@ function limitKey(principal: Principal): string {
  */
 export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
   const { policy, ipLimiter, userLimiter, unlimited, rateLimited } = options;
+  const restricted = options.restricted ?? new Map<string, (address: string) => boolean>();
   const authorize = createAuthorize(options.verifier, options.verifyOutcomes);
 
   const hit = async (limiter: RateLimiter, key: string, request: FastifyRequest): Promise<RateLimitDecision | undefined> => {
@@ -121,7 +129,7 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
   const check = async (request: FastifyRequest, reply: FastifyReply, rule: AccessRule, limit: boolean): Promise<void> => {
     let decision: RateLimitDecision | undefined;
     if (limit && ipLimiter !== undefined) {
-      decision = await hit(ipLimiter, `ip:${request.ip}`, request);
+      decision = await hit(ipLimiter, `ip:${clientKey(request.ip)}`, request);
       if (decision !== undefined) {
         setRateLimitHeaders(reply, decision);
         if (!decision.allowed) {
@@ -159,6 +167,12 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
     }
     if (underPrefix(path, INTERNAL_PREFIX)) {
       done(new AppError('ROUTE_NOT_FOUND', `no route for ${request.method} ${path}`));
+      return;
+    }
+    const allowed = restricted.get(path);
+    if (allowed !== undefined && !allowed(request.ip)) {
+      // Word for word the router's answer to a path it does not know.
+      done(new AppError('ROUTE_NOT_FOUND', `no route for ${request.method} ${pathOf(request.url)}`));
       return;
     }
     const rule = policy.ruleFor(request.method, path);

@@ -81,17 +81,27 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], facts: For
 export function clientResponseHeaders(rawHeaders: readonly string[], gateway: Readonly<Record<string, string | number | readonly string[] | undefined>>): string[] {
   const out: string[] = [];
   let upstreamCsp = false;
+  let upstreamVary = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) continue;
     if (lower === 'content-security-policy') upstreamCsp = true;
+    // Vary adds up: the upstream's (Accept-Encoding, Authorization) stay beside the gateway's Origin.
+    else if (lower === 'vary') upstreamVary = true;
     else if (Object.hasOwn(gateway, lower)) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
   for (const name in gateway) {
     const value = gateway[name];
     if (value === undefined || (upstreamCsp && name === 'content-security-policy')) continue;
+    if (upstreamVary && name === 'vary') {
+      const present = new Set<string>();
+      for (let i = 0; i < out.length; i += 2) if (out[i]!.toLowerCase() === 'vary') for (const t of out[i + 1]!.split(',')) present.add(t.trim().toLowerCase());
+      const missing = String(value).split(',').map((t) => t.trim()).filter((t) => t !== '' && !present.has(t.toLowerCase()) && !present.has('*'));
+      if (missing.length > 0) out.push(name, missing.join(', '));
+      continue;
+    }
     if (typeof value === 'object') for (const v of value) out.push(name, v);
     else out.push(name, String(value));
   }

@@ -4,6 +4,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { AppError, toProblem } from '@realchat/errors';
 import { requestIdFrom, type Logger } from '@realchat/logging';
 import type { RateLimiter } from '@realchat/store';
+import { clientKey } from '../edge/client-key.js';
 import type { UpstreamPool } from '../upstreams/pool.js';
 import { INTERNAL_PREFIX, pathOf, underPrefix, type RouteTable } from '../upstreams/route-table.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -20,11 +21,14 @@ export interface UpgradeProxyOptions {
   readonly authorize: (method: string, url: string, authorization: string | undefined) => Promise<void>;
   /** Other browser origins allowed to open sockets; the gateway's own origin and requests without `Origin` (non-browser clients) pass. */
   readonly allowedOrigins: ReadonlySet<string>;
-  /** Time allowed for the upstream to answer the handshake. */
+  /** Time allowed for the upstream to answer the handshake, and the longest silence while relaying a refusal's body. */
   readonly timeoutMs: number;
   readonly logger: Logger;
   readonly onError: (service: string, kind: ProxyErrorKind) => void;
 }
+
+/** What a client may send before the handshake's answer (it should send nothing). */
+const MAX_EARLY_BYTES = 64 * 1024;
 
 export interface UpgradeProxy {
   /** Handles an `upgrade` event; returns false when the path is not a proxied one. */
@@ -79,7 +83,7 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
       return;
     }
     if (options.ipLimiter !== undefined) {
-      const decision = await options.ipLimiter.hit(`ip:${chain[0] ?? 'unknown'}`).catch(() => undefined);
+      const decision = await options.ipLimiter.hit(`ip:${chain[0] === undefined ? 'unknown' : clientKey(chain[0])}`).catch(() => undefined);
       if (decision !== undefined && !decision.allowed) {
         const retry = String(Math.ceil(decision.resetMs / 1000));
         rawResponse(socket, new AppError('RATE_LIMITED', `too many requests; retry in ${retry} s`, { headers: { 'Retry-After': retry } }), requestId, path);
@@ -93,6 +97,8 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
       rawResponse(socket, err instanceof AppError ? err : new AppError('INTERNAL', 'the handshake could not be checked', { cause: err }), requestId, path);
       return;
     }
+    // The client may have left while the checks ran.
+    if (socket.destroyed) return;
     const instance = pool.pick();
     if (instance === undefined) {
       options.onError(pool.service, 'no_instance');
@@ -111,10 +117,39 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
     const upstream = httpRequest({ hostname: instance.hostname, port: instance.port, method: req.method, path: req.url, headers, agent: false });
     const timer = setTimeout(() => upstream.destroy(new Error('handshake timed out')), options.timeoutMs);
     let settled = false;
+    // A client that gives up on its handshake says nothing about the upstream: no failure is counted,
+    // or a client could eject healthy instances by opening and dropping handshakes.
+    let clientGone = false;
+
+    // The client socket is read during the handshake, or its FIN (a half-close) would go unseen
+    // until the timeout; what it sends early (a client may not wait for the 101) is kept, within a bound.
+    const early: Buffer[] = [];
+    let earlyBytes = 0;
+    const onEarlyData = (chunk: Buffer): void => {
+      earlyBytes += chunk.length;
+      if (earlyBytes > MAX_EARLY_BYTES) socket.destroy();
+      else early.push(chunk);
+    };
+    const onClientGone = (): void => {
+      if (settled) return;
+      clientGone = true;
+      upstream.destroy();
+      socket.destroy();
+    };
+    socket.on('data', onEarlyData);
+    socket.once('end', onClientGone);
+    socket.once('close', onClientGone);
+    const stopWatchingClient = (): void => {
+      socket.off('data', onEarlyData);
+      socket.off('end', onClientGone);
+      socket.off('close', onClientGone);
+      socket.pause();
+    };
 
     upstream.on('upgrade', (res, upstreamSocket, upstreamHead) => {
       clearTimeout(timer);
       settled = true;
+      stopWatchingClient();
       pool.reportSuccess(instance);
       if (socket.destroyed) {
         upstreamSocket.destroy();
@@ -123,6 +158,7 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
       socket.write(headBlock(`HTTP/1.1 101 ${res.statusMessage ?? 'Switching Protocols'}`, res.rawHeaders));
       if (upstreamHead.length > 0) socket.write(upstreamHead);
       if (head.length > 0) upstreamSocket.write(head);
+      for (const chunk of early) upstreamSocket.write(chunk);
       tunnels.add(socket);
       const close = (): void => {
         tunnels.delete(socket);
@@ -140,15 +176,34 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
     upstream.on('response', (res) => {
       clearTimeout(timer);
       settled = true;
+      stopWatchingClient();
       if ((res.statusCode ?? 502) >= 500) pool.reportFailure(instance);
+      if (socket.destroyed) {
+        res.destroy();
+        return;
+      }
       // Node has already decoded a chunked body: its framing headers go, the body ends with the connection.
       socket.write(headBlock(`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`, clientResponseHeaders(res.rawHeaders, { connection: 'close' })));
+      // A body that stalls (or a client that stops reading it) must not hold both sockets for ever.
+      const abandon = (): void => {
+        res.destroy();
+        socket.destroy();
+      };
+      res.socket.setTimeout(options.timeoutMs, abandon);
+      res.once('error', abandon);
+      socket.once('close', () => res.destroy());
       res.pipe(socket);
     });
 
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (settled) return;
+      // Whatever the client does now, the refusal below is written out in full.
+      settled = true;
+      if (clientGone) {
+        options.onError(pool.service, 'client_abort');
+        return;
+      }
       pool.reportFailure(instance);
       const timedOut = err.message === 'handshake timed out';
       options.onError(pool.service, timedOut ? 'timeout' : err.code === 'ECONNREFUSED' ? 'connect' : 'reset');
@@ -159,9 +214,6 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
         requestId,
         path,
       );
-    });
-    socket.once('close', () => {
-      if (!settled) upstream.destroy();
     });
     upstream.end();
   };
@@ -176,6 +228,13 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
       if (pool === undefined) return false;
       socket.on('error', () => socket.destroy());
       const requestId = requestIdFrom(req.headers['x-request-id']);
+      // Only WebSocket handshakes are tunnelled: the handshake is forwarded as one (`upgrade: websocket`)
+      // and without a body, so another protocol or a request with a body would reach the service
+      // mangled and leave it waiting for bytes that never come (and the instance counted as failing).
+      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
+        rawResponse(socket, new AppError('BAD_REQUEST', 'only WebSocket handshakes (GET, no body) may upgrade'), requestId, path);
+        return true;
+      }
       run(req, socket, head, pool, requestId, path).catch((err: unknown) => {
         options.logger.error({ err }, 'websocket proxy failed');
         socket.destroy();

@@ -31,9 +31,14 @@ export interface UpstreamInstance {
   checkStreak: number;
 }
 
+/** Whether a pool can use `url`: the proxy, health checks and WebSocket tunnels speak plain HTTP only. */
+export function isUpstreamUrl(url: string): boolean {
+  return URL.canParse(url) && new URL(url).protocol === 'http:';
+}
+
 function parseInstance(url: string): UpstreamInstance {
+  if (!isUpstreamUrl(url)) throw new TypeError(`upstream ${url}: only http:// upstreams are supported`);
   const parsed = new URL(url);
-  if (parsed.protocol !== 'http:') throw new TypeError(`upstream ${url}: only http:// upstreams are supported`);
   return {
     url: parsed.origin,
     hostname: parsed.hostname.replace(/^\[|\]$/g, ''),

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Type } from 'typebox';
+import { ConfigError, loadConfig } from '@realchat/config';
+import { RuntimeEnvSchema } from '@realchat/runtime/env';
+import { GatewayEnvSchema, toGatewayConfig } from '../src/index.js';
+import { defaultJwksUrl } from '../src/env.js';
+
+const Schema = Type.Object({ ...GatewayEnvSchema.properties, ...Type.Pick(RuntimeEnvSchema, ['TRUST_PROXY', 'BODY_LIMIT']).properties });
+
+const configOf = (vars: Record<string, string>, discovery = false) => toGatewayConfig(loadConfig(Schema, vars), { discovery });
+
+describe('GATEWAY_UPSTREAMS', () => {
+  it('regression: a trailing slash on the auth URL still yields a working JWKS URL (was http://a:1//.well-known/jwks.json)', () => {
+    const config = configOf({ GATEWAY_UPSTREAMS: 'auth=http://a:1/,http://b:2;chat=http://c:3/' });
+    expect(config.upstreams).toEqual({ auth: ['http://a:1', 'http://b:2'], chat: ['http://c:3'] });
+    expect(defaultJwksUrl(config.upstreams)).toBe('http://a:1/.well-known/jwks.json');
+    expect(defaultJwksUrl({ auth: ['http://a:1/'] })).toBe('http://a:1/.well-known/jwks.json');
+    expect(defaultJwksUrl({ chat: ['http://c:3'] })).toBeUndefined();
+  });
+
+  it('refuses a base path, which the gateway would silently drop', () => {
+    expect(() => configOf({ GATEWAY_UPSTREAMS: 'auth=http://a:1/base' })).toThrow(ConfigError);
+    expect(() => configOf({ GATEWAY_UPSTREAMS: 'auth=http://a:1/base' })).toThrow(/^GATEWAY_UPSTREAMS: /);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('regression: refuses entries proxy-addr would misread or crash on, with a ConfigError naming the variable', () => {
+    for (const value of ['1', 'TRUE', ' true ', 'abc', '10.0.0.0/33', '::1/129', '10.0.0.1,yes']) {
+      expect(() => configOf({ TRUST_PROXY: value }), value).toThrow(ConfigError);
+      expect(() => configOf({ TRUST_PROXY: value }), value).toThrow(/^TRUST_PROXY: /);
+    }
+  });
+
+  it('accepts addresses, CIDRs and named ranges', () => {
+    expect(configOf({ TRUST_PROXY: '10.0.0.1, 10.0.0.0/8,fd00::/8,::1,loopback' }).trustProxy).toEqual(['10.0.0.1', '10.0.0.0/8', 'fd00::/8', '::1', 'loopback']);
+    expect(configOf({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(configOf({}).trustProxy).toBe(false);
+  });
+});
+
+describe('GATEWAY_METRICS_ALLOW', () => {
+  it('defaults to loopback and is validated like TRUST_PROXY', () => {
+    expect(configOf({}).metricsAllow).toEqual(['127.0.0.1/8', '::1']);
+    expect(configOf({ GATEWAY_METRICS_ALLOW: '10.1.0.0/16, 2001:db8::/32' }).metricsAllow).toEqual(['10.1.0.0/16', '2001:db8::/32']);
+    expect(() => configOf({ GATEWAY_METRICS_ALLOW: 'everyone' })).toThrow(/^GATEWAY_METRICS_ALLOW: /);
+  });
+});
+
+describe('GATEWAY_REQUIRED_SERVICES', () => {
+  it('requires auth by default (the statically configured services always count)', () => {
+    expect(configOf({}).requiredServices).toEqual(['auth']);
+    expect(configOf({ GATEWAY_REQUIRED_SERVICES: 'auth, forum' }, true).requiredServices).toEqual(['auth', 'forum']);
+    expect(() => configOf({ GATEWAY_REQUIRED_SERVICES: 'billing' })).toThrow(/^GATEWAY_REQUIRED_SERVICES: /);
+  });
+});
