@@ -52,7 +52,8 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 const guard: FastifyPluginAsync<AuthGuardOptions> = async (app, { verifier }) => {
-  app.decorateRequest('principal', null);
+  // A host (or an outer guard) may have declared it already; its hooks never replace this one's checks.
+  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
   // onRequest: refuse before the body is read or parsed.
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;

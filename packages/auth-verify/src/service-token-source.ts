@@ -11,7 +11,7 @@ export interface ServiceTokenSourceOptions {
   /** Space-separated scopes to ask for; omitted, the client's default scopes. */
   readonly scope?: string;
   readonly clock?: Clock;
-  /** A token is renewed when it has less than this left. Default 60 000. */
+  /** A token is renewed when it has less than this left (at most half its lifetime). Default 60 000. */
   readonly refreshBeforeMs?: number;
   /** Default 5 000. */
   readonly timeoutMs?: number;
@@ -51,7 +51,7 @@ export function createServiceTokenSource(options: ServiceTokenSourceOptions): Se
   const authorization = `Basic ${Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64')}`;
   const closing = new AbortController();
 
-  let cached: { token: string; expiresAtMs: number } | null = null;
+  let cached: { token: string; expiresAtMs: number; renewAtMs: number } | null = null;
   let inflight: Promise<string> | null = null;
 
   const request = async (): Promise<string> => {
@@ -81,14 +81,17 @@ export function createServiceTokenSource(options: ServiceTokenSourceOptions): Se
         cause: new Error(`token endpoint answered ${res.status}`),
       });
     }
-    cached = { token: json.access_token, expiresAtMs: clock.now().getTime() + json.expires_in * 1000 };
+    const lifetimeMs = json.expires_in * 1000;
+    const now = clock.now().getTime();
+    // A lifetime shorter than refreshBeforeMs would otherwise send every call to the token endpoint.
+    cached = { token: json.access_token, expiresAtMs: now + lifetimeMs, renewAtMs: now + lifetimeMs - Math.min(refreshBeforeMs, lifetimeMs / 2) };
     return json.access_token;
   };
 
   return {
     async getToken() {
       const now = clock.now().getTime();
-      if (cached !== null && cached.expiresAtMs - now > refreshBeforeMs) return cached.token;
+      if (cached !== null && now < cached.renewAtMs) return cached.token;
       inflight ??= request().finally(() => {
         inflight = null;
       });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
@@ -142,6 +144,44 @@ describe('remote JWKS', () => {
     server.status = 200;
     for (let i = 0; i < 40 && !verifier.status().ready; i++) await sleep(25);
     expect(verifier.status()).toMatchObject({ ready: true, lastError: null });
+  });
+
+  // Regression: without Content-Length the whole body was read before the size check.
+  it('stops reading a chunked JWKS body without Content-Length once it passes 256 KiB', async () => {
+    const CHUNK = 16 * 1024;
+    let sent = 0;
+    const oversized = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 8 MiB in all, as a chunked transfer would deliver it.
+        if (sent >= 8 * 1024 * 1024) return controller.close();
+        sent += CHUNK;
+        controller.enqueue(new Uint8Array(CHUNK).fill(0x20));
+      },
+    });
+    const chunked: typeof fetch = async () => new Response(oversized, { status: 200, headers: { 'content-type': 'application/json' } });
+    const { verifier } = await setup({ jwks: { fetch: chunked, fetchTimeoutMs: 5_000, minAgeMs: 600_000 } });
+    await verifier.start();
+    expect(verifier.status().lastError).toBe('JWKS response too large');
+    // Reading stopped just past the cap (the stream may have queued a chunk or two ahead).
+    expect(sent).toBeLessThanOrEqual(256 * 1024 + 3 * CHUNK);
+  });
+
+  it('refuses an endless chunked JWKS from a real server as too large, not as a timeout', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      const write = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', write);
+      };
+      write();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const { port } = server.address() as AddressInfo;
+    const { verifier } = await setup({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, jwks: { fetchTimeoutMs: 2_000, minAgeMs: 600_000 } });
+    await verifier.start();
+    expect(verifier.status().lastError).toBe('JWKS response too large');
   });
 
   it('gives up on a slow JWKS after the fetch timeout', async () => {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Type, type Static } from 'typebox';
-import { DURATION_PATTERN, parseDuration } from '@realchat/config';
+import { ConfigError, DURATION_PATTERN, parseDuration } from '@realchat/config';
 
 const Duration = (defaultValue: string, description: string) => Type.String({ pattern: DURATION_PATTERN, default: defaultValue, description });
 
@@ -13,7 +13,7 @@ export const AuthEnvSchema = Type.Object({
   AUTH_ACCESS_TOKEN_TTL: Duration('15m', 'Lifetime of access tokens.'),
   AUTH_REFRESH_TOKEN_TTL: Duration('7d', 'Lifetime of each refresh token (renewed at each rotation).'),
   AUTH_SESSION_MAX_LIFETIME: Duration('30d', 'Absolute lifetime of a session, whatever its rotations.'),
-  AUTH_REFRESH_GRACE: Duration('5s', 'How long a replay of the immediate parent token gets the same successor.'),
+  AUTH_REFRESH_GRACE: Duration('5s', 'How long a replay of the immediate parent token gets the same successor (at most 60s).'),
   AUTH_KEY_ROTATION_INTERVAL: Duration('30d', 'How often a new signing key is introduced.'),
   AUTH_KEY_PUBLISH_LEAD: Duration('10m', 'How long a new key is published in the JWKS before it signs.'),
   AUTH_KEY_RELOAD_INTERVAL: Duration('30s', 'How often an instance reloads the key set (rotation by another instance).'),
@@ -24,7 +24,13 @@ export const AuthEnvSchema = Type.Object({
   AUTH_LOGIN_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Login attempts per IP per minute.' }),
   AUTH_LOGIN_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account and IP per 15 minutes.' }),
   AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per account from all IPs per 15 minutes.' }),
-  AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', description: 'This account, once registered, is made ADMIN at start-up.' })),
+  AUTH_REGISTER_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Registrations per IP per minute (a class behind one NAT address registers together).' }),
+  AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.Optional(
+    Type.String({
+      format: 'email',
+      description: 'Made ADMIN at a start-up, at most once per database, if registered before the first start-up that named it and no admin exists yet.',
+    }),
+  ),
   AUTH_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 40, description: 'Base64 32-byte key that encrypts signing keys at rest (from a secrets manager).' })),
   AUTH_KEY_ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the key-encryption key (a mounted secret).' })),
   AUTH_COOKIE_SECURE: Type.Boolean({ default: true, description: 'Secure attribute of the refresh-token cookie.' }),
@@ -52,11 +58,21 @@ export interface AuthSettings {
   readonly loginIpLimitPerMinute: number;
   readonly loginFailureLimit: number;
   readonly loginAccountFailureLimit: number;
+  /** Registrations per IP per minute; default 10. */
+  readonly registerIpLimitPerMinute: number;
   readonly bootstrapAdminEmail: string | undefined;
   readonly cookieSecure: boolean;
 }
 
+/** A longer grace would let a stolen, already rotated refresh token be replayed for that long without detection. */
+export const MAX_REFRESH_GRACE_MS = 60_000;
+
+/** Throws ConfigError for values the schema cannot express (duration bounds). */
 export function toAuthSettings(env: AuthEnv): AuthSettings {
+  const refreshGraceMs = parseDuration(env.AUTH_REFRESH_GRACE);
+  if (refreshGraceMs > MAX_REFRESH_GRACE_MS) {
+    throw new ConfigError(`invalid configuration: AUTH_REFRESH_GRACE must be at most 60s (got ${JSON.stringify(env.AUTH_REFRESH_GRACE)})`);
+  }
   return Object.freeze({
     issuer: env.AUTH_ISSUER,
     audience: env.AUTH_AUDIENCE,
@@ -65,7 +81,7 @@ export function toAuthSettings(env: AuthEnv): AuthSettings {
     accessTokenTtlMs: parseDuration(env.AUTH_ACCESS_TOKEN_TTL),
     refreshTokenTtlMs: parseDuration(env.AUTH_REFRESH_TOKEN_TTL),
     sessionMaxLifetimeMs: parseDuration(env.AUTH_SESSION_MAX_LIFETIME),
-    refreshGraceMs: parseDuration(env.AUTH_REFRESH_GRACE),
+    refreshGraceMs,
     keyRotationIntervalMs: parseDuration(env.AUTH_KEY_ROTATION_INTERVAL),
     keyPublishLeadMs: parseDuration(env.AUTH_KEY_PUBLISH_LEAD),
     keyReloadIntervalMs: parseDuration(env.AUTH_KEY_RELOAD_INTERVAL),
@@ -74,6 +90,7 @@ export function toAuthSettings(env: AuthEnv): AuthSettings {
     loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,
     loginFailureLimit: env.AUTH_LOGIN_FAILURE_LIMIT,
     loginAccountFailureLimit: env.AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT,
+    registerIpLimitPerMinute: env.AUTH_REGISTER_IP_LIMIT,
     bootstrapAdminEmail: env.AUTH_BOOTSTRAP_ADMIN_EMAIL?.trim().toLowerCase(),
     cookieSecure: env.AUTH_COOKIE_SECURE,
   });

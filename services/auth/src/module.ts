@@ -26,6 +26,7 @@ import { KeyService } from './services/key.service.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { AUTH_SCHEMA, AuthEvents } from './services/outbox.js';
 import { PasswordService } from './services/password.service.js';
+import { RegisterThrottle } from './services/register-throttle.js';
 import { SessionService } from './services/session.service.js';
 import { TokenService } from './services/token.service.js';
 import { UserService } from './services/user.service.js';
@@ -84,7 +85,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     derivationKey: encryption.deriveKey('refresh-token-successor'),
     onRevoked: (sessionId, until) => revocations.revoke(sessionId, until),
   });
-  const users = new UserService({ db, passwords, sessions, throttle: new LoginThrottle(store, settings), events, clock, logger });
+  const users = new UserService({ db, passwords, sessions, throttle: new LoginThrottle(store, settings), registerThrottle: new RegisterThrottle(store, settings, clock), events, clock, logger });
   const clients = new ClientService({ db, clock });
   let revocationSubscription: Subscription | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -108,8 +109,9 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
       await app.register(async (scope) => {
         const child = scope as unknown as App;
         await child.register(cookie);
-        // In embedded mode the gateway's guard already verifies every route of the process.
-        if (!child.hasRequestDecorator('principal')) await child.register(authGuard, { verifier });
+        // Always, even behind the gateway: only this guard knows the routes' roles and scopes, and
+        // a `principal` set by someone else must never stand in for it.
+        await child.register(authGuard, { verifier });
         await authRoutes(child, { users, sessions, settings });
         await wellKnownRoutes(child, { keys, settings });
         await internalRoutes(child, { users });
@@ -127,8 +129,10 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
       }, SESSION_PURGE_INTERVAL_MS).unref();
       await passwords.warmUp();
       if (settings.bootstrapAdminEmail !== undefined) {
-        const granted = await users.grantAdmin(settings.bootstrapAdminEmail);
-        logger.info({ granted }, granted ? 'bootstrap administrator ensured' : 'bootstrap administrator not registered yet');
+        const outcome = await users.bootstrapAdmin(settings.bootstrapAdminEmail);
+        if (outcome === 'granted') logger.info({ outcome }, 'AUTH_BOOTSTRAP_ADMIN_EMAIL: administrator granted (once for this database)');
+        else if (outcome === 'already_granted' || outcome === 'admin_exists') logger.info({ outcome }, 'AUTH_BOOTSTRAP_ADMIN_EMAIL: nothing to do');
+        else logger.warn({ outcome }, 'AUTH_BOOTSTRAP_ADMIN_EMAIL not applied: it only promotes an account registered before its first start-up; use `realchat admin grant <email>`');
       }
     },
 

@@ -143,6 +143,37 @@ describe('signing algorithms and configured keys', () => {
     }
   });
 
+  // Regression: two rotations at once (two instances on the same tick) each introduced a next key.
+  it('introduces one next key when two rotations race', async () => {
+    const h = await startAuth('embedded', { signingAlg: 'EdDSA' });
+    try {
+      const other = await h.restart();
+      try {
+        const kids = await Promise.all([h.module.keys.rotate(), other.module.keys.rotate()]);
+        const { rows } = await h.db.query<{ kid: string }>(`select kid from auth.signing_keys where status = 'next'`);
+        expect(rows).toHaveLength(1);
+        expect(kids).toEqual([rows[0]?.kid, rows[0]?.kid]);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
+  // Regression: a 1024-bit PEM was accepted, and then every token it signed was refused by the verifiers.
+  it('refuses to start with an RSA signing key under 2048 bits', async () => {
+    const h = await startAuth('embedded');
+    try {
+      const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      await expect(
+        createAuthModule({ db: h.db, bus: h.bus, store: h.store, clock: h.clock, logger: silentLogger, settings: testSettings({ signingKeyPem: weak }), keyEncryptionKey: h.kek }),
+      ).rejects.toMatchObject({ code: 'KEYS_UNAVAILABLE', message: expect.stringMatching(/1024 bits/) });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('refuses to start with a key-encryption key that cannot open the stored keys', async () => {
     const h = await startAuth('embedded');
     try {

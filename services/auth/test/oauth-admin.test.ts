@@ -122,6 +122,36 @@ describe.each(variants)('OAuth 2.0 endpoints, roles and internal routes (%s)', (
     const last = await patch(admin.id, ['STUDENT'], adminTokens.access_token);
     expect([last.statusCode, last.json().code]).toEqual([409, 'CONFLICT']);
   });
+
+  // Regression: the admin count was read without a lock, so two admins demoting each other at once both succeeded.
+  // PGlite has one connection: transactions cannot interleave there, so these races exist only on PostgreSQL.
+  if (variant === 'distributed') {
+    it('keeps the last administrator when another admin is demoted concurrently', async () => {
+      const admin = await register(h.app);
+      expect(await h.module.users.grantAdmin(admin.email)).toBe(true);
+      const adminTokens = await login(h.app, admin.email);
+      let demoted!: () => void;
+      let release!: () => void;
+      const demotedPromise = new Promise<void>((r) => (demoted = r));
+      const released = new Promise<void>((r) => (release = r));
+      const concurrent = h.db.transaction(async (tx) => {
+        // A concurrent demotion of every other administrator, not committed yet.
+        await tx.query(`update auth.users set roles = array['STUDENT'] where 'ADMIN' = any(roles) and id <> $1`, [admin.id]);
+        demoted();
+        await released;
+      });
+      await demotedPromise;
+      // Sent from outside the transaction's callback, as another client would: the database refuses root calls inside it.
+      const pending = h.app.inject({ method: 'PATCH', url: `/auth/users/${admin.id}/roles`, payload: { roles: ['STUDENT'] }, headers: bearer(adminTokens.access_token) });
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await concurrent;
+      const res = await pending;
+      expect([res.statusCode, res.json().code]).toEqual([409, 'CONFLICT']);
+      const { rows } = await h.db.query<{ n: number }>(`select count(*)::int as n from auth.users where 'ADMIN' = any(roles)`);
+      expect(rows[0]?.n).toBe(1);
+    });
+  }
 });
 
 describe('database outage (PostgreSQL behind a TCP proxy)', () => {

@@ -191,6 +191,40 @@ describe.each(variants)('refresh rotation and sessions (%s)', (variant) => {
     expect(out.cookies.find((c) => c.name === 'realchat_rt')?.value).toBe('');
   });
 
+  // Regression: a refresh racing a revocation issued an access token the revocation's event did not cover.
+  // PGlite has one connection: transactions cannot interleave there, so these races exist only on PostgreSQL.
+  if (variant === 'distributed') {
+    it.each(['first use', 'grace replay'] as const)(
+      'issues no access token when the session is revoked while a refresh (%s) waits on it',
+      async (kind) => {
+        const user = await register(h.app);
+        const first = await login(h.app, user.email);
+        if (kind === 'grace replay') expect((await refresh(first.refresh_token)).statusCode).toBe(200);
+        const sessionId = String(decodeJwt(first.access_token).payload['sid']);
+        let held!: () => void;
+        let release!: () => void;
+        const heldPromise = new Promise<void>((r) => (held = r));
+        const released = new Promise<void>((r) => (release = r));
+        const revoking = h.db.transaction(async (tx) => {
+          const result = await h.module.sessions.revokeIn(tx, { sessionId }, 'logout');
+          held();
+          await released;
+          return result;
+        });
+        await heldPromise;
+        // Sent from outside the transaction's callback, as another client would: the database refuses root calls inside it.
+        const pending = refresh(first.refresh_token);
+        // Real time: the refresh has to reach the session row this transaction holds.
+        await new Promise((r) => setTimeout(r, 300));
+        release();
+        const revoked = await revoking;
+        h.module.sessions.applyRevoked(revoked);
+        const res = await pending;
+        expect([res.statusCode, res.json().code]).toEqual([401, 'INVALID_TOKEN']);
+      },
+    );
+  }
+
   // Last in this file: it moves the shared clock a day ahead.
   it('purges sessions a day after they ended and keeps live ones', async () => {
     const user = await register(h.app);

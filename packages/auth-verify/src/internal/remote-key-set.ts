@@ -34,6 +34,25 @@ function maxAgeMs(header: string | null): number | null {
   return m === null ? null : Number(m[1]) * 1000;
 }
 
+/** The body as UTF-8 text; stops reading and cancels the stream once it passes `max` bytes (Content-Length may be absent or wrong). */
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error('JWKS response too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * A JWKS fetched from the auth service and kept fresh: single-flight fetches, background refresh
  * by Cache-Control within bounds, cooled-down refetch for unknown kids, and stale-if-error (a
@@ -84,9 +103,7 @@ export function createRemoteKeySet(
       await res.body?.cancel();
       throw new Error('JWKS response too large');
     }
-    const text = await res.text();
-    if (text.length > MAX_BODY_BYTES) throw new Error('JWKS response too large');
-    const body: unknown = JSON.parse(text);
+    const body: unknown = JSON.parse(await readCapped(res, MAX_BODY_BYTES));
     if (!jwksValidator.Check(body)) throw new Error('JWKS response is not a JWK set');
     return { jwks: body as JSONWebKeySet, ageMs: maxAgeMs(res.headers.get('cache-control')) };
   };

@@ -69,20 +69,26 @@ export class SessionRepository {
             and s.id = t.session_id and s.revoked_at is null and s.expires_at > $3
          returning t.session_id, s.user_id, least($4::timestamptz, s.expires_at) as successor_expires_at
        ), touched as (
+         -- Rechecked after waiting on the session row: a revocation that committed meanwhile recorded
+         -- the old access_expires_at in its event, so no access token may be issued past it.
          update auth.sessions s set last_used_at = $3, access_expires_at = greatest(s.access_expires_at, $5)
-           from spent where s.id = spent.session_id
+           from spent where s.id = spent.session_id and s.revoked_at is null
+         returning s.id
        ), successor as (
          insert into auth.refresh_tokens (token_hash, session_id, parent_hash, issued_at, expires_at)
          select $2, session_id, $1, $3, successor_expires_at from spent
        )
        select spent.session_id as "sessionId", spent.user_id as "userId", u.roles, spent.successor_expires_at as "successorExpiresAt"
-         from spent join auth.users u on u.id = spent.user_id`,
+         from spent join touched on touched.id = spent.session_id join auth.users u on u.id = spent.user_id`,
       [r.hash, r.successorHash, r.at, r.successorExpiresAt, r.accessExpiresAt],
     );
     return rows[0];
   }
 
-  /** Reads a token and its session, locking the token row so concurrent rotations of it queue up. */
+  /**
+   * Reads a token and its session, locking both: concurrent rotations of the token queue up, and a
+   * concurrent revocation of the session is seen (not a stale snapshot of it).
+   */
   async lockToken(q: Queryable, hash: Buffer): Promise<RefreshTokenState | undefined> {
     const { rows } = await q.query<{
       tokenHash: Uint8Array;
@@ -101,7 +107,7 @@ export class SessionRepository {
               (select c.spent_at is not null from auth.refresh_tokens c where c.token_hash = t.successor_hash) as "successorSpent"
          from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id
         where t.token_hash = $1
-        for update of t`,
+        for update of t, s`,
       [hash],
     );
     const row = rows[0];

@@ -44,8 +44,12 @@ export class UserRepository {
     await q.query('update auth.users set roles = $2, updated_at = $3 where id = $1', [id, roles, at]);
   }
 
-  async countAdmins(q: Queryable): Promise<number> {
-    const { rows } = await q.query<{ n: number }>(`select count(*)::int as n from auth.users where 'ADMIN' = any(roles)`);
-    return rows[0]?.n ?? 0;
+  /**
+   * Locks every administrator row, in id order (so two callers cannot deadlock), and returns their
+   * ids: a concurrent demotion then waits and counts the administrators left after it.
+   */
+  async lockAdmins(q: Queryable): Promise<string[]> {
+    const { rows } = await q.query<{ id: string }>(`select id from auth.users where 'ADMIN' = any(roles) order by id for update`);
+    return rows.map((r) => r.id);
   }
 }

@@ -51,6 +51,14 @@ function userOf(request: FastifyRequest): UserPrincipal {
   return principal;
 }
 
+/**
+ * A browser on the cookie transport has nothing to put in the body and may send none: no body is
+ * read as `{}` (refreshTokenFrom then asks for the token when the cookie transport is not used).
+ */
+async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
 const meta = (request: FastifyRequest): { userAgent: string | null; ip: string } => ({ userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
 
 export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
@@ -58,18 +66,18 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
   const tags = ['auth'];
 
   app.post('/auth/register', { config: { auth: 'none' }, schema: { tags, body: RegisterBody, response: { 201: User } } }, async (request, reply) =>
-    reply.code(201).send(await users.register(request.body)),
+    reply.code(201).send(await users.register(request.body, { ip: request.ip })),
   );
 
   app.post('/auth/login', { config: { auth: 'none' }, schema: { tags, body: LoginBody, response: { 200: TokenResponse } } }, async (request, reply) =>
     sendTokens(request, reply, await users.login(request.body, meta(request)), settings),
   );
 
-  app.post('/auth/refresh', { config: { auth: 'none' }, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } } }, async (request, reply) =>
+  app.post('/auth/refresh', { config: { auth: 'none' }, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } }, preValidation: emptyBodyAsObject }, async (request, reply) =>
     sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body)), settings),
   );
 
-  app.post('/auth/logout', { config: { auth: 'none' }, schema: { tags, body: RefreshBody } }, async (request, reply) => {
+  app.post('/auth/logout', { config: { auth: 'none' }, schema: { tags, body: RefreshBody }, preValidation: emptyBodyAsObject }, async (request, reply) => {
     await sessions.revokeByRefreshToken(refreshTokenFrom(request, request.body), 'logout');
     if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
     return reply.code(204).send();

@@ -187,7 +187,11 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
     try {
       const principal = await verifier.verify(token);
       const common = { active: true, token_type: 'access_token', iss: settings.issuer, aud: settings.audience, exp: Math.floor(principal.expiresAt.getTime() / 1000), jti: principal.tokenId };
-      if (principal.kind === 'service') return { ...common, sub: principal.clientId, client_id: principal.clientId, scope: principal.scopes.join(' ') };
+      if (principal.kind === 'service') {
+        // A revoked client's tokens still verify until they expire; introspection is the authoritative answer.
+        if (!(await clients.isLive(principal.clientId))) return { active: false };
+        return { ...common, sub: principal.clientId, client_id: principal.clientId, scope: principal.scopes.join(' ') };
+      }
       // The authoritative answer: a session revoked on another instance is inactive even before its event arrives.
       if (!(await sessions.isSessionLive(principal.sessionId))) return { active: false };
       return { ...common, sub: principal.userId, sid: principal.sessionId, roles: principal.roles };

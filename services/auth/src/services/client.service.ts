@@ -38,6 +38,11 @@ export class ClientService {
     return ok ? client : undefined;
   }
 
+  /** Whether the client exists and is not revoked (its tokens are then no longer active). */
+  async isLive(clientId: string): Promise<boolean> {
+    return (await this.#clients.findLive(this.#db, clientId)) !== undefined;
+  }
+
   list(): Promise<Array<Omit<ClientRow, 'secretHash'>>> {
     return this.#clients.list(this.#db);
   }

@@ -35,9 +35,16 @@ async function generatePrivateKey(alg: SigningAlg): Promise<KeyObject> {
   }
 }
 
+// Verifiers (@realchat/auth-verify) ignore smaller RSA keys: signing with one would refuse every token.
+const MIN_RSA_BITS = 2048;
+
 function algOf(key: KeyObject): SigningAlg {
   const type = key.asymmetricKeyType;
-  if (type === 'rsa') return 'RS256';
+  if (type === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) throw new AppError('KEYS_UNAVAILABLE', `the RSA signing key has ${bits} bits; use at least ${MIN_RSA_BITS}`);
+    return 'RS256';
+  }
   if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
   if (type === 'ed25519') return 'EdDSA';
   throw new AppError('KEYS_UNAVAILABLE', `unsupported signing key type ${String(type)} (use RSA, EC P-256 or Ed25519)`);
@@ -62,6 +69,9 @@ export class KeyService {
   readonly #logger: Logger;
   readonly #repo = new KeyRepository();
   #rows: KeyRow[] = [];
+  // One object per key set (verifiers in this process re-import keys whenever the object changes),
+  // rebuilt after a change or when a retired key's publication ends.
+  #published: { jwks: { keys: PublicJwk[] }; validUntilMs: number } | undefined;
   #signing: SigningKey | undefined;
   #staticKey: { signing: SigningKey; jwk: PublicJwk } | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -117,9 +127,13 @@ export class KeyService {
     if (this.#staticKey !== undefined) throw new AppError('CONFLICT', 'keys from AUTH_SIGNING_KEY_PEM are not rotated here');
     const existing = (await this.#repo.listPublished(this.#db, this.#clock.now())).find((r) => r.status === 'next');
     if (existing !== undefined) return existing.kid;
-    const kid = await this.#create('next');
-    this.#load(await this.#repo.listPublished(this.#db, this.#clock.now()));
-    return kid;
+    await this.#create('next');
+    // Another instance may have introduced its own at the same moment: the stored one wins.
+    const rows = await this.#repo.listPublished(this.#db, this.#clock.now());
+    this.#load(rows);
+    const next = rows.find((r) => r.status === 'next');
+    if (next === undefined) throw new AppError('KEYS_UNAVAILABLE', 'the next signing key was not stored');
+    return next.kid;
   }
 
   startSchedule(): void {
@@ -147,13 +161,16 @@ export class KeyService {
 
   /** The public keys that verifiers must know now: next, active and not yet expired retired keys. */
   jwks(): { keys: PublicJwk[] } {
-    if (this.#staticKey !== undefined) return { keys: [this.#staticKey.jwk] };
     const now = this.#clock.now().getTime();
-    return {
-      keys: this.#rows
-        .filter((r) => r.status !== 'retired' || (r.publishUntil !== null && r.publishUntil.getTime() > now))
-        .map((r) => r.publicJwk as PublicJwk),
-    };
+    if (this.#published !== undefined && now < this.#published.validUntilMs) return this.#published.jwks;
+    if (this.#staticKey !== undefined) {
+      this.#published = { jwks: { keys: [this.#staticKey.jwk] }, validUntilMs: Infinity };
+      return this.#published.jwks;
+    }
+    const rows = this.#rows.filter((r) => r.status !== 'retired' || (r.publishUntil !== null && r.publishUntil.getTime() > now));
+    const validUntilMs = Math.min(Infinity, ...rows.filter((r) => r.status === 'retired').map((r) => r.publishUntil?.getTime() ?? Infinity));
+    this.#published = { jwks: { keys: rows.map((r) => r.publicJwk as PublicJwk) }, validUntilMs };
+    return this.#published.jwks;
   }
 
   /** How long verifiers may cache the JWKS: well under the publish lead, so they see a next key before it signs. */
@@ -166,7 +183,12 @@ export class KeyService {
   }
 
   #load(rows: KeyRow[]): void {
-    this.#rows = rows;
+    // A periodic reload that finds the same keys keeps the published set (and its identity).
+    const fingerprint = (list: KeyRow[]): string => list.map((r) => `${r.kid}:${r.status}:${r.publishUntil?.getTime() ?? ''}`).join(',');
+    if (fingerprint(rows) !== fingerprint(this.#rows)) {
+      this.#rows = rows;
+      this.#published = undefined;
+    }
     const active = rows.find((r) => r.status === 'active');
     if (active !== undefined && active.kid !== this.#signing?.kid) {
       this.#signing = toSigningKey(active.kid, active.alg, this.#encryption.decrypt(active.privateKeyEnc, active.kid));
@@ -190,8 +212,8 @@ export class KeyService {
         activatesAt: status === 'active' ? now : new Date(now.getTime() + this.#settings.keyPublishLeadMs),
       });
     } catch (err) {
-      // Another instance created the first active key at the same moment: use theirs.
-      if (status === 'active' && isUniqueViolation(err)) return publicJwk.kid;
+      // Another instance created the first active key, or the next one, at the same moment: use theirs.
+      if (isUniqueViolation(err)) return publicJwk.kid;
       throw err;
     }
     this.#logger.info({ kid: publicJwk.kid, alg, status }, 'signing key generated');

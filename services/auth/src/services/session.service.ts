@@ -32,7 +32,9 @@ export type RevokedSession = { id: string; userId: string; accessExpiresAt: Date
 // Ended sessions stay a day for support and audit before they are deleted.
 const PURGE_DELAY_MS = 86_400_000;
 
-const invalidToken = (detail = 'the refresh token is not valid'): AppError => new AppError('INVALID_TOKEN', detail);
+// RFC 9110 11.6.1 wants a challenge on every 401; RFC 6750 3.1 names the error.
+const invalidToken = (detail = 'the refresh token is not valid'): AppError =>
+  new AppError('INVALID_TOKEN', detail, { headers: { 'www-authenticate': 'Bearer realm="realchat", error="invalid_token"' } });
 
 /**
  * Sessions are refresh-token families. Rotation is a compare-and-swap on the token row: the

@@ -1,14 +1,16 @@
 
 import type { Clock } from '@realchat/clock';
 import { newId, type Role } from '@realchat/contracts';
-import { isUniqueViolation, type Database } from '@realchat/db';
+import { isUniqueViolation, type Database, type Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { Logger } from '@realchat/logging';
+import { BootstrapRepository } from '../repositories/bootstrap.repository.js';
 import { UserRepository, type UserRow } from '../repositories/user.repository.js';
 import type { AuthEvents } from './outbox.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordService } from './password.service.js';
-import type { ClientMeta, SessionService, TokenPair } from './session.service.js';
+import type { RegisterThrottle } from './register-throttle.js';
+import type { ClientMeta, RevokedSession, SessionService, TokenPair } from './session.service.js';
 
 /** Emails compare equal whatever their case, Unicode form or surrounding space. */
 export function normaliseEmail(email: string): string {
@@ -31,23 +33,41 @@ export const toPublicUser = (u: UserRow): PublicUser => ({
   createdAt: u.createdAt.toISOString(),
 });
 
-const invalidCredentials = (): AppError => new AppError('INVALID_CREDENTIALS', 'the email or the password is wrong');
+// RFC 9110 11.6.1: every 401 carries a challenge; Bearer is the scheme the API's protected routes take.
+const CREDENTIALS_CHALLENGE = { 'www-authenticate': 'Bearer realm="realchat"' };
+const invalidCredentials = (detail = 'the email or the password is wrong'): AppError => new AppError('INVALID_CREDENTIALS', detail, { headers: CREDENTIALS_CHALLENGE });
+
+/** What AUTH_BOOTSTRAP_ADMIN_EMAIL did at a start-up. */
+export type BootstrapOutcome =
+  /** The account was made ADMIN (the one bootstrap grant of this database). */
+  | 'granted'
+  /** A bootstrap grant was already made in this database: the setting is spent. */
+  | 'already_granted'
+  /** An administrator exists: bootstrap only ever creates the first one. */
+  | 'admin_exists'
+  /** No account has this address. */
+  | 'no_account'
+  /** The account was registered after the first start-up that named its address: never promoted. */
+  | 'registered_after_configured';
 
 export class UserService {
   readonly #db: Database;
   readonly #passwords: PasswordService;
   readonly #sessions: SessionService;
   readonly #throttle: LoginThrottle;
+  readonly #registerThrottle: RegisterThrottle;
   readonly #events: AuthEvents;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #users = new UserRepository();
+  readonly #bootstrap = new BootstrapRepository();
 
   constructor(deps: {
     db: Database;
     passwords: PasswordService;
     sessions: SessionService;
     throttle: LoginThrottle;
+    registerThrottle: RegisterThrottle;
     events: AuthEvents;
     clock: Clock;
     logger: Logger;
@@ -56,16 +76,19 @@ export class UserService {
     this.#passwords = deps.passwords;
     this.#sessions = deps.sessions;
     this.#throttle = deps.throttle;
+    this.#registerThrottle = deps.registerThrottle;
     this.#events = deps.events;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
   }
 
-  async register(input: { email: string; password: string; displayName: string }): Promise<PublicUser> {
+  /** Cheap checks first, then the per-IP limit, and only then the hash. */
+  async register(input: { email: string; password: string; displayName: string }, meta: { ip: string }): Promise<PublicUser> {
     const email = normaliseEmail(input.email);
     const displayName = input.displayName.normalize('NFC').trim();
     if (displayName.length === 0) throw new AppError('VALIDATION_FAILED', 'displayName must not be blank', { errors: [{ path: '/displayName', message: 'must not be blank' }] });
     this.#passwords.assertAcceptable(input.password, { email, path: '/password' });
+    await this.#registerThrottle.admit(meta.ip);
     const now = this.#clock.now();
     const user: UserRow = { id: newId(), email, displayName, passwordHash: await this.#passwords.hash(input.password), roles: ['STUDENT'], createdAt: now };
     try {
@@ -115,7 +138,7 @@ export class UserService {
     await this.#throttle.admit(ip, user.email);
     if (!(await this.#passwords.verify(input.currentPassword, user.passwordHash))) {
       await this.#throttle.recordFailure(ip, user.email);
-      throw new AppError('INVALID_CREDENTIALS', 'the current password is wrong');
+      throw invalidCredentials('the current password is wrong');
     }
     this.#passwords.assertAcceptable(input.newPassword, { email: user.email, path: '/newPassword' });
     const hash = await this.#passwords.hash(input.newPassword);
@@ -128,28 +151,63 @@ export class UserService {
 
   /** Sets a user's roles (ADMIN only, checked by the route). Removing a role revokes the user's sessions. */
   async setRoles(actorId: string, targetId: string, roles: readonly Role[]): Promise<PublicUser> {
-    const wanted = [...new Set<Role>(roles)].sort();
-    const updated = await this.#db.transaction(async (tx) => {
-      const user = await this.#users.findById(tx, targetId, { forUpdate: true });
-      if (user === undefined) throw new AppError('NOT_FOUND', 'no such user');
-      const previous = [...user.roles].sort();
-      if (previous.join() === wanted.join()) return { user, changed: false, revoked: [] };
-      if (previous.includes('ADMIN') && !wanted.includes('ADMIN') && (await this.#users.countAdmins(tx)) <= 1) {
-        throw new AppError('CONFLICT', 'this would remove the last administrator');
-      }
-      const now = this.#clock.now();
-      await this.#users.updateRoles(tx, targetId, wanted, now);
-      await this.#events.record(tx, 'user.roles_changed', { userId: targetId, roles: wanted, previousRoles: previous, changedBy: actorId });
-      // Access tokens carry roles: a removed role must not live on in them for 15 minutes.
-      const revoked = previous.some((r) => !wanted.includes(r)) ? await this.#sessions.revokeIn(tx, { userId: targetId }, 'roles_changed') : [];
-      return { user: { ...user, roles: wanted }, changed: true, revoked };
-    });
+    const updated = await this.#db.transaction((tx) => this.#applyRoles(tx, actorId, targetId, roles));
     if (updated.changed) this.#events.committed();
     this.#sessions.applyRevoked(updated.revoked);
     return toPublicUser(updated.user);
   }
 
-  /** Grants ADMIN to an existing account (start-up configuration and the CLI); false when there is no such account. */
+  async #applyRoles(tx: Queryable, actorId: string, targetId: string, roles: readonly Role[]): Promise<{ user: UserRow; changed: boolean; revoked: RevokedSession[] }> {
+    const wanted = [...new Set<Role>(roles)].sort();
+    // Before the target's row: two admins demoting each other at once must not both see two admins.
+    const admins = wanted.includes('ADMIN') ? [] : await this.#users.lockAdmins(tx);
+    const user = await this.#users.findById(tx, targetId, { forUpdate: true });
+    if (user === undefined) throw new AppError('NOT_FOUND', 'no such user');
+    const previous = [...user.roles].sort();
+    if (previous.join() === wanted.join()) return { user, changed: false, revoked: [] };
+    if (previous.includes('ADMIN') && !wanted.includes('ADMIN') && admins.length <= 1) {
+      throw new AppError('CONFLICT', 'this would remove the last administrator');
+    }
+    const now = this.#clock.now();
+    await this.#users.updateRoles(tx, targetId, wanted, now);
+    await this.#events.record(tx, 'user.roles_changed', { userId: targetId, roles: wanted, previousRoles: previous, changedBy: actorId });
+    // Access tokens carry roles: a removed role must not live on in them for 15 minutes.
+    const revoked = previous.some((r) => !wanted.includes(r)) ? await this.#sessions.revokeIn(tx, { userId: targetId }, 'roles_changed') : [];
+    return { user: { ...user, roles: wanted }, changed: true, revoked };
+  }
+
+  /**
+   * AUTH_BOOTSTRAP_ADMIN_EMAIL at start-up. Whoever registers an address first owns it (emails are
+   * not verified), so the grant is narrow: at most once per database, only while no administrator
+   * exists, and only to an account registered no later than the first start-up that named the
+   * address; an account registered afterwards (possibly by someone else) is never promoted. The
+   * CLI's `admin grant` stays the explicit path.
+   */
+  async bootstrapAdmin(address: string): Promise<BootstrapOutcome> {
+    const email = normaliseEmail(address);
+    let outcome: BootstrapOutcome;
+    try {
+      outcome = await this.#db.transaction(async (tx): Promise<BootstrapOutcome> => {
+        const armedAt = await this.#bootstrap.arm(tx, email, this.#clock.now());
+        if (await this.#bootstrap.wasGranted(tx)) return 'already_granted';
+        const user = await this.#users.findByEmail(tx, email);
+        if (user === undefined) return 'no_account';
+        if (user.createdAt.getTime() > armedAt.getTime()) return 'registered_after_configured';
+        if ((await this.#users.lockAdmins(tx)).length > 0) return 'admin_exists';
+        await this.#bootstrap.markGranted(tx, email, user.id, this.#clock.now());
+        await this.#applyRoles(tx, user.id, user.id, [...user.roles, 'ADMIN']);
+        return 'granted';
+      });
+    } catch (err) {
+      // Another instance starting at the same moment recorded the grant first.
+      if (isUniqueViolation(err)) return 'already_granted';
+      throw err;
+    }
+    if (outcome === 'granted') this.#events.committed();
+    return outcome;
+  }
+
+  /** Grants ADMIN to an existing account (the CLI's explicit path); false when there is no such account. */
   async grantAdmin(email: string): Promise<boolean> {
     const user = await this.#users.findByEmail(this.#db, normaliseEmail(email));
     if (user === undefined) return false;

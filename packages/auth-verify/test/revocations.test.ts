@@ -1,0 +1,116 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '@realchat/clock';
+import { createEvent, type EventEnvelope } from '@realchat/contracts';
+import { createRevocationList, subscribeRevocations, type RevocationEventSource } from '../src/index.js';
+
+const sid = (n: number): string => `00000000-0000-7000-8000-${n.toString().padStart(12, '0')}`;
+const USER = '00000000-0000-7000-8000-999999999999';
+
+describe('createRevocationList', () => {
+  it('rejects a session until its last token expires, plus the tolerance, and then forgets it', () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock, toleranceMs: 5_000 });
+    list.revoke(sid(1), new Date(clock.now().getTime() + 10_000));
+    expect(list.isRevoked(sid(1))).toBe(true);
+    clock.advance(14_999);
+    expect(list.isRevoked(sid(1))).toBe(true);
+    clock.advance(1);
+    expect(list.isRevoked(sid(1))).toBe(false);
+    expect(list.size()).toBe(0);
+  });
+
+  it('keeps 60 s of tolerance by default and ignores revocations already past it', () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock });
+    list.revoke(sid(1), new Date(clock.now().getTime() - 59_000));
+    list.revoke(sid(2), new Date(clock.now().getTime() - 60_000));
+    expect(list.isRevoked(sid(1))).toBe(true);
+    expect(list.isRevoked(sid(2))).toBe(false);
+    expect(list.size()).toBe(1);
+  });
+
+  it('never shortens an entry when the same session is revoked again', () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock, toleranceMs: 0 });
+    const now = clock.now().getTime();
+    list.revoke(sid(1), new Date(now + 20_000));
+    list.revoke(sid(1), new Date(now + 5_000));
+    clock.advance(10_000);
+    expect(list.isRevoked(sid(1))).toBe(true);
+  });
+
+  it('stays within maxEntries: expired entries go first, then the one ending soonest', () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock, toleranceMs: 0, maxEntries: 3 });
+    const now = clock.now().getTime();
+    list.revoke(sid(1), new Date(now + 1_000));
+    list.revoke(sid(2), new Date(now + 30_000));
+    list.revoke(sid(3), new Date(now + 20_000));
+    clock.advance(2_000);
+    // sid 1 has expired: it makes room, the others stay.
+    list.revoke(sid(4), new Date(now + 40_000));
+    expect([2, 3, 4].map((n) => list.isRevoked(sid(n)))).toEqual([true, true, true]);
+    // Full of live entries: sid 3 ends soonest and is evicted.
+    list.revoke(sid(5), new Date(now + 50_000));
+    expect([2, 3, 4, 5].map((n) => list.isRevoked(sid(n)))).toEqual([true, false, true, true]);
+    expect(list.size()).toBe(3);
+    for (let n = 10; n < 100; n++) list.revoke(sid(n), new Date(now + 60_000 + n));
+    expect(list.size()).toBe(3);
+  });
+
+  it('refuses a maxEntries below 1', () => {
+    expect(() => createRevocationList({ maxEntries: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('subscribeRevocations', () => {
+  const capture = () => {
+    let handler: ((event: EventEnvelope) => Promise<void>) | undefined;
+    const subscribe = vi.fn<RevocationEventSource['subscribe']>(async (options) => {
+      handler = options.handler;
+      return { unsubscribe: async () => undefined };
+    });
+    return { bus: { subscribe }, deliver: (event: unknown) => handler!(event as EventEnvelope) };
+  };
+
+  it('feeds valid session.revoked events into the list, from `since`', async () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock });
+    const { bus, deliver } = capture();
+    const since = new Date(clock.now().getTime() - 900_000);
+    await subscribeRevocations(bus, list, { since });
+    expect(bus.subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked'], since }));
+    const event = createEvent(
+      'session.revoked',
+      { sessionId: sid(1), userId: USER, accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString(), reason: 'logout' },
+      { producer: 'auth', occurredAt: clock.now() },
+    );
+    await deliver(event);
+    expect(list.isRevoked(sid(1))).toBe(true);
+  });
+
+  it('drops malformed events with a warning instead of failing (and so retrying) them', async () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock });
+    const { bus, deliver } = capture();
+    const warn = vi.fn();
+    await subscribeRevocations(bus, list, { logger: { warn } });
+    const good = createEvent(
+      'session.revoked',
+      { sessionId: sid(2), userId: USER, accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString(), reason: 'logout' },
+      { producer: 'auth', occurredAt: clock.now() },
+    );
+    const malformed = [
+      { ...good, data: { ...good.data, sessionId: 'not-a-uuid' } },
+      { ...good, data: { userId: USER } },
+      { ...good, data: { ...good.data, accessTokenExpiresAt: 'tomorrow' } },
+      { id: good.id, type: 'session.revoked' },
+    ];
+    for (const event of malformed) await expect(deliver(event)).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(malformed.length);
+    expect(list.size()).toBe(0);
+    // Another version of the event is not this consumer's to interpret.
+    await deliver({ ...good, version: 2 });
+    expect(list.size()).toBe(0);
+  });
+});
