@@ -1,11 +1,14 @@
 import { systemClock, type Clock } from '@realchat/clock';
 
-/** Revoked sessions known to this process, checked on every verification without I/O. */
+/** Revoked sessions and OAuth clients known to this process, checked on every verification without I/O. */
 export interface RevocationList {
   /** Rejects the session's tokens until `until` (the latest `exp` of its access tokens), plus tolerance. */
   revoke(sessionId: string, until: Date): void;
   isRevoked(sessionId: string): boolean;
-  /** Live entries. */
+  /** Rejects the client's service (client-credentials) tokens until `until`, plus tolerance. */
+  revokeClient(clientId: string, until: Date): void;
+  isClientRevoked(clientId: string): boolean;
+  /** Live entries (sessions and clients). */
   size(): number;
 }
 
@@ -13,60 +16,85 @@ export interface RevocationListOptions {
   readonly clock?: Clock;
   /** Kept past `until` to cover clock skew and the verifiers' tolerance. Default 60 000. */
   readonly toleranceMs?: number;
-  /** Bound on entries; when full, expired entries go first, then those ending soonest. Default 100 000. */
+  /**
+   * Bound on entries of each kind (sessions, clients); when full, expired entries go first, then
+   * those ending soonest. Default 100 000.
+   */
   readonly maxEntries?: number;
 }
 
+/** ids → epoch ms after which the entry is dropped; bounded, and never holding an entry past its end. */
+class ExpiringSet {
+  readonly #entries = new Map<string, number>();
+  readonly #clock: Clock;
+  readonly #toleranceMs: number;
+  readonly #maxEntries: number;
+
+  constructor(clock: Clock, toleranceMs: number, maxEntries: number) {
+    this.#clock = clock;
+    this.#toleranceMs = toleranceMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  add(id: string, until: Date): void {
+    const now = this.#clock.now().getTime();
+    const dropAt = until.getTime() + this.#toleranceMs;
+    if (!(dropAt > now)) return;
+    const existing = this.#entries.get(id);
+    if (existing === undefined && this.#entries.size >= this.#maxEntries) this.#makeRoom(now);
+    this.#entries.set(id, Math.max(existing ?? 0, dropAt));
+  }
+
+  has(id: string): boolean {
+    const until = this.#entries.get(id);
+    if (until === undefined) return false;
+    if (until > this.#clock.now().getTime()) return true;
+    this.#entries.delete(id);
+    return false;
+  }
+
+  size(): number {
+    this.#purge(this.#clock.now().getTime());
+    return this.#entries.size;
+  }
+
+  #purge(now: number): void {
+    for (const [id, until] of this.#entries) if (until <= now) this.#entries.delete(id);
+  }
+
+  #makeRoom(now: number): void {
+    this.#purge(now);
+    if (this.#entries.size < this.#maxEntries) return;
+    let victim: string | undefined;
+    let soonest = Infinity;
+    for (const [id, until] of this.#entries) {
+      if (until < soonest) {
+        soonest = until;
+        victim = id;
+      }
+    }
+    if (victim !== undefined) this.#entries.delete(victim);
+  }
+}
+
 /**
- * An in-memory set of revoked session ids with expiry. Entries vanish once every token of the
- * session has expired, so the set stays as small as the number of sessions revoked in one
- * access-token lifetime.
+ * An in-memory set of revoked session ids and client ids with expiry. Entries vanish once every
+ * token they cover has expired, so the set stays as small as the number of sessions and clients
+ * revoked in one access-token lifetime.
  */
 export function createRevocationList(options: RevocationListOptions = {}): RevocationList {
   const clock = options.clock ?? systemClock;
   const toleranceMs = options.toleranceMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
-  /** sessionId → epoch ms after which the entry is dropped. */
-  const entries = new Map<string, number>();
-
-  const purge = (now: number): void => {
-    for (const [sid, until] of entries) if (until <= now) entries.delete(sid);
-  };
-
-  const makeRoom = (now: number): void => {
-    purge(now);
-    if (entries.size < maxEntries) return;
-    let victim: string | undefined;
-    let soonest = Infinity;
-    for (const [sid, until] of entries) {
-      if (until < soonest) {
-        soonest = until;
-        victim = sid;
-      }
-    }
-    if (victim !== undefined) entries.delete(victim);
-  };
+  const sessions = new ExpiringSet(clock, toleranceMs, maxEntries);
+  const clients = new ExpiringSet(clock, toleranceMs, maxEntries);
 
   return {
-    revoke(sessionId, until) {
-      const now = clock.now().getTime();
-      const dropAt = until.getTime() + toleranceMs;
-      if (!(dropAt > now)) return;
-      const existing = entries.get(sessionId);
-      if (existing === undefined && entries.size >= maxEntries) makeRoom(now);
-      entries.set(sessionId, Math.max(existing ?? 0, dropAt));
-    },
-    isRevoked(sessionId) {
-      const until = entries.get(sessionId);
-      if (until === undefined) return false;
-      if (until > clock.now().getTime()) return true;
-      entries.delete(sessionId);
-      return false;
-    },
-    size() {
-      purge(clock.now().getTime());
-      return entries.size;
-    },
+    revoke: (sessionId, until) => sessions.add(sessionId, until),
+    isRevoked: (sessionId) => sessions.has(sessionId),
+    revokeClient: (clientId, until) => clients.add(clientId, until),
+    isClientRevoked: (clientId) => clients.has(clientId),
+    size: () => sessions.size() + clients.size(),
   };
 }

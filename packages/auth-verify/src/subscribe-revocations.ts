@@ -1,4 +1,4 @@
-import { InvalidEventError, isEvent, parseEnvelope, SessionRevoked, type EventEnvelope } from '@realchat/contracts';
+import { ClientRevoked, InvalidEventError, isEvent, parseEnvelope, SessionRevoked, type EventEnvelope } from '@realchat/contracts';
 import type { RevocationList } from './revocation-list.js';
 import type { VerifierLogger } from './types.js';
 
@@ -21,8 +21,9 @@ export interface SubscribeRevocationsOptions {
 }
 
 /**
- * Feeds `session.revoked` events into `list` through a broadcast subscription, so every instance
- * rejects a revoked session's still-valid access tokens at once. The caller unsubscribes.
+ * Feeds `session.revoked` and `client.revoked` events into `list` through a broadcast
+ * subscription, so every instance rejects a revoked session's or client's still-valid access
+ * tokens at once. The caller unsubscribes.
  */
 export function subscribeRevocations(
   bus: RevocationEventSource,
@@ -30,7 +31,7 @@ export function subscribeRevocations(
   options: SubscribeRevocationsOptions = {},
 ): Promise<{ unsubscribe(): Promise<void> }> {
   return bus.subscribe({
-    types: [SessionRevoked.type],
+    types: [SessionRevoked.type, ClientRevoked.type],
     ...(options.since === undefined ? {} : { since: options.since }),
     handler: async (received) => {
       let event;
@@ -39,11 +40,11 @@ export function subscribeRevocations(
       } catch (err) {
         // A malformed event is not retried into success: log and drop it.
         if (!(err instanceof InvalidEventError)) throw err;
-        options.logger?.warn({ eventId: received.id, err: err.message }, 'invalid session.revoked event ignored');
+        options.logger?.warn({ eventId: received.id, type: received.type, err: err.message }, 'invalid revocation event ignored');
         return;
       }
-      if (!isEvent(event, 'session.revoked')) return;
-      list.revoke(event.data.sessionId, new Date(event.data.accessTokenExpiresAt));
+      if (isEvent(event, 'session.revoked')) list.revoke(event.data.sessionId, new Date(event.data.accessTokenExpiresAt));
+      else if (isEvent(event, 'client.revoked')) list.revokeClient(event.data.clientId, new Date(event.data.accessTokenExpiresAt));
     },
   });
 }

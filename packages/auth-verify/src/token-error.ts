@@ -27,7 +27,7 @@ const DESCRIPTIONS: Readonly<Record<TokenErrorReason, string>> = {
   BAD_ISSUER: 'The token issuer is not accepted',
   BAD_AUDIENCE: 'The token audience is not accepted',
   BAD_CLAIMS: 'The token claims are invalid',
-  REVOKED: 'The token session has been revoked',
+  REVOKED: 'The token has been revoked',
 };
 
 /**

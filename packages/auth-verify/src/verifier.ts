@@ -18,8 +18,8 @@ const NO_KEYS: ReadonlyMap<string, VerifyKey> = new Map();
 
 /**
  * Creates the access-token verifier used by the gateway and every service: JWS checked with
- * `node:crypto` against keys pinned to one algorithm each, claims checked, revoked sessions
- * refused from memory, verified tokens cached until their `exp`.
+ * `node:crypto` against keys pinned to one algorithm each, claims checked, revoked sessions and
+ * clients refused from memory, verified tokens cached until their `exp`.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   if (options.issuer.length === 0) throw new TypeError('issuer is required');
@@ -106,7 +106,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!valid) throw new TokenError('BAD_SIGNATURE');
 
     const { principal, expMs } = principalFromClaims(parseObject(payloadScratch.toString('utf8', 0, payloadLength)), rules, nowMs);
-    if (principal.kind === 'user' && revocations?.isRevoked(principal.sessionId) === true) throw new TokenError('REVOKED');
+    if (revocations !== undefined && (principal.kind === 'user' ? revocations.isRevoked(principal.sessionId) : revocations.isClientRevoked(principal.clientId))) {
+      throw new TokenError('REVOKED');
+    }
     cache?.set(token, principal, expMs, nowMs);
     return principal;
   };
@@ -140,7 +142,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const nowMs = clock.now().getTime();
       const hit = cache?.get(token, nowMs);
       if (hit !== undefined) {
-        if (hit.sessionId !== null && revocations?.isRevoked(hit.sessionId) === true) throw new TokenError('REVOKED');
+        if (revocations !== undefined && (hit.sessionId !== null ? revocations.isRevoked(hit.sessionId) : revocations.isClientRevoked(hit.clientId))) {
+          throw new TokenError('REVOKED');
+        }
         return hit.principal;
       }
       return verifyUncached(token, nowMs);

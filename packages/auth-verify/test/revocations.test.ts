@@ -58,6 +58,25 @@ describe('createRevocationList', () => {
     expect(list.size()).toBe(3);
   });
 
+  it('keeps revoked clients apart from sessions, with the same expiry and bound', () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock, toleranceMs: 0, maxEntries: 2 });
+    const now = clock.now().getTime();
+    list.revokeClient('svc_a', new Date(now + 10_000));
+    expect([list.isClientRevoked('svc_a'), list.isRevoked('svc_a')]).toEqual([true, false]);
+    list.revoke(sid(1), new Date(now + 10_000));
+    expect(list.isClientRevoked(sid(1))).toBe(false);
+    list.revokeClient('svc_b', new Date(now + 20_000));
+    list.revokeClient('svc_c', new Date(now + 30_000));
+    // Full: svc_a ends soonest and goes; the session list is not touched.
+    expect(['svc_a', 'svc_b', 'svc_c'].map((c) => list.isClientRevoked(c))).toEqual([false, true, true]);
+    expect(list.isRevoked(sid(1))).toBe(true);
+    expect(list.size()).toBe(3);
+    clock.advance(30_000);
+    expect(list.isClientRevoked('svc_c')).toBe(false);
+    expect(list.size()).toBe(0);
+  });
+
   it('refuses a maxEntries below 1', () => {
     expect(() => createRevocationList({ maxEntries: 0 })).toThrow(RangeError);
   });
@@ -79,7 +98,7 @@ describe('subscribeRevocations', () => {
     const { bus, deliver } = capture();
     const since = new Date(clock.now().getTime() - 900_000);
     await subscribeRevocations(bus, list, { since });
-    expect(bus.subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked'], since }));
+    expect(bus.subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked', 'client.revoked'], since }));
     const event = createEvent(
       'session.revoked',
       { sessionId: sid(1), userId: USER, accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString(), reason: 'logout' },
@@ -110,6 +129,46 @@ describe('subscribeRevocations', () => {
     expect(warn).toHaveBeenCalledTimes(malformed.length);
     expect(list.size()).toBe(0);
     // Another version of the event is not this consumer's to interpret.
+    await deliver({ ...good, version: 2 });
+    expect(list.size()).toBe(0);
+  });
+
+  it('feeds valid client.revoked events into the list', async () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock });
+    const { bus, deliver } = capture();
+    await subscribeRevocations(bus, list);
+    const event = createEvent(
+      'client.revoked',
+      { clientId: 'svc_x', accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString() },
+      { producer: 'auth', occurredAt: clock.now() },
+    );
+    await deliver(event);
+    expect([list.isClientRevoked('svc_x'), list.isRevoked('svc_x')]).toEqual([true, false]);
+  });
+
+  it('drops malformed client.revoked events with a warning', async () => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock });
+    const { bus, deliver } = capture();
+    const warn = vi.fn();
+    await subscribeRevocations(bus, list, { logger: { warn } });
+    const good = createEvent(
+      'client.revoked',
+      { clientId: 'svc_y', accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString() },
+      { producer: 'auth', occurredAt: clock.now() },
+    );
+    const malformed = [
+      { ...good, data: { ...good.data, clientId: '' } },
+      { ...good, data: { clientId: 'svc_y' } },
+      { ...good, data: { ...good.data, accessTokenExpiresAt: 'soon' } },
+      { ...good, data: { ...good.data, sessionId: 'extra' } },
+      { id: good.id, type: 'client.revoked' },
+    ];
+    for (const event of malformed) await expect(deliver(event)).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(malformed.length);
+    expect(warn).toHaveBeenLastCalledWith(expect.objectContaining({ eventId: good.id, type: 'client.revoked' }), expect.any(String));
+    expect(list.size()).toBe(0);
     await deliver({ ...good, version: 2 });
     expect(list.size()).toBe(0);
   });

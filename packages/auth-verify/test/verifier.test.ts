@@ -257,6 +257,21 @@ describe('createVerifier: refused tokens', () => {
     revocations.revoke(sid, new Date((NOW_SEC + 900) * 1000));
     expect(await reasonOf(userToken(keys.RS256, { sid }), { revocations, clock })).toBe('REVOKED');
   });
+
+  it("refuses a revoked client's service tokens until their exp, and only that client's", async () => {
+    const clock = new ManualClock();
+    const revocations = createRevocationList({ clock, toleranceMs: 0 });
+    const { verifier } = verifierWith({ clock, revocations, cache: false });
+    const revoked = signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims({ sub: 'svc_gone', client_id: 'svc_gone' }));
+    const other = signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims());
+    revocations.revokeClient('svc_gone', new Date((NOW_SEC + 900) * 1000));
+    expect(await rejectionOf(verifier.verify(revoked))).toMatchObject({ reason: 'REVOKED', code: 'INVALID_TOKEN', status: 401 });
+    await expect(verifier.verify(other)).resolves.toMatchObject({ kind: 'service', clientId: 'chat' });
+    // A client id that happens to equal a revoked session id changes nothing (separate sets).
+    const sid = randomUUID();
+    revocations.revoke(sid, new Date((NOW_SEC + 900) * 1000));
+    await expect(verifier.verify(signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims({ sub: sid, client_id: sid })))).resolves.toMatchObject({ kind: 'service' });
+  });
 });
 
 describe('createVerifier: verified-token cache', () => {
@@ -310,6 +325,20 @@ describe('createVerifier: verified-token cache', () => {
     const token = userToken(keys.RS256, { sid });
     await verifier.verify(token);
     revocations.revoke(sid, new Date((NOW_SEC + 900) * 1000));
+    expect(await rejectionOf(verifier.verify(token))).toMatchObject({ reason: 'REVOKED', code: 'INVALID_TOKEN' });
+  });
+
+  it('rejects a revoked client on a cache hit', async () => {
+    const clock = new ManualClock();
+    const revocations = createRevocationList({ clock });
+    const live = countingKeys();
+    const { verifier } = verifierWith({ clock, revocations, keys: live.source });
+    const token = signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims());
+    await verifier.verify(token);
+    const before = live.calls;
+    await verifier.verify(token);
+    expect(live.calls).toBe(before); // served from the cache
+    revocations.revokeClient('chat', new Date((NOW_SEC + 900) * 1000));
     expect(await rejectionOf(verifier.verify(token))).toMatchObject({ reason: 'REVOKED', code: 'INVALID_TOKEN' });
   });
 

@@ -4,3 +4,4 @@ export { createJetStreamBus, type JetStreamBusOptions } from './jetstream.js';
 export { appendToOutbox, handleOnce, busMigrations, type HandleOnceOptions } from './outbox.js';
 export { MAX_EVENT_BYTES } from './internal/event-size.js';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.js';
+export type { OutboxBacklog, OutboxFailureKind, OutboxRelayMetrics } from './metrics.js';

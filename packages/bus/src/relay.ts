@@ -5,6 +5,7 @@ import { AppError } from '@realchat/errors';
 import type { Logger } from 'pino';
 import { silentLogger } from './internal/logger.js';
 import { backoffDelay } from './internal/retry.js';
+import type { OutboxBacklog, OutboxRelayMetrics } from './metrics.js';
 import { checkSchema } from './outbox.js';
 import type { EventBus } from './types.js';
 
@@ -26,6 +27,11 @@ export interface OutboxRelayOptions {
   /** How often that clean-up runs (default 1 hour). */
   readonly cleanupIntervalMs?: number;
   readonly clock?: Clock;
+  /**
+   * Receives counts of published and failed rows and, after every drain, a sample of the backlog
+   * (one more query, on the outbox's partial indexes, made only when this is given).
+   */
+  readonly metrics?: OutboxRelayMetrics;
 }
 
 export interface OutboxRelay {
@@ -87,6 +93,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
+  const metrics = options.metrics;
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -100,6 +107,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     /** Rows read: fewer than `batchSize` means nothing is left. */
     readonly claimed: number;
     readonly published: number;
+    readonly deadLettered: number;
     readonly failure?: { readonly eventId: string; readonly err: unknown };
   }
 
@@ -143,19 +151,49 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const { seq, message } of dead) {
       await q.query(`update ${schema}.outbox set failed_at = $1, attempts = attempts + 1, last_error = $3 where seq = $2`, [now, seq, message]);
     }
-    if (failure === undefined) return { claimed: rows.length, published: published.length };
+    const result = { claimed: rows.length, published: published.length, deadLettered: dead.length };
+    if (failure === undefined) return result;
     await q.query(`update ${schema}.outbox set attempts = attempts + 1, last_error = $2 where seq = $1`, [failure.row.seq, errorMessage(failure.err)]);
-    return { claimed: rows.length, published: published.length, failure: { eventId: failure.row.id, err: failure.err } };
+    return { ...result, failure: { eventId: failure.row.id, err: failure.err } };
+  }
+
+  /** Counts every pending and dead row; both conditions match a partial index, so only those rows are read. */
+  async function sampleBacklog(sink: OutboxRelayMetrics): Promise<void> {
+    try {
+      const { rows } = await db.query<{ pending: number; oldest: Date | null; dead: number }>(
+        `select (select count(*) from ${schema}.outbox where published_at is null and failed_at is null) as pending,
+                (select occurred_at from ${schema}.outbox where published_at is null and failed_at is null order by seq limit 1) as oldest,
+                (select count(*) from ${schema}.outbox where failed_at is not null) as dead`,
+      );
+      const row = rows[0];
+      if (row === undefined) return;
+      const backlog: OutboxBacklog = { pending: Number(row.pending), oldestPendingAt: row.oldest, deadLetters: Number(row.dead) };
+      sink.sampled(backlog);
+    } catch (err) {
+      // A metric must never fail a drain, nor hide the error it is failing with.
+      logger.warn({ err, schema }, 'outbox backlog sample failed');
+    }
   }
 
   async function drainNow(): Promise<number> {
+    try {
+      return await drainBatches();
+    } finally {
+      if (metrics !== undefined) await sampleBacklog(metrics);
+    }
+  }
+
+  async function drainBatches(): Promise<number> {
     let total = 0;
     for (;;) {
       // PGlite is one connection shared by the process: no lock held while publishing, and no competing relay to skip.
       // The batch's transaction commits even when the bus failed, keeping what was published and the failure.
       const batch = db.kind === 'postgres' ? await db.transaction((tx) => publishBatch(tx, true)) : await publishBatch(db, false);
       total += batch.published;
+      if (batch.published > 0) metrics?.published(batch.published);
+      if (batch.deadLettered > 0) metrics?.failed('dead_letter', batch.deadLettered);
       if (batch.failure !== undefined) {
+        metrics?.failed('transient', 1);
         throw new Error(`outbox relay: publishing event ${batch.failure.eventId} failed after ${total} published`, { cause: batch.failure.err });
       }
       if (batch.claimed < batchSize) return total;

@@ -6,7 +6,7 @@ import { createPostgresDatabase, migrate, type Database } from '@realchat/db';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@realchat/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, MAX_EVENT_BYTES, type EventBus } from '../src/index.js';
+import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, MAX_EVENT_BYTES, type EventBus, type OutboxBacklog, type OutboxRelayMetrics } from '../src/index.js';
 import { createTestBus, testBusKinds, testNatsUrl, type TestBus } from '../src/testing.js';
 import { eventually, testEvent } from './helpers.js';
 
@@ -34,6 +34,18 @@ function switchableBus(bus: EventBus): EventBus & { down: boolean; published: st
     },
   };
   return wrapper;
+}
+
+/** A metrics sink that keeps what the relay reported. */
+function recordingMetrics(): OutboxRelayMetrics & { totals: { published: number; transient: number; dead_letter: number }; backlog?: OutboxBacklog } {
+  const totals = { published: 0, transient: 0, dead_letter: 0 };
+  const sink: OutboxRelayMetrics & { totals: typeof totals; backlog?: OutboxBacklog } = {
+    totals,
+    published: (count) => void (totals.published += count),
+    failed: (kind, count) => void (totals[kind] += count),
+    sampled: (backlog) => void (sink.backlog = backlog),
+  };
+  return sink;
 }
 
 async function pending(db: Database): Promise<{ attempts: number; last_error: string | null }[]> {
@@ -209,6 +221,65 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     } finally {
       if (target !== bus) await target.close();
     }
+  });
+
+  it.each(testBusKinds)('reports published, transient and dead-lettered rows and samples the backlog after each drain (%s bus)', async (busKind) => {
+    const target = busKind === 'jetstream' ? bus : await createTestBus(busKind);
+    try {
+      const flaky = switchableBus(target);
+      const metrics = recordingMetrics();
+      const relay = createOutboxRelay({ db, schema, bus: flaky, metrics });
+      const events = [testEvent(), testEvent()];
+      await db.transaction(async (tx) => {
+        for (const event of events) await appendToOutbox(tx, schema, event);
+      });
+      expect(await relay.drain()).toBe(2);
+      expect(metrics.totals).toEqual({ published: 2, transient: 0, dead_letter: 0 });
+      expect(metrics.backlog).toEqual({ pending: 0, oldestPendingAt: null, deadLetters: 0 });
+
+      // The bus is off: each failed drain counts once, and the sample shows the rows it holds back.
+      flaky.down = true;
+      const stuck = [testEvent(), testEvent(), testEvent()];
+      await db.transaction(async (tx) => {
+        for (const event of stuck) await appendToOutbox(tx, schema, event);
+      });
+      await expect(relay.drain()).rejects.toThrow(/publishing event/);
+      await expect(relay.drain()).rejects.toThrow(/publishing event/);
+      expect(metrics.totals).toEqual({ published: 2, transient: 2, dead_letter: 0 });
+      expect(metrics.backlog).toEqual({ pending: 3, oldestPendingAt: new Date(stuck[0]!.occurredAt), deadLetters: 0 });
+
+      // Back on, with a row no bus can take among them: it is dead-lettered and the rest go out.
+      flaky.down = false;
+      await insertRaw(db, { id: testEvent().id, type: 'test.Not_valid', data: {} });
+      expect(await relay.drain()).toBe(3);
+      expect(metrics.totals).toEqual({ published: 5, transient: 2, dead_letter: 1 });
+      expect(metrics.backlog).toEqual({ pending: 0, oldestPendingAt: null, deadLetters: 1 });
+      // Dead letters stay counted (they are kept for inspection) and are never reported again.
+      expect(await relay.drain()).toBe(0);
+      expect(metrics.totals).toEqual({ published: 5, transient: 2, dead_letter: 1 });
+      expect(metrics.backlog?.deadLetters).toBe(1);
+    } finally {
+      if (target !== bus) await target.close();
+    }
+  });
+
+  it('keeps draining when the backlog sample fails, and a sink is optional', async () => {
+    const metrics = { ...recordingMetrics(), sampled: () => undefined };
+    const throwingDb: Database = {
+      ...db,
+      query: (async (sql: string, params?: unknown[]) => {
+        if (sql.includes('as pending')) throw new Error('sample failed');
+        return db.query(sql, params);
+      }) as Database['query'],
+    };
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await db.transaction((tx) => appendToOutbox(tx, schema, testEvent()));
+    expect(await createOutboxRelay({ db: throwingDb, schema, bus, metrics, logger }).drain()).toBe(1);
+    expect(metrics.totals.published).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'outbox backlog sample failed' }));
+    await db.transaction((tx) => appendToOutbox(tx, schema, testEvent()));
+    expect(await createOutboxRelay({ db, schema, bus }).drain()).toBe(1);
   });
 
   it('stamps processed events with the injected clock, which clean-up uses too', async () => {

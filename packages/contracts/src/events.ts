@@ -61,15 +61,33 @@ export const SessionRevoked = defineEvent(
   ),
 );
 
+/**
+ * An OAuth 2.0 client was revoked. Verifiers reject its client-credentials (service) access tokens
+ * until `accessTokenExpiresAt`, the latest `exp` any of them can carry.
+ */
+export const ClientRevoked = defineEvent(
+  'client.revoked',
+  1,
+  Type.Object(
+    {
+      clientId: Type.String({ minLength: 1, maxLength: 256 }),
+      accessTokenExpiresAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export type UserCreatedData = Static<typeof UserCreated.schema>;
 export type UserRolesChangedData = Static<typeof UserRolesChanged.schema>;
 export type SessionRevokedData = Static<typeof SessionRevoked.schema>;
+export type ClientRevokedData = Static<typeof ClientRevoked.schema>;
 
 /** Every event type of the system, keyed by `type`. */
 export const eventCatalog = {
   [UserCreated.type]: UserCreated,
   [UserRolesChanged.type]: UserRolesChanged,
   [SessionRevoked.type]: SessionRevoked,
+  [ClientRevoked.type]: ClientRevoked,
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

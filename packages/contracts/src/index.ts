@@ -3,6 +3,7 @@ export {
   UserCreated,
   UserRolesChanged,
   SessionRevoked,
+  ClientRevoked,
   RoleSchema,
   ROLES,
   eventCatalog,
@@ -12,6 +13,7 @@ export {
   type UserCreatedData,
   type UserRolesChangedData,
   type SessionRevokedData,
+  type ClientRevokedData,
 } from './events.js';
 export { parseEnvelope, isEvent, createEvent, InvalidEventError } from './validate.js';
 export { newId } from './ids.js';

@@ -6,6 +6,7 @@ export const errorCatalog = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid', description: 'A body, query, path or header field failed its schema; `errors` lists the failing fields.' },
   MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON', description: 'The request body could not be parsed as JSON.' },
   BAD_REQUEST: { status: 400, title: 'Bad request', description: 'The request cannot be processed as sent.' },
+  INVALID_CURSOR: { status: 400, title: 'The cursor is not valid', description: 'The `cursor` of a list request is malformed or was altered; ask for the first page again without it.' },
   WEAK_PASSWORD: { status: 400, title: 'The password is too weak', description: 'The password is too short, too long for bcrypt (72 bytes), too common or contains the email.' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required', description: 'No bearer token was sent to a route that needs one.' },
   INVALID_TOKEN: { status: 401, title: 'The token is not valid', description: 'The token is malformed, tampered, unknown, revoked, or was signed by a foreign issuer.' },

@@ -3,3 +3,16 @@ export { Probes, type ReadinessCheck } from './probes.js';
 export { toAppError, sendProblem } from './error-handler.js';
 export type { ServiceModule } from './service-module.js';
 export { registerOpenApi, type OpenApiOptions, type OpenApiDocument } from './openapi.js';
+export { OutboxMetrics } from './outbox-metrics.js';
+export {
+  pageQuery,
+  Page,
+  toPage,
+  cursorCodec,
+  CursorTime,
+  CursorId,
+  CURSOR_MAX_LENGTH,
+  type PageQueryOptions,
+  type PageOf,
+  type CursorCodec,
+} from './pagination.js';

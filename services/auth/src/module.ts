@@ -12,7 +12,7 @@ import {
 import { busMigrations, createOutboxRelay, type EventBus, type OutboxRelay, type Subscription } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
 import { migrate, type Database } from '@realchat/db';
-import { registerOpenApi, type App, type ServiceModule } from '@realchat/http';
+import { OutboxMetrics, registerOpenApi, type App, type ServiceModule } from '@realchat/http';
 import type { Logger } from '@realchat/logging';
 import type { KeyValueStore } from '@realchat/store';
 import type { AuthSettings } from './config.js';
@@ -70,7 +70,9 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
   const keys = new KeyService({ db, encryption, settings, clock, logger });
   await keys.init();
 
-  const relay = createOutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger, clock, ...(deps.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.relayPollIntervalMs }) });
+  // Filled from the start; exposed by whichever app hosts the module (its own, or the gateway's when embedded).
+  const outboxMetrics = new OutboxMetrics(AUTH_SCHEMA, () => clock.now().getTime());
+  const relay = createOutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger, clock, metrics: outboxMetrics, ...(deps.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.relayPollIntervalMs }) });
   const events = new AuthEvents({ clock, wake: () => relay.notify() });
   const revocations = createRevocationList({ clock });
   const verifier = createVerifier({ issuer: settings.issuer, audience: settings.audience, keys: () => keys.jwks(), revocations, clock });
@@ -86,7 +88,13 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     onRevoked: (sessionId, until) => revocations.revoke(sessionId, until),
   });
   const users = new UserService({ db, passwords, sessions, throttle: new LoginThrottle(store, settings), registerThrottle: new RegisterThrottle(store, settings, clock), events, clock, logger });
-  const clients = new ClientService({ db, clock });
+  const clients = new ClientService({
+    db,
+    clock,
+    events,
+    accessTokenTtlMs: settings.accessTokenTtlMs,
+    onRevoked: (clientId, until) => revocations.revokeClient(clientId, until),
+  });
   let revocationSubscription: Subscription | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
 
@@ -105,6 +113,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     async register(app: App): Promise<void> {
       app.probes.add('auth.database', () => db.ping());
       app.probes.add('auth.keys', async () => ({ kid: keys.signingKey().kid }));
+      outboxMetrics.register(app.metrics);
       await registerOpenApi(app, { title: 'RealChat auth', version: '0.1.0', documentPath: '/auth/openapi.json', prefixes: ['/auth', '/oauth', '/.well-known'] });
       await app.register(async (scope) => {
         const child = scope as unknown as App;

@@ -118,6 +118,28 @@ describe.each(variants)('auth hardening (%s)', (variant) => {
     expect((await h.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: tokens.refresh_token } })).statusCode).toBe(200);
   });
 
+  // Regression: a browser on the cookie transport sending `content-type: application/json` with an empty body got 400 MALFORMED_JSON.
+  it('reads an empty JSON body as {} on /auth/refresh and /auth/logout only', async () => {
+    const user = await register(h.app);
+    const headers = { 'x-refresh-token-transport': 'cookie', 'content-type': 'application/json' };
+    const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD }, headers });
+    const cookie = res.cookies.find((c) => c.name === 'realchat_rt')!.value;
+    const rotated = await h.app.inject({ method: 'POST', url: '/auth/refresh', cookies: { realchat_rt: cookie }, headers, payload: '' });
+    expect(rotated.statusCode).toBe(200);
+    const next = rotated.cookies.find((c) => c.name === 'realchat_rt')!.value;
+    // As browsers send it: Content-Length 0.
+    const out = await h.app.inject({ method: 'POST', url: '/auth/logout', cookies: { realchat_rt: next }, headers: { ...headers, 'content-length': '0' }, payload: '' });
+    expect(out.statusCode).toBe(204);
+    // Without the cookie transport an empty body asks for the token, as no body does.
+    const missing = await h.app.inject({ method: 'POST', url: '/auth/refresh', headers: { 'content-type': 'application/json' }, payload: '' });
+    expect([missing.statusCode, missing.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    // A non-empty body is still parsed strictly, and other routes keep refusing an empty JSON body.
+    const broken = await h.app.inject({ method: 'POST', url: '/auth/refresh', headers, payload: '{' });
+    expect([broken.statusCode, broken.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    const login = await h.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, payload: '' });
+    expect([login.statusCode, login.json().code]).toEqual([400, 'MALFORMED_JSON']);
+  });
+
   // Regression: a new object per call made the in-process verifier re-import the keys on every uncached verify.
   it('serves the same JWKS object until the keys change', async () => {
     const first = h.module.jwks();

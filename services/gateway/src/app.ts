@@ -37,7 +37,7 @@ export interface GatewayDeps {
   readonly verifier: Pick<Verifier, 'verify' | 'status'>;
   /** Rate-limit counters and the service registry: memory when embedded, Redis when distributed (shared by every gateway instance). The caller closes it. */
   readonly store: KeyValueStore;
-  /** With `revocations` (the list the verifier was created with): `session.revoked` events feed it. */
+  /** With `revocations` (the list the verifier was created with): `session.revoked` and `client.revoked` events feed it. */
   readonly bus?: EventBus;
   readonly revocations?: RevocationList;
   /** Services hosted in this process (embedded mode): their prefixes are served here, without a proxy hop. */

@@ -12,7 +12,7 @@ import { defaultJwksUrl, GatewayEnvSchema, toGatewayConfig } from './env.js';
 /**
  * The gateway as its own process (distributed mode), in front of separately started services.
  * It has no database: Redis (when set) holds shared rate-limit counts and the service registry,
- * NATS (when set) brings `session.revoked` events.
+ * NATS (when set) brings `session.revoked` and `client.revoked` events.
  */
 const env = loadConfigOrExit(
   Type.Object({

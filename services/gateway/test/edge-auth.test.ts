@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRevocationList, createVerifier } from '@realchat/auth-verify';
-import { createInProcessBus } from '@realchat/bus';
+import { createInProcessBus, createJetStreamBus, type EventBus } from '@realchat/bus';
 import { createEvent } from '@realchat/contracts';
 import { PUBLIC_RULES } from '../src/index.js';
 import { AUDIENCE, ISSUER, makeKey, signRaw, startGateway, startUpstream, tokenFor, userClaims, type TestGateway, type TestKey, type TestUpstream } from './helpers.js';
@@ -202,5 +202,43 @@ describe('revocation', () => {
       await upstream.close();
     }
   });
-});
 
+  const busOf = async (kind: 'in-process' | 'jetstream'): Promise<EventBus> => {
+    if (kind === 'in-process') return createInProcessBus();
+    const id = randomBytes(4).toString('hex');
+    return createJetStreamBus({ servers: '127.0.0.1:4222', stream: `T_GW_${id}`, subjectPrefix: `t_gw_${id}` });
+  };
+
+  it.each(['in-process', 'jetstream'] as const)("refuses a revoked client's service token within one second of the client.revoked event (%s bus)", async (kind) => {
+    const bus = await busOf(kind);
+    const revocations = createRevocationList();
+    const upstream = await startUpstream('chat');
+    const g = await startGateway({ key, bus, revocations, config: { upstreams: { chat: [upstream.url] } } });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const service = (clientId: string) => ({ iss: ISSUER, aud: AUDIENCE, sub: clientId, client_id: clientId, scope: 'users:read', iat: now, exp: now + 900, jti: randomUUID() });
+      const token = tokenFor(key, service('svc_revoked'));
+      const other = tokenFor(key, service('svc_other'));
+      const user = tokenFor(key);
+      const call = (t: string) => fetch(`${g.url}/chat/a`, { headers: { authorization: `Bearer ${t}` } });
+      expect((await call(token)).status).toBe(200);
+      const started = Date.now();
+      await bus.publish(createEvent('client.revoked', { clientId: 'svc_revoked', accessTokenExpiresAt: new Date((now + 900) * 1000).toISOString() }, { producer: 'auth', occurredAt: new Date() }));
+      let res = await call(token);
+      while (res.status === 200 && Date.now() - started < 1000) {
+        await new Promise((r) => setTimeout(r, 20));
+        res = await call(token);
+      }
+      expect(res.status).toBe(401);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await res.json()).toMatchObject({ code: 'INVALID_TOKEN', reason: 'REVOKED' });
+      // Only that client: another client's token and a user's token still pass.
+      expect((await call(other)).status).toBe(200);
+      expect((await call(user)).status).toBe(200);
+    } finally {
+      await g.close();
+      await bus.close();
+      await upstream.close();
+    }
+  });
+});

@@ -4,7 +4,10 @@ interface Entry {
   readonly principal: Principal;
   /** The token's `exp` in epoch ms: the entry is never served at or after it. */
   readonly expMs: number;
+  /** The user token's session, or null for a service token. */
   readonly sessionId: string | null;
+  /** The service token's client ('' for a user token): checked against revoked clients on each hit. */
+  readonly clientId: string;
   /** Second-chance bit: set on every hit, so eviction approximates LRU without reordering the map. */
   referenced: boolean;
 }
@@ -33,8 +36,8 @@ export class TokenCache {
 
   set(token: string, principal: Principal, expMs: number, nowMs: number): void {
     if (this.#entries.size >= this.#maxEntries && !this.#entries.has(token)) this.#evictOne(nowMs);
-    const sessionId = principal.kind === 'user' ? principal.sessionId : null;
-    this.#entries.set(token, { principal, expMs, sessionId, referenced: false });
+    const user = principal.kind === 'user';
+    this.#entries.set(token, { principal, expMs, sessionId: user ? principal.sessionId : null, clientId: user ? '' : principal.clientId, referenced: false });
   }
 
   clear(): void {

@@ -1,5 +1,6 @@
 import type { Role } from '@realchat/contracts';
 import type { Queryable } from '@realchat/db';
+import { olderThan, type KeysetPosition } from './keyset.js';
 
 export interface SessionRow {
   readonly id: string;
@@ -162,13 +163,19 @@ export class SessionRepository {
     return rows[0];
   }
 
-  async listLive(q: Queryable, userId: string, now: Date): Promise<SessionRow[]> {
+  /**
+   * A page of the user's live sessions, newest first by (created_at, id): both fixed at creation,
+   * so rotations and new logins between pages neither repeat nor skip a session. Reads `take` rows.
+   */
+  async listLive(q: Queryable, userId: string, now: Date, page: { take: number; after?: KeysetPosition | undefined }): Promise<SessionRow[]> {
+    const params: unknown[] = [userId, now, page.take];
+    const after = olderThan(params, page.after);
     const { rows } = await q.query<SessionRow>(
       `select ${SESSION_COLUMNS} from auth.sessions
-        where user_id = $1 and revoked_at is null and expires_at > $2
+        where user_id = $1 and revoked_at is null and expires_at > $2 ${after}
           and exists (select 1 from auth.refresh_tokens t where t.session_id = sessions.id and t.spent_at is null and t.expires_at > $2)
-        order by last_used_at desc limit 200`,
-      [userId, now],
+        order by created_at desc, id desc limit $3`,
+      params,
     );
     return rows;
   }

@@ -1,5 +1,6 @@
 import type { Queryable } from '@realchat/db';
 import type { Role } from '@realchat/contracts';
+import { olderThan, type KeysetPosition } from './keyset.js';
 
 export interface UserRow {
   readonly id: string;
@@ -42,6 +43,19 @@ export class UserRepository {
 
   async updateRoles(q: Queryable, id: string, roles: readonly Role[], at: Date): Promise<void> {
     await q.query('update auth.users set roles = $2, updated_at = $3 where id = $1', [id, roles, at]);
+  }
+
+  /**
+   * A page of users, newest first by (created_at, id), optionally only emails starting with
+   * `emailPrefix` (already normalised). `like 'prefix%'` with the wildcards escaped can use the
+   * `text_pattern_ops` index whatever the database collation. Reads `take` rows.
+   */
+  async list(q: Queryable, page: { take: number; after?: KeysetPosition | undefined; emailPrefix?: string | undefined }): Promise<UserRow[]> {
+    const params: unknown[] = [page.take];
+    const email = page.emailPrefix === undefined ? '' : `and email like $${params.push(`${page.emailPrefix.replace(/[\\%_]/g, '\\$&')}%`)}`;
+    const after = olderThan(params, page.after);
+    const { rows } = await q.query<UserRow>(`select ${COLUMNS} from auth.users where true ${email} ${after} order by created_at desc, id desc limit $1`, params);
+    return rows;
   }
 
   /**

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { UserPrincipal } from '@realchat/auth-verify';
 import { AppError } from '@realchat/errors';
-import type { App } from '@realchat/http';
+import { toPage, type App } from '@realchat/http';
 import type { AuthSettings } from '../config.js';
 import type { SessionService, TokenPair } from '../services/session.service.js';
-import type { UserService } from '../services/user.service.js';
-import { IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, Session, TokenResponse, User } from './schemas.js';
+import { toPublicUser, type UserService } from '../services/user.service.js';
+import { newestFirst } from './newest-first.js';
+import { IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
 
 export const REFRESH_COOKIE = 'realchat_rt';
 /** Browsers opt into the cookie transport with this header; being custom, it also forces a CORS preflight (CSRF guard). */
@@ -59,6 +59,18 @@ async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
 }
 
+/**
+ * Some clients label even an empty body `application/json`, which the JSON parser refuses
+ * (MALFORMED_JSON): on these routes an empty body is no body, whatever its content type. Without
+ * Content-Length and Transfer-Encoding an HTTP/1 request has no body (RFC 9112 6.3); HTTP/2 may
+ * omit the length of a real one.
+ */
+async function emptyJsonAsNoBody(request: FastifyRequest): Promise<void> {
+  const { headers, httpVersionMajor } = request.raw;
+  const length = headers['content-length'];
+  if (headers['transfer-encoding'] === undefined && (length === '0' || (length === undefined && httpVersionMajor < 2))) delete headers['content-type'];
+}
+
 const meta = (request: FastifyRequest): { userAgent: string | null; ip: string } => ({ userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
 
 export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
@@ -73,11 +85,11 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
     sendTokens(request, reply, await users.login(request.body, meta(request)), settings),
   );
 
-  app.post('/auth/refresh', { config: { auth: 'none' }, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } }, preValidation: emptyBodyAsObject }, async (request, reply) =>
+  app.post('/auth/refresh', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } }, preValidation: emptyBodyAsObject }, async (request, reply) =>
     sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body)), settings),
   );
 
-  app.post('/auth/logout', { config: { auth: 'none' }, schema: { tags, body: RefreshBody }, preValidation: emptyBodyAsObject }, async (request, reply) => {
+  app.post('/auth/logout', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody }, preValidation: emptyBodyAsObject }, async (request, reply) => {
     await sessions.revokeByRefreshToken(refreshTokenFrom(request, request.body), 'logout');
     if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
     return reply.code(204).send();
@@ -92,20 +104,18 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
 
   app.get(
     '/auth/sessions',
-    { schema: { tags, security: [{ bearer: [] }], response: { 200: Type.Object({ items: Type.Array(Session), nextCursor: Type.Null() }) } } },
+    { schema: { tags, security: [{ bearer: [] }], querystring: SessionsQuery, response: { 200: SessionPage } } },
     async (request) => {
       const principal = userOf(request);
-      const live = await sessions.listLive(principal.userId);
-      return {
-        items: live.map((s) => ({
-          id: s.id,
-          createdAt: s.createdAt.toISOString(),
-          lastUsedAt: s.lastUsedAt.toISOString(),
-          userAgent: s.userAgent,
-          current: s.id === principal.sessionId,
-        })),
-        nextCursor: null,
-      };
+      const { cursor, limit } = request.query;
+      const rows = await sessions.listLive(principal.userId, { limit, after: newestFirst.position(cursor) });
+      return toPage(rows, limit, newestFirst.cursorOf, (s) => ({
+        id: s.id,
+        createdAt: s.createdAt.toISOString(),
+        lastUsedAt: s.lastUsedAt.toISOString(),
+        userAgent: s.userAgent,
+        current: s.id === principal.sessionId,
+      }));
     },
   );
 
@@ -124,5 +134,15 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
     '/auth/users/:id/roles',
     { config: { roles: ['ADMIN'] }, schema: { tags, security: [{ bearer: [] }], params: IdParams, body: RolesBody, response: { 200: User } } },
     async (request) => users.setRoles(userOf(request).userId, request.params.id, request.body.roles),
+  );
+
+  app.get(
+    '/auth/users',
+    { config: { roles: ['ADMIN'] }, schema: { tags, security: [{ bearer: [] }], querystring: UsersQuery, response: { 200: UserPage } } },
+    async (request) => {
+      const { cursor, limit, email } = request.query;
+      const rows = await users.list({ limit, after: newestFirst.position(cursor), emailPrefix: email });
+      return toPage(rows, limit, newestFirst.cursorOf, toPublicUser);
+    },
   );
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { RoleSchema } from '@realchat/contracts';
+import { Page, pageQuery } from '@realchat/http';
 
 // Emails: RFC 5321 caps an address at 254 characters.
 export const Email = Type.String({ format: 'email', maxLength: 254 });
@@ -47,6 +48,15 @@ export const Session = Type.Object({
   userAgent: Type.Union([Type.String(), Type.Null()]),
   current: Type.Boolean(),
 });
+
+export const SessionPage = Page(Session);
+export const SessionsQuery = pageQuery();
+
+export const UserPage = Page(User);
+export const UsersQuery = pageQuery(
+  {},
+  { email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Only users whose email starts with this (compared as emails are: trimmed, NFC, lower case).' })) },
+);
 
 export const Problem = Type.Object(
   {

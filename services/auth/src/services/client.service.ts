@@ -3,6 +3,7 @@ import type { Clock } from '@realchat/clock';
 import type { Database } from '@realchat/db';
 import { constantTimeEqual, newClientSecret, sha256 } from '../crypto/tokens.js';
 import { ClientRepository, type ClientRow } from '../repositories/client.repository.js';
+import type { AuthEvents } from './outbox.js';
 
 const SCOPE = /^[a-z][a-z0-9:._-]{0,63}$/;
 
@@ -14,13 +15,27 @@ export function isValidScope(scope: string): boolean {
 export class ClientService {
   readonly #db: Database;
   readonly #clock: Clock;
+  readonly #events: AuthEvents;
+  readonly #accessTokenTtlMs: number;
+  readonly #onRevoked: (clientId: string, until: Date) => void;
   readonly #clients = new ClientRepository();
   // Compared against when the client id is unknown, so both failures cost the same.
   readonly #dummyHash = sha256(randomBytes(32).toString('hex'));
 
-  constructor(deps: { db: Database; clock: Clock }) {
+  constructor(deps: {
+    db: Database;
+    clock: Clock;
+    events: AuthEvents;
+    /** The lifetime of the service tokens this service issues. */
+    accessTokenTtlMs: number;
+    /** After commit: this instance refuses the client's tokens at once. */
+    onRevoked: (clientId: string, until: Date) => void;
+  }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#events = deps.events;
+    this.#accessTokenTtlMs = deps.accessTokenTtlMs;
+    this.#onRevoked = deps.onRevoked;
   }
 
   /** Creates a client; the secret is shown once and stored only as its SHA-256. */
@@ -47,7 +62,23 @@ export class ClientService {
     return this.#clients.list(this.#db);
   }
 
-  revoke(clientId: string): Promise<boolean> {
-    return this.#clients.revoke(this.#db, clientId, this.#clock.now());
+  /**
+   * Revokes a live client and, in the same transaction, records `client.revoked`, so every
+   * verifier refuses its still-valid service tokens. False when there is no live client by that id.
+   */
+  async revoke(clientId: string): Promise<boolean> {
+    const now = this.#clock.now();
+    // Its last token was issued no later than now (issuing needs a live client); the verifiers'
+    // tolerance covers an issue that raced this commit and clock skew between instances.
+    const until = new Date(now.getTime() + this.#accessTokenTtlMs);
+    const revoked = await this.#db.transaction(async (tx) => {
+      if (!(await this.#clients.revoke(tx, clientId, now))) return false;
+      await this.#events.record(tx, 'client.revoked', { clientId, accessTokenExpiresAt: until.toISOString() });
+      return true;
+    });
+    if (!revoked) return false;
+    this.#onRevoked(clientId, until);
+    this.#events.committed();
+    return true;
   }
 }

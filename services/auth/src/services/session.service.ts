@@ -5,6 +5,7 @@ import type { Database, Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { AuthSettings } from '../config.js';
 import { constantTimeEqual, looksLikeRefreshToken, newRefreshToken, sha256, successorOf } from '../crypto/tokens.js';
+import type { KeysetPosition } from '../repositories/keyset.js';
 import { SessionRepository, type SessionRow } from '../repositories/session.repository.js';
 import { UserRepository, type UserRow } from '../repositories/user.repository.js';
 import type { AuthEvents } from './outbox.js';
@@ -206,8 +207,9 @@ export class SessionService {
     await this.revoke({ sessionId }, 'user_revoked');
   }
 
-  listLive(userId: string): Promise<SessionRow[]> {
-    return this.#sessions.listLive(this.#db, userId, this.#clock.now());
+  /** The user's live sessions, newest first: `limit` of them, plus one more when another page follows. */
+  listLive(userId: string, page: { limit: number; after?: KeysetPosition | undefined }): Promise<SessionRow[]> {
+    return this.#sessions.listLive(this.#db, userId, this.#clock.now(), { take: page.limit + 1, after: page.after });
   }
 
   /** Introspection of a refresh token (RFC 7662); never mutates. */

@@ -5,6 +5,7 @@ import { isUniqueViolation, type Database, type Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { Logger } from '@realchat/logging';
 import { BootstrapRepository } from '../repositories/bootstrap.repository.js';
+import type { KeysetPosition } from '../repositories/keyset.js';
 import { UserRepository, type UserRow } from '../repositories/user.repository.js';
 import type { AuthEvents } from './outbox.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -129,6 +130,12 @@ export class UserService {
     const user = await this.#users.findById(this.#db, id);
     if (user === undefined) throw new AppError('NOT_FOUND', 'no such user');
     return toPublicUser(user);
+  }
+
+  /** Users newest first, optionally by email prefix (normalised like emails): `limit` of them, plus one more when another page follows. */
+  async list(page: { limit: number; after?: KeysetPosition | undefined; emailPrefix?: string | undefined }): Promise<UserRow[]> {
+    const prefix = page.emailPrefix === undefined ? '' : normaliseEmail(page.emailPrefix);
+    return this.#users.list(this.#db, { take: page.limit + 1, after: page.after, emailPrefix: prefix === '' ? undefined : prefix });
   }
 
   /** Changes the password and revokes every other session of the user. */
