@@ -98,7 +98,11 @@ export function createServiceTokenSource(options: ServiceTokenSourceOptions): Se
       try {
         return await inflight;
       } catch (err) {
-        if (cached !== null && cached.expiresAtMs > clock.now().getTime()) return cached.token;
+        // Only an unreachable endpoint leaves the cached token usable: refused credentials mean
+        // the client was revoked or its secret changed, and every verifier refuses its tokens too.
+        const unreachable = err instanceof AppError && err.code === 'UPSTREAM_UNAVAILABLE';
+        if (!unreachable) cached = null;
+        else if (cached !== null && cached.expiresAtMs > clock.now().getTime()) return cached.token;
         throw err;
       }
     },

@@ -79,6 +79,18 @@ describe('createServiceTokenSource', () => {
     expect(await rejectionOf(source(endpoint, new ManualClock()).getToken())).toMatchObject({ code: 'INTERNAL', status: 500 });
   });
 
+  // Regression: a revoked client kept handing out its cached token, which every verifier refuses.
+  it('drops the cached token once the endpoint refuses the credentials', async () => {
+    const clock = new ManualClock();
+    const endpoint = tokenEndpoint((n) => (n === 1 ? issued(n) : Response.json({ error: 'invalid_client' }, { status: 401 })));
+    const tokens = source(endpoint, clock);
+    await tokens.getToken();
+    clock.advance(850_000);
+    expect(await rejectionOf(tokens.getToken())).toMatchObject({ code: 'INTERNAL' });
+    expect(await rejectionOf(tokens.getToken())).toMatchObject({ code: 'INTERNAL' });
+    expect(endpoint.calls).toHaveLength(3);
+  });
+
   it('refuses a response that is not a bearer token', async () => {
     const endpoint = tokenEndpoint(() => Response.json({ access_token: 'x', token_type: 'mac', expires_in: 900 }));
     expect(await rejectionOf(source(endpoint, new ManualClock()).getToken())).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });

@@ -32,6 +32,12 @@ export interface OutboxRelayOptions {
    * (one more query, on the outbox's partial indexes, made only when this is given).
    */
   readonly metrics?: OutboxRelayMetrics;
+  /**
+   * Publish attempts after which a row its own contract refuses becomes a dead letter (default 20,
+   * several minutes of backoff): during a rolling deploy an older instance's stricter contract
+   * refuses a newer producer's event, which a newer instance's relay publishes meanwhile.
+   */
+  readonly invalidEventAttempts?: number;
 }
 
 export interface OutboxRelay {
@@ -49,6 +55,7 @@ export interface OutboxRelay {
 
 interface OutboxRow {
   seq: number;
+  attempts: number;
   id: string;
   type: string;
   version: number;
@@ -58,11 +65,12 @@ interface OutboxRow {
 }
 
 /**
- * True for a failure that retrying the same event cannot cure: the contract rejects it, or it is
- * over the payload limit. Anything else (NATS down, a timeout, an unknown error) is transient.
+ * True for a failure that retrying the same event cannot cure: over the payload limit, or refused
+ * by the contract on its last allowed attempt. Anything else (NATS down, a timeout, an unknown
+ * error) is transient.
  */
-function isPermanentPublishError(err: unknown): boolean {
-  if (err instanceof InvalidEventError) return true;
+function isPermanentPublishError(err: unknown, attempt: number, invalidEventAttempts: number): boolean {
+  if (err instanceof InvalidEventError) return attempt >= invalidEventAttempts;
   return err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE';
 }
 
@@ -90,6 +98,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
   const retryDelayMs = options.retryDelayMs ?? 500;
+  const invalidEventAttempts = options.invalidEventAttempts ?? 20;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
@@ -120,7 +129,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // another is publishing and send later events first.
     if (lock) await q.query('select pg_advisory_xact_lock(hashtext($1))', [`realchat.outbox.${schema}`]);
     const { rows } = await q.query<OutboxRow>(
-      `select seq, id, type, version, occurred_at, producer, data from ${schema}.outbox
+      `select seq, attempts, id, type, version, occurred_at, producer, data from ${schema}.outbox
        where published_at is null and failed_at is null order by seq limit $1${lock ? ' for update skip locked' : ''}`,
       [batchSize],
     );
@@ -132,7 +141,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await bus.publish(toEnvelope(row));
         published.push(row.seq);
       } catch (err) {
-        if (isPermanentPublishError(err)) {
+        if (isPermanentPublishError(err, row.attempts + 1, invalidEventAttempts)) {
           logger.error({ err, eventId: row.id, type: row.type, seq: row.seq, schema }, 'outbox event can never be published; marked failed');
           dead.push({ seq: row.seq, message: errorMessage(err) });
           continue;

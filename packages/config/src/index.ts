@@ -77,7 +77,7 @@ export const DURATION_PATTERN = '^\\d+(ms|s|m|h|d)?$';
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /**
- * A comma-separated list of addresses or CIDRs (`10.0.0.0/8`, `::1`, `loopback`), checked entry by
+ * A comma-separated list of addresses or CIDRs (`10.0.0.0/8`, `10.0.0.0/255.0.0.0`, `::1`, `loopback`), checked entry by
  * entry: proxy-addr would read `1` as 0.0.0.1 and throw a bare stack trace on `TRUE`.
  */
 export function parseAddressList(name: string, value: string): string[] {
@@ -89,7 +89,9 @@ export function parseAddressList(name: string, value: string): string[] {
     const version = isIP(address);
     const bits = slash === -1 ? undefined : entry.slice(slash + 1);
     const max = version === 6 ? 128 : 32;
-    if (version === 0 || (bits !== undefined && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max))) {
+    // proxy-addr also takes an IPv4 netmask after the slash (10.0.0.0/255.0.0.0).
+    const mask = bits !== undefined && version === 4 && isIP(bits) === 4;
+    if (version === 0 || (bits !== undefined && !mask && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max))) {
       throw new ConfigError(`${name}: "${entry}" is not an IP address, a CIDR (address/bits) or one of ${[...NAMED_RANGES].join(', ')}`);
     }
   }

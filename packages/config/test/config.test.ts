@@ -42,8 +42,8 @@ describe('loadConfig', () => {
   });
 
   it('parses address lists entry by entry, naming the variable and the bad entry', () => {
-    expect(parseAddressList('X', ' 10.0.0.0/8, ::1 ,loopback,')).toEqual(['10.0.0.0/8', '::1', 'loopback']);
-    for (const bad of ['1', 'TRUE', 'abc', '10.0.0.0/33', '::1/129', '10.0.0.1/x']) {
+    expect(parseAddressList('X', ' 10.0.0.0/8, ::1 ,loopback,10.0.0.0/255.0.0.0')).toEqual(['10.0.0.0/8', '::1', 'loopback', '10.0.0.0/255.0.0.0']);
+    for (const bad of ['1', 'TRUE', 'abc', '10.0.0.0/33', '::1/129', '10.0.0.1/x', '::1/255.0.0.0']) {
       expect(() => parseAddressList('X', bad)).toThrow(new ConfigError(`X: "${bad}" is not an IP address, a CIDR (address/bits) or one of loopback, linklocal, uniquelocal`));
     }
   });

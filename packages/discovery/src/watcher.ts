@@ -37,6 +37,8 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
   let last = fingerprint(snapshot);
   let timer: NodeJS.Timeout | undefined;
   let started = false;
+  /** Bumped by stop(): a start() whose first scan outlives a stop() does not add its interval. */
+  let generation = 0;
 
   const scan = async (): Promise<RegistrySnapshot> => {
     const entries = await options.store.scan(REGISTRY_PREFIX);
@@ -97,13 +99,15 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
       // The flag is up before the first await: a second start() does not add a second interval.
       if (started) return;
       started = true;
+      const mine = generation;
       await tick();
-      if (!started) return;
+      if (mine !== generation) return;
       timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
     },
     stop() {
       started = false;
+      generation += 1;
       clearInterval(timer);
       timer = undefined;
     },

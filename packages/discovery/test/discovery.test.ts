@@ -303,4 +303,24 @@ describe('concurrent start() (regression: two starts leaked a heartbeat interval
     expect(store.scan).toHaveBeenCalledTimes(4);
     watcher.stop();
   });
+
+  it('watcher: start, stop and start again during the first scan leave one interval, which stop() ends', async () => {
+    let release: () => void = () => undefined;
+    const first = new Promise<[]>((resolve) => (release = () => resolve([])));
+    const store = { scan: vi.fn().mockReturnValueOnce(first).mockResolvedValue([]) } as unknown as KeyValueStore;
+    const watcher = createRegistryWatcher({ store, intervalMs: 1_000, onChange: () => undefined });
+    const a = watcher.start();
+    watcher.stop();
+    const b = watcher.start();
+    release();
+    await Promise.all([a, b]);
+    const before = vi.mocked(store.scan).mock.calls.length;
+    vi.advanceTimersByTime(1_000);
+    await flush();
+    expect(vi.mocked(store.scan).mock.calls.length - before).toBe(1);
+    watcher.stop();
+    vi.advanceTimersByTime(3_000);
+    await flush();
+    expect(vi.mocked(store.scan).mock.calls.length - before).toBe(1);
+  });
 });

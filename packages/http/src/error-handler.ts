@@ -21,11 +21,25 @@ const codeOfStatus: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>(
   [503, 'SERVICE_UNAVAILABLE'],
 ]);
 
+/**
+ * The headers a plugin's error asks for (http-errors' `headers`: `Allow` on a 405, `Retry-After`
+ * on a 429), string values only; a 401 always carries a Bearer challenge (RFC 9110 11.6.1).
+ */
+function headersOf(raw: unknown, status: number): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [name, value] of Object.entries(raw)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  }
+  if (status === 401) headers['www-authenticate'] ??= 'Bearer realm="realchat"';
+  return headers;
+}
+
 /** Maps what Fastify itself throws (parse errors, limits, validation) to AppErrors with stable codes. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const fe = (typeof err === 'object' && err !== null ? err : {}) as Partial<FastifyError> & {
     status?: unknown;
+    headers?: unknown;
     validation?: ErrorObject[];
     validationContext?: string;
   };
@@ -55,10 +69,11 @@ export function toAppError(err: unknown): AppError {
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : typeof fe.status === 'number' ? fe.status : undefined;
   if (status !== undefined && status >= 400 && status < 600) {
     const code = codeOfStatus.get(status);
-    if (code === 'BAD_REQUEST') return new AppError('BAD_REQUEST', 'the request is malformed', { cause: err });
-    if (code !== undefined) return new AppError(code, undefined, { cause: err });
+    const headers = headersOf(fe.headers, status);
+    if (code === 'BAD_REQUEST') return new AppError('BAD_REQUEST', 'the request is malformed', { cause: err, headers });
+    if (code !== undefined) return new AppError(code, undefined, { cause: err, headers });
     // Any other 4xx is still the client's doing; other 5xx stay INTERNAL below.
-    if (status < 500) return new AppError('BAD_REQUEST', undefined, { cause: err });
+    if (status < 500) return new AppError('BAD_REQUEST', undefined, { cause: err, headers });
   }
   return new AppError('INTERNAL', 'an unexpected error occurred', { cause: err });
 }

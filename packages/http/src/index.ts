@@ -4,6 +4,7 @@ export { toAppError, sendProblem } from './error-handler.js';
 export type { ServiceModule } from './service-module.js';
 export { registerOpenApi, type OpenApiOptions, type OpenApiDocument } from './openapi.js';
 export { OutboxMetrics } from './outbox-metrics.js';
+export { clientKey } from './client-key.js';
 export {
   pageQuery,
   Page,

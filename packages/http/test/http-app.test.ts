@@ -185,6 +185,24 @@ describe('errors that Fastify or a plugin raise with a status', () => {
     }
   });
 
+  it('keeps the headers the error asks for (Allow on a 405) and challenges every 401', async () => {
+    const plugged = createHttpApp({ logger: silentLogger });
+    plugged.get('/method', async () => {
+      throw Object.assign(new Error('nope'), { status: 405, headers: { Allow: 'GET, HEAD', 'x-count': 3 } });
+    });
+    plugged.get('/who', async () => {
+      throw withStatus(401);
+    });
+    try {
+      const method = await plugged.inject('/method');
+      expect([method.statusCode, method.headers['allow'], method.headers['x-count']]).toEqual([405, 'GET, HEAD', undefined]);
+      const who = await plugged.inject('/who');
+      expect([who.statusCode, who.headers['www-authenticate']]).toEqual([401, 'Bearer realm="realchat"']);
+    } finally {
+      await plugged.close();
+    }
+  });
+
   it('answers a body shorter than its Content-Length with 400 BAD_REQUEST, not 415', async () => {
     const res = await app.inject({
       method: 'POST',

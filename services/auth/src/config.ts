@@ -58,7 +58,7 @@ export interface AuthSettings {
   readonly loginIpLimitPerMinute: number;
   readonly loginFailureLimit: number;
   readonly loginAccountFailureLimit: number;
-  /** Registrations per IP per minute; default 10. */
+  /** Registrations per IP per minute; default 30. */
   readonly registerIpLimitPerMinute: number;
   readonly bootstrapAdminEmail: string | undefined;
   readonly cookieSecure: boolean;

@@ -78,6 +78,11 @@ describe.each(variants)('auth hardening (%s)', (variant) => {
       expect(third.json().code).toBe('RATE_LIMITED');
       expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect((await attempt('203.0.113.8')).statusCode).toBe(201);
+      // One IPv6 subscriber holds a whole /64: rotating addresses inside it does not reset the count.
+      expect((await attempt('2001:db8:1:2::1')).statusCode).toBe(201);
+      expect((await attempt('2001:db8:1:2::2')).statusCode).toBe(201);
+      expect((await attempt('2001:db8:1:2:ffff::3')).statusCode).toBe(429);
+      expect((await attempt('2001:db8:1:3::1')).statusCode).toBe(201);
     } finally {
       await limited.close();
     }
@@ -200,7 +205,7 @@ describe('AUTH_REFRESH_GRACE', () => {
 });
 
 describe('AUTH_REGISTER_IP_LIMIT', () => {
-  it('defaults to 10 per minute and takes a positive integer', () => {
+  it('defaults to 30 per minute and takes a positive integer', () => {
     expect(toAuthSettings(loadConfig(AuthEnvSchema, {})).registerIpLimitPerMinute).toBe(30);
     expect(toAuthSettings(loadConfig(AuthEnvSchema, { AUTH_REGISTER_IP_LIMIT: '3' })).registerIpLimitPerMinute).toBe(3);
     expect(() => loadConfig(AuthEnvSchema, { AUTH_REGISTER_IP_LIMIT: '0' })).toThrow(/AUTH_REGISTER_IP_LIMIT/);

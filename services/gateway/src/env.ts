@@ -25,7 +25,7 @@ export const GatewayEnvSchema = Type.Object({
   }),
   GATEWAY_REQUIRED_SERVICES: Type.String({
     default: 'auth',
-    description: 'Comma-separated services that need an available instance for /readyz to answer 200, besides every service named in GATEWAY_UPSTREAMS.',
+    description: 'Comma-separated services that need an available instance for /readyz to answer 200, besides every service named in GATEWAY_UPSTREAMS; `all`: every routed service.',
   }),
 });
 
@@ -101,6 +101,6 @@ export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, option
     healthCheck: { ...defaults.healthCheck, intervalMs: parseDuration(env.GATEWAY_HEALTH_INTERVAL) },
     discovery: options.discovery ? { intervalMs: parseDuration(env.GATEWAY_DISCOVERY_INTERVAL) } : false,
     metricsAllow: parseAddressList('GATEWAY_METRICS_ALLOW', env.GATEWAY_METRICS_ALLOW),
-    requiredServices: serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES, routed),
+    requiredServices: env.GATEWAY_REQUIRED_SERVICES.trim() === 'all' ? 'all' : serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES, routed),
   });
 }

@@ -51,6 +51,7 @@ describe('GATEWAY_REQUIRED_SERVICES', () => {
   it('requires auth by default (the statically configured services always count)', () => {
     expect(configOf({}).requiredServices).toEqual(['auth']);
     expect(configOf({ GATEWAY_REQUIRED_SERVICES: 'auth, forum' }, true).requiredServices).toEqual(['auth', 'forum']);
+    expect(configOf({ GATEWAY_REQUIRED_SERVICES: 'all' }).requiredServices).toBe('all');
     expect(() => configOf({ GATEWAY_REQUIRED_SERVICES: 'billing' })).toThrow(/^GATEWAY_REQUIRED_SERVICES: /);
   });
 });

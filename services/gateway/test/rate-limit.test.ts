@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
 import { createRedisStore, type KeyValueStore } from '@realchat/store';
 import type { GatewayConfig } from '../src/index.js';
-import { clientKey } from '../src/edge/client-key.js';
 import { makeKey, makeStore, startGateway, startUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type StoreKind, type TestGateway, type TestKey, type TestUpstream } from './helpers.js';
 
 const WINDOW_MS = 60_000;
@@ -190,19 +189,6 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
     expect(await from('203.0.113.7')).toBe(429);
     // Its IPv6 neighbours in ::ffff:0:0/96 are other IPv4 clients, not one /64.
     expect(await from('::ffff:203.0.113.8')).toBe(200);
-  });
-});
-
-describe('client keys', () => {
-  it('keys IPv4 as is, IPv6 by /64, IPv4-mapped IPv6 as IPv4', () => {
-    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
-    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
-    expect(clientKey('::FFFF:cb00:7107')).toBe('203.0.113.7');
-    expect(clientKey('2001:db8:1:2:3:4:5:6')).toBe(clientKey('2001:db8:1:2::9'));
-    expect(clientKey('2001:0db8:0001:0002::1')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
-    expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
-    expect(clientKey('1:2:3:4:5:6:1.2.3.4')).toBe('1:2:3:4::/64');
   });
 });
 

@@ -69,6 +69,16 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     }
   });
 
+  it('tunnels a handshake that declares an empty body (Content-Length: 0), as some clients send', async () => {
+    const socket = opened(await wsConnect(gw.url, '/chat/ws', { 'content-length': '0' }));
+    try {
+      socket.send('ping');
+      expect((await nextMessage(socket)).data.toString()).toBe('ping');
+    } finally {
+      socket.close();
+    }
+  });
+
   it("gives the upstream the gateway's request id and forwarded headers, never the client's identity headers", async () => {
     const before = chat.upgrades.length;
     const socket = opened(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@realchat/errors';
+import { clientKey } from '@realchat/http';
 import { createRateLimiter, type KeyValueStore, type RateLimitDecision } from '@realchat/store';
 import type { AuthSettings } from '../config.js';
 
@@ -26,7 +27,7 @@ export class LoginThrottle {
   /** Counts the attempt against the IP and throws RATE_LIMITED when any limit is reached. */
   async admit(ip: string, email: string): Promise<void> {
     const [ip_, pair, account] = await Promise.all([
-      this.#perIp.hit(keyOf(ip)),
+      this.#perIp.hit(keyOf(clientKey(ip))),
       this.#perAccountAndIp.peek(keyOf(email, ip)),
       this.#perAccount.peek(keyOf(email)),
     ]);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
+import { clientKey } from '@realchat/http';
 import { createRateLimiter, type KeyValueStore } from '@realchat/store';
 import type { AuthSettings } from '../config.js';
 
@@ -21,7 +22,7 @@ export class RegisterThrottle {
 
   /** Counts the attempt and throws RATE_LIMITED (with Retry-After) once the IP is over its limit. */
   async admit(ip: string): Promise<void> {
-    const decision = await this.#perIp.hit(keyOf(ip));
+    const decision = await this.#perIp.hit(keyOf(clientKey(ip)));
     if (!decision.allowed) {
       const retryAfter = Math.max(1, Math.ceil(decision.resetMs / 1000));
       throw new AppError('RATE_LIMITED', 'too many registrations from this address; retry later', { headers: { 'retry-after': String(retryAfter) } });

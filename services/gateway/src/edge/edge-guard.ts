@@ -3,10 +3,9 @@ import type { Counter } from 'prom-client';
 import { TokenError, type Principal, type Verifier } from '@realchat/auth-verify';
 import { AppError } from '@realchat/errors';
 import type { RateLimitDecision, RateLimiter } from '@realchat/store';
-import type { App } from '@realchat/http';
+import { clientKey, type App } from '@realchat/http';
 import { INTERNAL_PREFIX, pathOf, underPrefix } from '../upstreams/route-table.js';
 import type { AccessPolicy, AccessRule } from './access-policy.js';
-import { clientKey } from './client-key.js';
 
 export interface EdgeGuardOptions {
   readonly policy: AccessPolicy;

@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import proxyAddr from '@fastify/proxy-addr';
 import { AppError, toProblem } from '@realchat/errors';
 import { requestIdFrom, type Logger } from '@realchat/logging';
+import { clientKey } from '@realchat/http';
 import type { RateLimiter } from '@realchat/store';
-import { clientKey } from '../edge/client-key.js';
 import type { UpstreamPool } from '../upstreams/pool.js';
 import { INTERNAL_PREFIX, pathOf, underPrefix, type RouteTable } from '../upstreams/route-table.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -231,7 +231,7 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
       // Only WebSocket handshakes are tunnelled: the handshake is forwarded as one (`upgrade: websocket`)
       // and without a body, so another protocol or a request with a body would reach the service
       // mangled and leave it waiting for bytes that never come (and the instance counted as failing).
-      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
+      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined) {
         rawResponse(socket, new AppError('BAD_REQUEST', 'only WebSocket handshakes (GET, no body) may upgrade'), requestId, path);
         return true;
       }
