@@ -73,7 +73,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   const broadcast = new Set<Member>();
   const durables = new Map<string, DurableGroup>();
   /** Redeliveries waiting for their backoff delay. */
-  const retries = new Map<NodeJS.Timeout, { readonly event: EventEnvelope; readonly durable: string }>();
+  const retries = new Map<NodeJS.Timeout, { readonly event: EventEnvelope; readonly durable: string; readonly dueAt: number }>();
   const inFlight = new Set<Promise<void>>();
   /** No new events or subscriptions; what is under way still runs (the drain of close()). */
   let closed = false;
@@ -143,12 +143,13 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
           return;
         }
         logger.warn({ err, eventId: event.id, type: event.type, durable: name, attempt }, 'event handler failed; will redeliver');
+        const delay = backoffDelay(attempt, retryDelayMs, 30_000);
         const timer = setTimeout(() => {
           retries.delete(timer);
           if (!stopped) deliverDurable(name, group, event, attempt + 1);
           wakeDrain?.();
-        }, backoffDelay(attempt, retryDelayMs, 30_000));
-        retries.set(timer, { event, durable: name });
+        }, delay);
+        retries.set(timer, { event, durable: name, dueAt: performance.now() + delay });
       }
     });
   }
@@ -156,11 +157,14 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   async function drainAndStop(): Promise<void> {
     closed = true;
     let timedOut = false;
+    const deadlineAt = performance.now() + closeTimeoutMs;
     const deadline = setTimeout(() => {
       timedOut = true;
       wakeDrain?.();
     }, closeTimeoutMs);
-    while (!timedOut && (inFlight.size > 0 || retries.size > 0)) {
+    // Waiting is pointless once nothing runs and every pending redelivery falls after the deadline.
+    const worthWaiting = (): boolean => inFlight.size > 0 || [...retries.values()].some((r) => r.dueAt <= deadlineAt);
+    while (!timedOut && worthWaiting()) {
       await new Promise<void>((resolve) => {
         wakeDrain = resolve;
       });

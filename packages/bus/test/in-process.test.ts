@@ -109,6 +109,24 @@ describe('in-process bus bounds', () => {
     expect(lines).toContainEqual(expect.objectContaining({ eventId: event.id, msg: expect.stringMatching(/not handled/) }));
   });
 
+  it('close() does not wait for a redelivery due after its deadline', async () => {
+    const bus = createInProcessBus({ retryDelayMs: 60_000, closeTimeoutMs: 5_000 });
+    let calls = 0;
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'failing',
+      handler: async () => {
+        calls += 1;
+        throw new Error('transient');
+      },
+    });
+    await bus.publish(testEvent());
+    await eventually(() => expect(calls).toBe(1));
+    const started = Date.now();
+    await bus.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('refuses to publish once closed', async () => {
     const bus = createInProcessBus();
     await bus.close();
