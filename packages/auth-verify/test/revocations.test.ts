@@ -83,22 +83,24 @@ describe('createRevocationList', () => {
 });
 
 describe('subscribeRevocations', () => {
-  const capture = () => {
+  /** A revocation list subscribed through a stub source whose handler the test calls directly (malformed events included). */
+  const subscribed = async (options: { since?: Date } = {}) => {
+    const clock = new ManualClock();
+    const list = createRevocationList({ clock });
+    const warn = vi.fn();
     let handler: ((event: EventEnvelope) => Promise<void>) | undefined;
-    const subscribe = vi.fn<RevocationEventSource['subscribe']>(async (options) => {
-      handler = options.handler;
+    const subscribe = vi.fn<RevocationEventSource['subscribe']>(async (subscription) => {
+      handler = subscription.handler;
       return { unsubscribe: async () => undefined };
     });
-    return { bus: { subscribe }, deliver: (event: unknown) => handler!(event as EventEnvelope) };
+    await subscribeRevocations({ subscribe }, list, { ...options, logger: { warn } });
+    return { clock, list, warn, subscribe, deliver: (event: unknown) => handler!(event as EventEnvelope) };
   };
 
   it('feeds valid session.revoked events into the list, from `since`', async () => {
-    const clock = new ManualClock();
-    const list = createRevocationList({ clock });
-    const { bus, deliver } = capture();
-    const since = new Date(clock.now().getTime() - 900_000);
-    await subscribeRevocations(bus, list, { since });
-    expect(bus.subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked', 'client.revoked'], since }));
+    const since = new Date(Date.now() - 900_000);
+    const { clock, list, subscribe, deliver } = await subscribed({ since });
+    expect(subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked', 'client.revoked'], since }));
     const event = createEvent(
       'session.revoked',
       { sessionId: sid(1), userId: USER, accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString(), reason: 'logout' },
@@ -109,11 +111,7 @@ describe('subscribeRevocations', () => {
   });
 
   it('drops malformed events with a warning instead of failing (and so retrying) them', async () => {
-    const clock = new ManualClock();
-    const list = createRevocationList({ clock });
-    const { bus, deliver } = capture();
-    const warn = vi.fn();
-    await subscribeRevocations(bus, list, { logger: { warn } });
+    const { clock, list, warn, deliver } = await subscribed();
     const good = createEvent(
       'session.revoked',
       { sessionId: sid(2), userId: USER, accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString(), reason: 'logout' },
@@ -134,10 +132,7 @@ describe('subscribeRevocations', () => {
   });
 
   it('feeds valid client.revoked events into the list', async () => {
-    const clock = new ManualClock();
-    const list = createRevocationList({ clock });
-    const { bus, deliver } = capture();
-    await subscribeRevocations(bus, list);
+    const { clock, list, deliver } = await subscribed();
     const event = createEvent(
       'client.revoked',
       { clientId: 'svc_x', accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString() },
@@ -148,11 +143,7 @@ describe('subscribeRevocations', () => {
   });
 
   it('drops malformed client.revoked events with a warning', async () => {
-    const clock = new ManualClock();
-    const list = createRevocationList({ clock });
-    const { bus, deliver } = capture();
-    const warn = vi.fn();
-    await subscribeRevocations(bus, list, { logger: { warn } });
+    const { clock, list, warn, deliver } = await subscribed();
     const good = createEvent(
       'client.revoked',
       { clientId: 'svc_y', accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString() },

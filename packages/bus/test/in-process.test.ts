@@ -1,7 +1,7 @@
 import { ManualClock } from '@realchat/clock';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createInProcessBus } from '../src/index.js';
+import { createInProcessBus, type EventBus } from '../src/index.js';
 import { eventually, settle, testEvent } from './helpers.js';
 
 describe('in-process bus bounds', () => {
@@ -86,45 +86,40 @@ describe('in-process bus bounds', () => {
     expect(done).toEqual(events.map((e) => e.id));
   });
 
-  it('close() gives up at closeTimeoutMs and logs what it drops', async () => {
-    const lines: { msg: string; eventId?: string }[] = [];
-    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
-    const bus = createInProcessBus({ logger, retryDelayMs: 10_000, closeTimeoutMs: 100 });
-    let calls = 0;
-    await bus.subscribe({
-      types: ['test.happened'],
-      durable: 'failing',
-      handler: async () => {
-        calls += 1;
-        throw new Error('transient');
-      },
-    });
-    const event = testEvent();
-    await bus.publish(event);
-    await eventually(() => expect(calls).toBe(1));
+  /** A durable 'failing' on `bus` whose n-th delivery runs `attempt(n)`; returns a live call count. */
+  async function failingDurable(bus: EventBus, attempt: (n: number) => Promise<void>): Promise<{ calls: number }> {
+    const count = { calls: 0 };
+    await bus.subscribe({ types: ['test.happened'], durable: 'failing', handler: async () => attempt(++count.calls) });
+    return count;
+  }
+
+  it('close() gives up at closeTimeoutMs on a handler that never finishes', async () => {
+    const bus = createInProcessBus({ retryDelayMs: 50, closeTimeoutMs: 200 });
+    // The redelivery is due before the deadline, so close() waits for it; that attempt hangs.
+    const count = await failingDurable(bus, (n) => (n === 1 ? Promise.reject(new Error('transient')) : new Promise<void>(() => undefined)));
+    await bus.publish(testEvent());
+    await eventually(() => expect(count.calls).toBe(1));
     const started = Date.now();
     await bus.close();
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(calls).toBe(1);
-    expect(lines).toContainEqual(expect.objectContaining({ eventId: event.id, msg: expect.stringMatching(/not handled/) }));
+    const elapsed = Date.now() - started;
+    expect(count.calls).toBe(2);
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(2000);
   });
 
-  it('close() does not wait for a redelivery due after its deadline', async () => {
-    const bus = createInProcessBus({ retryDelayMs: 60_000, closeTimeoutMs: 5_000 });
-    let calls = 0;
-    await bus.subscribe({
-      types: ['test.happened'],
-      durable: 'failing',
-      handler: async () => {
-        calls += 1;
-        throw new Error('transient');
-      },
-    });
-    await bus.publish(testEvent());
-    await eventually(() => expect(calls).toBe(1));
+  it('close() does not wait for a redelivery due after its deadline, and logs the event it drops', async () => {
+    const lines: { msg: string; eventId?: string }[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const bus = createInProcessBus({ logger, retryDelayMs: 60_000, closeTimeoutMs: 5_000 });
+    const count = await failingDurable(bus, () => Promise.reject(new Error('transient')));
+    const event = testEvent();
+    await bus.publish(event);
+    await eventually(() => expect(count.calls).toBe(1));
     const started = Date.now();
     await bus.close();
     expect(Date.now() - started).toBeLessThan(1000);
+    expect(count.calls).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ eventId: event.id, msg: expect.stringMatching(/not handled/) }));
   });
 
   it('refuses to publish once closed', async () => {

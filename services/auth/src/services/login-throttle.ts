@@ -6,8 +6,8 @@ import type { AuthSettings } from '../config.js';
 
 const FAILURE_WINDOW_MS = 15 * 60_000;
 
-// Emails never reach the shared store in clear.
-const keyOf = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 32);
+// Emails and addresses never reach the shared store in clear.
+export const throttleKey = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 32);
 
 /**
  * Login limits, checked before any hash is computed: attempts per IP, failures per account and IP,
@@ -27,9 +27,9 @@ export class LoginThrottle {
   /** Counts the attempt against the IP and throws RATE_LIMITED when any limit is reached. */
   async admit(ip: string, email: string): Promise<void> {
     const [ip_, pair, account] = await Promise.all([
-      this.#perIp.hit(keyOf(clientKey(ip))),
-      this.#perAccountAndIp.peek(keyOf(email, ip)),
-      this.#perAccount.peek(keyOf(email)),
+      this.#perIp.hit(throttleKey(clientKey(ip))),
+      this.#perAccountAndIp.peek(throttleKey(email, ip)),
+      this.#perAccount.peek(throttleKey(email)),
     ]);
     const blocking = [ip_.allowed ? undefined : ip_, pair.remaining > 0 ? undefined : pair, account.remaining > 0 ? undefined : account].filter(
       (d): d is RateLimitDecision => d !== undefined,
@@ -41,10 +41,10 @@ export class LoginThrottle {
   }
 
   async recordFailure(ip: string, email: string): Promise<void> {
-    await Promise.all([this.#perAccountAndIp.hit(keyOf(email, ip)), this.#perAccount.hit(keyOf(email))]);
+    await Promise.all([this.#perAccountAndIp.hit(throttleKey(email, ip)), this.#perAccount.hit(throttleKey(email))]);
   }
 
   async recordSuccess(ip: string, email: string): Promise<void> {
-    await this.#perAccountAndIp.reset(keyOf(email, ip));
+    await this.#perAccountAndIp.reset(throttleKey(email, ip));
   }
 }

@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
 import { clientKey } from '@realchat/http';
 import { createRateLimiter, type KeyValueStore } from '@realchat/store';
 import type { AuthSettings } from '../config.js';
-
-// Addresses never reach the shared store in clear.
-const keyOf = (ip: string): string => createHash('sha256').update(ip).digest('base64url').slice(0, 32);
+import { throttleKey } from './login-throttle.js';
 
 /**
  * Registration attempts per IP, checked before the password is hashed: each registration costs a
@@ -22,7 +19,7 @@ export class RegisterThrottle {
 
   /** Counts the attempt and throws RATE_LIMITED (with Retry-After) once the IP is over its limit. */
   async admit(ip: string): Promise<void> {
-    const decision = await this.#perIp.hit(keyOf(clientKey(ip)));
+    const decision = await this.#perIp.hit(throttleKey(clientKey(ip)));
     if (!decision.allowed) {
       const retryAfter = Math.max(1, Math.ceil(decision.resetMs / 1000));
       throw new AppError('RATE_LIMITED', 'too many registrations from this address; retry later', { headers: { 'retry-after': String(retryAfter) } });
