@@ -4,7 +4,7 @@
  *
  *   npm run -w @realchat/bench tokens            (BENCH_MS: measured ms per contender, default 2000)
  */
-import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, hash, publicDecrypt, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
 import { jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
@@ -183,6 +183,16 @@ async function verification(setup: AlgSetup): Promise<Row[]> {
   }
   // How tutorials call it: the PEM string, parsed again on every call.
   if (alg === 'RS256') {
+    // Ours checks RS256 by encode-and-compare (RSA public operation, then SHA-256): the floor of
+    // that method, printed so the ratio to crypto.verify is read against it too.
+    const raw = { key: publicKey, padding: constants.RSA_NO_PADDING };
+    subjects.push({
+      name: `bare node:crypto RSA public op + SHA-256`,
+      run: () => {
+        const input = inputs[i++ & mask]!;
+        return publicDecrypt(raw, input.signature).length === 256 && hash('sha256', input.data, 'hex').length === 64;
+      },
+    });
     const jwtOptions: jsonwebtoken.VerifyOptions = { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] };
     subjects.push({ name: `jsonwebtoken ${alg}, PEM string`, run: () => jsonwebtoken.verify(pool[i++ & mask]!, publicPem, jwtOptions) });
   }

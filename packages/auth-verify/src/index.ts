@@ -12,7 +12,8 @@ export type {
   VerifierOptions,
   VerifierStatus,
 } from './types.js';
-export { createVerifier, MAX_TOKEN_LENGTH } from './verifier.js';
+export { createVerifier } from './verifier.js';
+export { MAX_TOKEN_LENGTH } from './internal/jws.js';
 export { TokenError, isTokenError, type TokenErrorReason } from './token-error.js';
 export { createRevocationList, type RevocationList, type RevocationListOptions } from './revocation-list.js';
 export { subscribeRevocations, type RevocationEventSource, type SubscribeRevocationsOptions } from './subscribe-revocations.js';

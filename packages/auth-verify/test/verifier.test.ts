@@ -380,7 +380,7 @@ describe('createVerifier: verified-token cache', () => {
 });
 
 describe('createVerifier: local keys', () => {
-  it('ignores symmetric, encryption, mislabelled and weak keys', async () => {
+  it('ignores symmetric, encryption, mislabelled and weak keys, and RSA keys with a bad exponent', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
     const { verifier } = verifierWith({
@@ -391,6 +391,9 @@ describe('createVerifier: local keys', () => {
           { ...keys.RS256.jwk, kid: 'hs', alg: 'HS256' },
           { ...keys.ES256.jwk, kid: 'es-as-rs', alg: 'RS256' },
           { ...(weak as { kty: string }), kid: 'weak' },
+          // e = 1 makes any block its own signature; an even e is no RSA key.
+          { ...keys.RS256.jwk, kid: 'e1', e: 'AQ' },
+          { ...keys.RS256.jwk, kid: 'e2', e: 'Ag' },
           keys.EdDSA.jwk,
         ],
       },

@@ -1,14 +1,12 @@
-import { createPublicKey, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Algorithm, JsonWebKey } from '../types.js';
+import { eddsaCheck, es256Check, rs256Check, type SignatureCheck } from './signature.js';
 
-/** A public key ready for `crypto.verify`, pinned to the one algorithm its type allows. */
+/** A public key pinned to the one algorithm its type allows, with that algorithm's signature check. */
 export interface VerifyKey {
   readonly kid: string;
   readonly alg: Algorithm;
-  /** First argument of `crypto.verify`: the digest, or null for EdDSA. */
-  readonly digest: 'sha256' | null;
-  /** Third argument of `crypto.verify`, built once per key. */
-  readonly key: KeyObject | VerifyKeyObjectInput;
+  readonly check: SignatureCheck;
   /** Exact signature length in bytes. */
   readonly signatureLength: number;
 }
@@ -62,11 +60,12 @@ export function importVerifyKey(jwk: JsonWebKey, allowed: ReadonlySet<Algorithm>
   if (alg === 'RS256') {
     const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) return `RSA key of ${bits} bits is too small`;
-    return { kid: jwk.kid, alg, digest: 'sha256', key: keyObject, signatureLength: Math.ceil(bits / 8) };
+    // e = 1 would make every block its own signature; an even e is no RSA key.
+    const exponent = keyObject.asymmetricKeyDetails?.publicExponent ?? 0n;
+    if (exponent < 3n || exponent % 2n === 0n) return `RSA public exponent ${exponent} is invalid`;
+    const bytes = Math.ceil(bits / 8);
+    return { kid: jwk.kid, alg, check: rs256Check(keyObject, bytes), signatureLength: bytes };
   }
-  if (alg === 'ES256') {
-    // JWS carries ECDSA signatures as raw r||s, not DER.
-    return { kid: jwk.kid, alg, digest: 'sha256', key: { key: keyObject, dsaEncoding: 'ieee-p1363' }, signatureLength: 64 };
-  }
-  return { kid: jwk.kid, alg, digest: null, key: keyObject, signatureLength: 64 };
+  if (alg === 'ES256') return { kid: jwk.kid, alg, check: es256Check(keyObject), signatureLength: 64 };
+  return { kid: jwk.kid, alg, check: eddsaCheck(keyObject), signatureLength: 64 };
 }

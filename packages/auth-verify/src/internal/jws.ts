@@ -1,6 +1,9 @@
 import type { Algorithm } from '../types.js';
 import { TokenError } from '../token-error.js';
 
+/** Longer tokens are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+
 /**
  * Strict base64url decoding of an ASCII segment: Buffer skips characters outside the alphabet, so a decoded length
  * short of what the segment length implies means the segment had some; `=` padding is refused. Buffer also takes
