@@ -12,7 +12,7 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { loadavg } from 'node:os';
 import type { JsonWebKey } from '@realchat/auth-verify';
-import { printTable, reproduce, writeResult, type Row } from './lib/report.js';
+import { printTable, reproduce, settle, shuffle, writeResult, type Row } from './lib/report.js';
 import type { AutocannonSummary } from './http/load-job.js';
 import { processTreeCpuMs } from './http/cpu.js';
 import type { GatewayBenchServer } from './http/gateway-worker.js';
@@ -81,7 +81,7 @@ async function run(target: Target, durationSec: number, upstreamPid: number): Pr
 }
 
 const loadBefore = loadavg()[0]!;
-console.log(`Gateway: autocannon ${CONNECTIONS} connections × ${SECONDS} s per run, ${ROUNDS} interleaved rounds (best counts), load generator and upstream in child processes.`);
+console.log(`Gateway: autocannon ${CONNECTIONS} connections × ${SECONDS} s per run, ${ROUNDS} interleaved rounds in random order (best counts), load generator and upstream in child processes.`);
 const upstream = await startUpstreamProcess();
 const { jwk, token } = signingFixture();
 const bearer = { authorization: `Bearer ${token}` };
@@ -108,8 +108,12 @@ const best = new Map<string, RunResult>();
 try {
   for (const target of targets) await check(target);
   for (const target of targets) await run(target, 1, upstream.pid); // JIT and connection warm-up
+  const order = [...targets];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const target of targets) {
+    // In a new order each round, after a pause: no row always runs in the wake of the same other.
+    shuffle(order);
+    for (const target of order) {
+      await settle();
       const result = await run(target, SECONDS, upstream.pid);
       console.log(`  round ${round}: ${target.name.padEnd(40)} ${Math.round(result.rps).toString().padStart(7)} req/s  p99 ${result.latencyMs.p99} ms  ${Math.round(result.cpuUsPerRequest)} µs CPU/req${result.non2xx + result.errors > 0 ? `  ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`);
       const previous = best.get(target.name);

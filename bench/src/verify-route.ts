@@ -19,7 +19,7 @@ import { authGuard, createVerifier, principalOf, type JsonWebKey, type Principal
 import { createHttpApp, type App } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { signCompact, toSigningKey } from '../../services/auth/src/crypto/jws.js';
-import { printEnvironment, printTable, reproduce, writeResult, type Row } from './lib/report.js';
+import { printEnvironment, printTable, reproduce, settle, shuffle, writeResult, type Row } from './lib/report.js';
 
 const COMMAND = 'npm run -w @realchat/bench verify-route';
 const ISSUER = 'https://auth.realchat.bench';
@@ -168,8 +168,15 @@ async function measureAll(designs: readonly Design[], authUrl: string, token: st
       await load(url, token, WARMUP_SECONDS);
     }
     const runs = designs.map((): autocannon.Result[] => []);
+    const order = designs.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i] of designs.entries()) runs[i]!.push(await load(started[i]!.url, token, SECONDS / ROUNDS));
+      // A fixed order would hand each design the leftovers of the one before it (the tutorial's
+      // process keeps fetching and collecting garbage after its load stops).
+      shuffle(order);
+      for (const i of order) {
+        await settle();
+        runs[i]!.push(await load(started[i]!.url, token, SECONDS / ROUNDS));
+      }
     }
     return designs.map((design, i) => {
       const r = runs[i]!;
@@ -205,7 +212,7 @@ async function main(): Promise<void> {
     BENCH_JWKS: JSON.stringify({ keys: [jwk] }),
   });
   printEnvironment();
-  console.log(`verify-route: GET /me with one bearer token, ${CONNECTIONS} connections, ${SECONDS} s per design in ${ROUNDS} alternating rounds (after ${WARMUP_SECONDS} s warm-up)`);
+  console.log(`verify-route: GET /me with one bearer token, ${CONNECTIONS} connections, ${SECONDS} s per design in ${ROUNDS} rounds, each in a new random order (after ${WARMUP_SECONDS} s warm-up)`);
   const outcomes: Outcome[] = [];
   try {
     const designs: Design[] = [

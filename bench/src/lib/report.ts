@@ -130,11 +130,19 @@ async function slice(subject: Subject, batch: number, ms: number): Promise<{ ops
   return { ops, elapsedMs: now - start };
 }
 
-function shuffle<T>(items: T[]): void {
+export function shuffle<T>(items: T[]): void {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
+}
+
+/**
+ * A pause between two load runs. A server keeps working after its load stops (closing sockets,
+ * collecting the run's garbage); on 2 cores the next row would pay for it.
+ */
+export function settle(ms = 250): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function median(values: number[]): number {
