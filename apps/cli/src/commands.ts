@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { AuthEnvSchema, createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthModule } from '@realchat/auth';
+import { AUTH_SCHEMA, AuthEnvSchema, createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthModule } from '@realchat/auth';
 import { GatewayEnvSchema } from '@realchat/gateway';
 import { RuntimeEnvSchema, type Runtime } from '@realchat/runtime';
 
@@ -18,6 +18,9 @@ export async function openAuth(env: CliEnv, runtime: Runtime): Promise<AuthModul
   return createAuthModule({ ...runtime, settings: toAuthSettings(env), keyEncryptionKey });
 }
 
+/** The outbox schema of each service this CLI runs, by service name. */
+export const OUTBOX_SCHEMAS: Readonly<Record<string, string>> = { auth: AUTH_SCHEMA };
+
 export const USAGE = `usage: realchat <command>
 
   start                             run the whole system (gateway + services) on one port
@@ -28,6 +31,8 @@ export const USAGE = `usage: realchat <command>
   clients create <name> --scope S   create a service client (client-credentials grant); prints the secret once
   clients list                      list service clients
   clients revoke <client-id>        revoke a service client
+  outbox failed                     list the events the outbox relay gave up on (dead letters)
+  outbox requeue <service> <seq|all>  send dead letters again, once their cause is fixed
 
 Configuration comes from environment variables (see README.md); with no DATABASE_URL, REDIS_URL
 or NATS_URL the embedded engines are used, with data under DATA_DIR (default ./data).`;

@@ -1,28 +1,39 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@realchat/config';
 import type { AuthModule } from '@realchat/auth';
+import { listDeadLetters, requeueDeadLetters } from '@realchat/bus';
 import { createLogger } from '@realchat/logging';
 import { createRuntime, type Runtime } from '@realchat/runtime';
-import { CliEnvSchema, openAuth, USAGE, type CliEnv } from './commands.js';
+import { CliEnvSchema, openAuth, OUTBOX_SCHEMAS, USAGE, type CliEnv } from './commands.js';
 import { startSystem } from './start.js';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-});
-const [command, sub, arg] = positionals;
+/** Sets the exit code rather than exiting, so `finally` blocks close PGlite and release the data folder. */
+function report(err: unknown): void {
+  process.stderr.write(`realchat: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+}
+
+function parseCommandLine(): ReturnType<typeof parse> {
+  try {
+    return parse();
+  } catch (err) {
+    // An unknown option: one line and the usage, not a stack trace.
+    report(err);
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+}
+function parse() {
+  return parseArgs({ allowPositionals: true, options: { scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+}
+const { positionals, values } = parseCommandLine();
+const [command, sub, arg, arg2] = positionals;
 
 /** A command that cannot proceed: reported as one line with exit code 2, after the runtime has closed. */
 class CommandError extends Error {}
 
 function fail(message: string): never {
   throw new CommandError(message);
-}
-
-/** Sets the exit code rather than exiting, so `finally` blocks close PGlite and release the data folder. */
-function report(err: unknown): void {
-  process.stderr.write(`realchat: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 2;
 }
 
 if (values.help === true || command === undefined) {
@@ -49,7 +60,7 @@ async function runOnce(env: CliEnv): Promise<void> {
   let auth: AuthModule | undefined;
   try {
     auth = await openAuth(env, runtime);
-    await runCommand(auth, env);
+    await runCommand(auth, runtime, env);
   } catch (err) {
     report(err);
   } finally {
@@ -59,7 +70,7 @@ async function runOnce(env: CliEnv): Promise<void> {
   }
 }
 
-async function runCommand(auth: AuthModule, env: CliEnv): Promise<void> {
+async function runCommand(auth: AuthModule, runtime: Runtime, env: CliEnv): Promise<void> {
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'migrate':
       process.stdout.write('migrations applied\n');
@@ -93,6 +104,28 @@ async function runCommand(auth: AuthModule, env: CliEnv): Promise<void> {
       if (arg === undefined) fail('clients revoke needs a client id');
       if (!(await auth.clients.revoke(arg))) fail(`no live client ${arg}`);
       process.stdout.write(`${arg} revoked\n`);
+      break;
+    }
+    case 'outbox failed': {
+      let count = 0;
+      for (const [service, schema] of Object.entries(OUTBOX_SCHEMAS)) {
+        for (let page = await listDeadLetters(runtime.db, schema); page.length > 0; page = await listDeadLetters(runtime.db, schema, { afterSeq: page.at(-1)!.seq })) {
+          for (const d of page) {
+            process.stdout.write(`${service}  ${d.seq}  ${d.id}  ${d.type}  attempts=${d.attempts}  failed=${d.failedAt.toISOString()}  ${d.lastError ?? ''}\n`);
+          }
+          count += page.length;
+        }
+      }
+      if (count === 0) process.stdout.write('no dead letters\n');
+      break;
+    }
+    case 'outbox requeue': {
+      const schema = arg !== undefined && Object.hasOwn(OUTBOX_SCHEMAS, arg) ? OUTBOX_SCHEMAS[arg] : undefined;
+      if (schema === undefined) fail(`outbox requeue needs a service (${Object.keys(OUTBOX_SCHEMAS).join(', ')}) and a seq or "all"`);
+      if (arg2 === undefined || (arg2 !== 'all' && !/^[1-9][0-9]{0,15}$/.test(arg2))) fail('outbox requeue needs a seq number (see `outbox failed`) or "all"');
+      const requeued = await requeueDeadLetters(runtime.db, schema, arg2 === 'all' ? 'all' : [Number(arg2)]);
+      if (requeued === 0) fail(`no dead letter ${arg2} in the ${arg} outbox`);
+      process.stdout.write(`${requeued} requeued; the ${arg} relay publishes them within its poll interval once running\n`);
       break;
     }
     default:

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPGliteDatabase } from '@realchat/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli as run } from './processes.js';
 
@@ -15,10 +17,14 @@ describe('realchat CLI (embedded data folder)', { timeout: 120_000 }, () => {
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-  it('stops on a wrong configuration value with one clear line', async () => {
+  it('stops on a wrong configuration value or an unknown option with one clear line', async () => {
     const res = await run(['migrate'], { ...env, PORT: 'eighty' });
     expect(res.code).toBe(1);
     expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^realchat: invalid configuration: PORT .*"eighty"/)]);
+    // Regression: an unknown option crashed with parseArgs's stack trace.
+    const unknown = await run(['keys', 'list', '--bogus'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^realchat: Unknown option '--bogus'.*\nusage: realchat <command>/s);
   });
 
   it('migrates, creates the key-encryption key with mode 0600, and manages service clients', async () => {
@@ -41,6 +47,31 @@ describe('realchat CLI (embedded data folder)', { timeout: 120_000 }, () => {
     const grant = await run(['admin', 'grant', 'nobody@example.com'], env);
     expect(grant.code).toBe(2);
     expect(grant.stderr).toContain('register it first');
+  });
+
+  it('lists the dead letters of the outbox and requeues them', async () => {
+    expect((await run(['outbox', 'failed'], env)).stdout).toBe('no dead letters\n');
+    const id = randomUUID();
+    const db = await createPGliteDatabase({ dataDir: join(dataDir, 'pglite') });
+    try {
+      await db.query(
+        `insert into auth.outbox (id, type, version, occurred_at, producer, data, attempts, failed_at, last_error)
+         values ($1, 'user.registered', 1, now(), 'auth', '{}', 20, now(), 'invalid event envelope')`,
+        [id],
+      );
+    } finally {
+      await db.close();
+    }
+    const listed = await run(['outbox', 'failed'], env);
+    const seq = new RegExp(`^auth  (\\d+)  ${id}  user\\.registered  attempts=20  failed=\\S+  invalid event envelope$`, 'm').exec(listed.stdout)?.[1];
+    expect(seq).toBeDefined();
+    for (const args of [['outbox', 'requeue', 'constructor', 'all'], ['outbox', 'requeue', 'auth', 'x1'], ['outbox', 'requeue', 'auth', String(Number(seq) + 1)]]) {
+      const refused = await run(args, env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^realchat: (outbox requeue needs|no dead letter)/);
+    }
+    expect((await run(['outbox', 'requeue', 'auth', String(seq)], env)).stdout).toMatch(/^1 requeued/);
+    expect((await run(['outbox', 'failed'], env)).stdout).toBe('no dead letters\n');
   });
 
   // Regression: fail() called process.exit inside the try, so PGlite was never closed and the data folder stayed locked.

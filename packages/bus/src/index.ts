@@ -4,4 +4,5 @@ export { createJetStreamBus, type JetStreamBusOptions } from './jetstream.js';
 export { appendToOutbox, handleOnce, busMigrations, type HandleOnceOptions } from './outbox.js';
 export { MAX_EVENT_BYTES } from './internal/event-size.js';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.js';
+export { listDeadLetters, requeueDeadLetters, type DeadLetter, type ListDeadLettersOptions } from './dead-letters.js';
 export type { OutboxBacklog, OutboxFailureKind, OutboxRelayMetrics } from './metrics.js';

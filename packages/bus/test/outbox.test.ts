@@ -6,7 +6,19 @@ import { createPostgresDatabase, migrate, type Database } from '@realchat/db';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '@realchat/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, MAX_EVENT_BYTES, type EventBus, type OutboxBacklog, type OutboxRelayMetrics } from '../src/index.js';
+import { AppError } from '@realchat/errors';
+import {
+  appendToOutbox,
+  busMigrations,
+  createOutboxRelay,
+  handleOnce,
+  listDeadLetters,
+  MAX_EVENT_BYTES,
+  requeueDeadLetters,
+  type EventBus,
+  type OutboxBacklog,
+  type OutboxRelayMetrics,
+} from '../src/index.js';
 import { createTestBus, testBusKinds, testNatsUrl, type TestBus } from '../src/testing.js';
 import { eventually, testEvent } from './helpers.js';
 
@@ -224,6 +236,50 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     } finally {
       if (target !== bus) await target.close();
     }
+  });
+
+  it('lists dead letters and requeues them, once their cause is fixed, for the relay to publish', async () => {
+    const got: string[] = [];
+    await bus.subscribe({ types: ['test.happened'], durable: 'reader', handler: async (e) => void got.push(e.id) });
+    const [first, refused, last] = [testEvent(), testEvent(), testEvent()];
+    // A server whose max_payload is below this event's size, until an operator raises it.
+    let limitRaised = false;
+    const relay = createOutboxRelay({
+      db,
+      schema,
+      bus: {
+        ...bus,
+        publish: async (event) => {
+          if (event.id === refused.id && !limitRaised) throw new AppError('PAYLOAD_TOO_LARGE', 'over max_payload');
+          await bus.publish(event);
+        },
+      },
+    });
+    for (const event of [first, refused, last]) await db.transaction((tx) => appendToOutbox(tx, schema, event));
+    expect(await relay.drain()).toBe(2);
+    await eventually(() => expect(got).toEqual([first.id, last.id]));
+
+    const dead = await listDeadLetters(db, schema);
+    expect(dead).toEqual([
+      { seq: expect.any(Number), id: refused.id, type: refused.type, occurredAt: new Date(refused.occurredAt), attempts: 1, failedAt: expect.any(Date), lastError: 'over max_payload' },
+    ]);
+    expect(await listDeadLetters(db, schema, { afterSeq: dead[0]!.seq })).toEqual([]);
+    await expect(listDeadLetters(db, schema, { limit: 0 })).rejects.toThrow(RangeError);
+    await expect(requeueDeadLetters(db, schema, [0])).rejects.toThrow(RangeError);
+
+    // Neither a published row nor an unknown seq is touched.
+    const { rows } = await db.query<{ seq: number }>(`select seq from ${schema}.outbox where id = $1`, [first.id]);
+    expect(await requeueDeadLetters(db, schema, [rows[0]!.seq, dead[0]!.seq + 1000])).toBe(0);
+    limitRaised = true;
+    expect(await requeueDeadLetters(db, schema, 'all')).toBe(1);
+    expect(await listDeadLetters(db, schema)).toEqual([]);
+    expect(await relay.drain()).toBe(1);
+    await eventually(() => expect(got).toEqual([first.id, last.id, refused.id]));
+    const { rows: after } = await db.query<{ published: boolean; attempts: number }>(
+      `select published_at is not null as published, attempts from ${schema}.outbox where id = $1`,
+      [refused.id],
+    );
+    expect(after).toEqual([{ published: true, attempts: 1 }]);
   });
 
   it.each(testBusKinds)('reports published, transient and dead-lettered rows and samples the backlog after each drain (%s bus)', async (busKind) => {

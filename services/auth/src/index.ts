@@ -3,3 +3,4 @@ export { AuthEnvSchema, toAuthSettings, type AuthEnv, type AuthSettings, type Si
 export { loadKeyEncryptionKey, KeyEncryptionKeyError } from './crypto/kek.js';
 export { USERS_READ_SCOPE } from './routes/internal.routes.js';
 export { REFRESH_COOKIE, COOKIE_TRANSPORT_HEADER } from './routes/auth.routes.js';
+export { AUTH_SCHEMA } from './services/outbox.js';
