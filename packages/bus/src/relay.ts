@@ -28,10 +28,16 @@ export interface OutboxRelayOptions {
   readonly cleanupIntervalMs?: number;
   readonly clock?: Clock;
   /**
-   * Receives counts of published and failed rows and, after every drain, a sample of the backlog
-   * (one more query, on the outbox's partial indexes, made only when this is given).
+   * Receives counts of published and failed rows and, after a drain, a sample of the backlog (one
+   * more query, on the outbox's partial indexes, made only when this is given).
    */
   readonly metrics?: OutboxRelayMetrics;
+  /**
+   * Least time between two backlog samples (default 1000 ms): a busy producer notifies the relay
+   * for every transaction, and the sample need not follow each. The poll interval's drains keep
+   * it fresh when nothing else runs.
+   */
+  readonly sampleIntervalMs?: number;
   /**
    * Publish attempts after which a row its own contract refuses becomes a dead letter (default 20,
    * several minutes of backoff): during a rolling deploy an older instance's stricter contract
@@ -103,6 +109,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
   const metrics = options.metrics;
+  const sampleIntervalMs = options.sampleIntervalMs ?? 1000;
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -111,6 +118,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let current: Promise<number> | undefined;
   let queued: Promise<number> | undefined;
   let tick: Promise<void> | undefined;
+  let lastSampleMs = -Infinity;
 
   interface BatchResult {
     /** Rows read: fewer than `batchSize` means nothing is left. */
@@ -188,7 +196,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     try {
       return await drainBatches();
     } finally {
-      if (metrics !== undefined) await sampleBacklog(metrics);
+      const nowMs = clock.now().getTime();
+      if (metrics !== undefined && nowMs - lastSampleMs >= sampleIntervalMs) {
+        lastSampleMs = nowMs;
+        await sampleBacklog(metrics);
+      }
     }
   }
 

@@ -49,13 +49,17 @@ function switchableBus(bus: EventBus): EventBus & { down: boolean; published: st
 }
 
 /** A metrics sink that keeps what the relay reported. */
-function recordingMetrics(): OutboxRelayMetrics & { totals: { published: number; transient: number; dead_letter: number }; backlog?: OutboxBacklog } {
+function recordingMetrics(): OutboxRelayMetrics & { totals: { published: number; transient: number; dead_letter: number }; samples: number; backlog?: OutboxBacklog } {
   const totals = { published: 0, transient: 0, dead_letter: 0 };
-  const sink: OutboxRelayMetrics & { totals: typeof totals; backlog?: OutboxBacklog } = {
+  const sink: OutboxRelayMetrics & { totals: typeof totals; samples: number; backlog?: OutboxBacklog } = {
     totals,
+    samples: 0,
     published: (count) => void (totals.published += count),
     failed: (kind, count) => void (totals[kind] += count),
-    sampled: (backlog) => void (sink.backlog = backlog),
+    sampled: (backlog) => {
+      sink.samples += 1;
+      sink.backlog = backlog;
+    },
   };
   return sink;
 }
@@ -287,7 +291,7 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     try {
       const flaky = switchableBus(target);
       const metrics = recordingMetrics();
-      const relay = createOutboxRelay({ db, schema, bus: flaky, metrics });
+      const relay = createOutboxRelay({ db, schema, bus: flaky, metrics, sampleIntervalMs: 0 });
       const events = [testEvent(), testEvent()];
       await db.transaction(async (tx) => {
         for (const event of events) await appendToOutbox(tx, schema, event);
@@ -320,6 +324,23 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     } finally {
       if (target !== bus) await target.close();
     }
+  });
+
+  it('samples the backlog at most once per sample interval, by its clock', async () => {
+    const clock = new ManualClock();
+    const metrics = recordingMetrics();
+    const relay = createOutboxRelay({ db, schema, bus, metrics, clock, sampleIntervalMs: 1000 });
+    expect(await relay.drain()).toBe(0);
+    expect(metrics.samples).toBe(1);
+    await db.transaction((tx) => appendToOutbox(tx, schema, testEvent()));
+    expect(await relay.drain()).toBe(1);
+    clock.advance(999);
+    expect(await relay.drain()).toBe(0);
+    expect(metrics.samples).toBe(1);
+    clock.advance(1);
+    expect(await relay.drain()).toBe(0);
+    expect(metrics.samples).toBe(2);
+    expect(metrics.backlog).toEqual({ pending: 0, oldestPendingAt: null, deadLetters: 0 });
   });
 
   it('keeps draining when the backlog sample fails, and a sink is optional', async () => {
