@@ -12,11 +12,12 @@ import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createInProcessBus, createJetStreamBus, type EventBus } from '@realchat/bus';
 import { createEvent, type EventEnvelope } from '@realchat/contracts';
-import { printEnvironment, printTable, reproduce, writeResult, type Row } from './lib/report.js';
+import { printEnvironment, printTable, reproduce, shuffle, writeResult, type Row } from './lib/report.js';
 
 const COMMAND = 'npm run -w @realchat/bench bus';
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 5000);
+if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new Error(`BENCH_EVENTS must be a positive integer, not ${process.env['BENCH_EVENTS']}`);
 const ROUNDS = 3;
 const TYPE = 'session.revoked';
 
@@ -111,19 +112,21 @@ async function bare(batch: readonly EventEnvelope[]): Promise<Rates> {
       await jsm.consumers.add(names.stream, { durable_name: 'bench', ack_policy: AckPolicy.Explicit, filter_subject: subject });
       const consumer = await js.consumers.get(names.stream, 'bench');
       const messages = await consumer.consume();
-      for await (const msg of messages) {
-        msg.json();
-        msg.ack();
-        seen.hit();
-        if (msg.info.pending === 0) break;
-      }
-      await seen.done;
-      await messages.close();
+      const reading = (async () => {
+        for await (const msg of messages) {
+          msg.json();
+          msg.ack();
+          seen.hit();
+        }
+      })();
+      // A stall rejects `seen.done` (and ends the run) instead of hanging here.
+      await seen.done.finally(() => messages.close());
+      await reading;
     });
-    await jsm.streams.delete(names.stream);
     return { publishPerSec: (batch.length * 1000) / publishMs, consumePerSec: (batch.length * 1000) / consumeMs };
   } finally {
     await nc.close();
+    await deleteStream(names.stream);
   }
 }
 
@@ -162,15 +165,20 @@ function best(results: readonly Rates[]): Rates {
 
 async function main(): Promise<void> {
   printEnvironment();
-  console.log(`bus: ${EVENTS} events per run, ${ROUNDS} rounds alternating ours and bare nats.js (best counts), NATS at ${NATS_URL}`);
+  console.log(`bus: ${EVENTS} events per run, ${ROUNDS} rounds in random order (best counts), NATS at ${NATS_URL}`);
   const oursRuns: Rates[] = [];
   const bareRuns: Rates[] = [];
   const localRuns: Rates[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const batch = events(EVENTS);
-    bareRuns.push(await bare(batch));
-    oursRuns.push(await ours(batch));
-    localRuns.push(await inProcess(batch));
+    // In a new order each round, like the other benchmarks: no side always runs after the same other.
+    const runs: Array<() => Promise<void>> = [
+      async () => void bareRuns.push(await bare(batch)),
+      async () => void oursRuns.push(await ours(batch)),
+      async () => void localRuns.push(await inProcess(batch)),
+    ];
+    shuffle(runs);
+    for (const run of runs) await run();
   }
   const o = best(oursRuns);
   const b = best(bareRuns);

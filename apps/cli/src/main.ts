@@ -111,7 +111,8 @@ async function runCommand(auth: AuthModule, runtime: Runtime, env: CliEnv): Prom
       for (const [service, schema] of Object.entries(OUTBOX_SCHEMAS)) {
         for (let page = await listDeadLetters(runtime.db, schema); page.length > 0; page = await listDeadLetters(runtime.db, schema, { afterSeq: page.at(-1)!.seq })) {
           for (const d of page) {
-            process.stdout.write(`${service}  ${d.seq}  ${d.id}  ${d.type}  attempts=${d.attempts}  failed=${d.failedAt.toISOString()}  ${d.lastError ?? ''}\n`);
+            // The error as a JSON string: one line per row, whatever the message holds.
+            process.stdout.write(`${service}  ${d.seq}  ${d.id}  ${d.type}  attempts=${d.attempts}  failed=${d.failedAt.toISOString()}  ${JSON.stringify(d.lastError)}\n`);
           }
           count += page.length;
         }
@@ -122,9 +123,11 @@ async function runCommand(auth: AuthModule, runtime: Runtime, env: CliEnv): Prom
     case 'outbox requeue': {
       const schema = arg !== undefined && Object.hasOwn(OUTBOX_SCHEMAS, arg) ? OUTBOX_SCHEMAS[arg] : undefined;
       if (schema === undefined) fail(`outbox requeue needs a service (${Object.keys(OUTBOX_SCHEMAS).join(', ')}) and a seq or "all"`);
-      if (arg2 === undefined || (arg2 !== 'all' && !/^[1-9][0-9]{0,15}$/.test(arg2))) fail('outbox requeue needs a seq number (see `outbox failed`) or "all"');
+      if (arg2 === undefined || positionals.length > 4 || (arg2 !== 'all' && !/^[1-9][0-9]{0,14}$/.test(arg2))) {
+        fail('outbox requeue needs one seq number (see `outbox failed`) or "all"');
+      }
       const requeued = await requeueDeadLetters(runtime.db, schema, arg2 === 'all' ? 'all' : [Number(arg2)]);
-      if (requeued === 0) fail(`no dead letter ${arg2} in the ${arg} outbox`);
+      if (requeued === 0 && arg2 !== 'all') fail(`no dead letter with seq ${arg2} in the ${arg} outbox`);
       process.stdout.write(`${requeued} requeued; the ${arg} relay publishes them within its poll interval once running\n`);
       break;
     }

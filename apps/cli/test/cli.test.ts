@@ -51,27 +51,37 @@ describe('realchat CLI (embedded data folder)', { timeout: 120_000 }, () => {
 
   it('lists the dead letters of the outbox and requeues them', async () => {
     expect((await run(['outbox', 'failed'], env)).stdout).toBe('no dead letters\n');
+    // A valid event, refused earlier by a NATS server whose max_payload was too low: requeued, the
+    // next relay run publishes it.
     const id = randomUUID();
+    const data = { userId: randomUUID(), displayName: 'Dead Letter', roles: ['STUDENT'], createdAt: new Date().toISOString() };
     const db = await createPGliteDatabase({ dataDir: join(dataDir, 'pglite') });
     try {
       await db.query(
         `insert into auth.outbox (id, type, version, occurred_at, producer, data, attempts, failed_at, last_error)
-         values ($1, 'user.registered', 1, now(), 'auth', '{}', 20, now(), 'invalid event envelope')`,
-        [id],
+         values ($1, 'user.created', 1, now(), 'auth', $2::jsonb, 1, now(), $3)`,
+        [id, JSON.stringify(data), 'over max_payload\nsecond line'],
       );
     } finally {
       await db.close();
     }
     const listed = await run(['outbox', 'failed'], env);
-    const seq = new RegExp(`^auth  (\\d+)  ${id}  user\\.registered  attempts=20  failed=\\S+  invalid event envelope$`, 'm').exec(listed.stdout)?.[1];
+    const seq = new RegExp(`^auth  (\\d+)  ${id}  user\\.created  attempts=1  failed=\\S+  "over max_payload\\\\nsecond line"$`, 'm').exec(listed.stdout)?.[1];
     expect(seq).toBeDefined();
-    for (const args of [['outbox', 'requeue', 'constructor', 'all'], ['outbox', 'requeue', 'auth', 'x1'], ['outbox', 'requeue', 'auth', String(Number(seq) + 1)]]) {
+    for (const args of [
+      ['outbox', 'requeue', 'constructor', 'all'],
+      ['outbox', 'requeue', 'auth', 'x1'],
+      ['outbox', 'requeue', 'auth', String(seq), 'extra'],
+      ['outbox', 'requeue', 'auth', String(Number(seq) + 1)],
+    ]) {
       const refused = await run(args, env);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/^realchat: (outbox requeue needs|no dead letter)/);
     }
     expect((await run(['outbox', 'requeue', 'auth', String(seq)], env)).stdout).toMatch(/^1 requeued/);
     expect((await run(['outbox', 'failed'], env)).stdout).toBe('no dead letters\n');
+    const none = await run(['outbox', 'requeue', 'auth', 'all'], env);
+    expect([none.code, none.stdout]).toEqual([0, expect.stringMatching(/^0 requeued/)]);
   });
 
   // Regression: fail() called process.exit inside the try, so PGlite was never closed and the data folder stayed locked.

@@ -1,5 +1,7 @@
 import { constants, createHash, generateKeyPairSync, privateEncrypt, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { JsonWebKey } from '../src/index.js';
+import { importVerifyKey } from '../src/internal/import-key.js';
 import { rs256Check } from '../src/internal/signature.js';
 
 // rs256Check replaces crypto.verify for RS256: these tests hold it to accepting exactly what
@@ -37,12 +39,14 @@ function rawSign(pair: Pair, em: Buffer): Buffer {
   return privateEncrypt({ key: pair.privateKey, padding: constants.RSA_NO_PADDING }, em);
 }
 
-function outcomes(pair: Pair, message: string, signature: Buffer): { ours: boolean; openssl: boolean } {
-  const attempt = (fn: () => boolean): boolean => {
+type Outcome = boolean | 'threw';
+
+function outcomes(pair: Pair, message: string, signature: Buffer): { ours: Outcome; openssl: Outcome } {
+  const attempt = (fn: () => boolean): Outcome => {
     try {
       return fn();
     } catch {
-      return false;
+      return 'threw';
     }
   };
   return {
@@ -100,11 +104,57 @@ describe.each(pairs.map((p) => [p.bytes * 8, p] as const))('rs256Check with a %i
     expect(outcomes(pair, message, rawSign(pair, craft(message)))).toEqual({ ours: false, openssl: false });
   });
 
-  it('refuses signatures that are not below the modulus or random bytes, as crypto.verify does', () => {
-    const modulus = Buffer.from(pair.publicKey.export({ format: 'jwk' }).n!, 'base64url');
-    for (const signature of [modulus, Buffer.alloc(pair.bytes, 0xff), randomBytes(pair.bytes), Buffer.alloc(pair.bytes)]) {
+  it('refuses random values below the modulus and zero, as crypto.verify does', () => {
+    // A leading 00 keeps the random value below the modulus (above it, see the next case).
+    const random = Array.from({ length: 20 }, () => Buffer.concat([Buffer.alloc(1), randomBytes(pair.bytes - 1)]));
+    for (const signature of [...random, Buffer.alloc(pair.bytes)]) {
       expect(outcomes(pair, message, signature)).toEqual({ ours: false, openssl: false });
     }
+  });
+
+  it('throws for a value not below the modulus (the verifier answers BAD_SIGNATURE), where crypto.verify refuses', () => {
+    const modulus = Buffer.from(pair.publicKey.export({ format: 'jwk' }).n!, 'base64url');
+    for (const signature of [modulus, Buffer.alloc(pair.bytes, 0xff)]) {
+      expect(outcomes(pair, message, signature)).toEqual({ ours: 'threw', openssl: false });
+    }
+  });
+
+  it('refuses a signature one byte short, even one whose dropped byte was 00 (same number, wrong length)', () => {
+    let text = message;
+    let signature = sign('sha256', Buffer.from(text, 'latin1'), pair.privateKey);
+    for (let i = 0; signature[0] !== 0 && i < 5000; i++) {
+      text = `${message}${i}`;
+      signature = sign('sha256', Buffer.from(text, 'latin1'), pair.privateKey);
+    }
+    expect(signature[0]).toBe(0);
+    expect(outcomes(pair, text, signature.subarray(1))).toEqual({ ours: false, openssl: false });
+    expect(outcomes(pair, text, Buffer.concat([signature, Buffer.alloc(1)]))).toEqual({ ours: false, openssl: false });
+  });
+
+  it('refuses a signing input that is not ASCII', () => {
+    const text = `${message}é`;
+    expect(rs256Check(pair.publicKey, pair.bytes)(text, sign('sha256', Buffer.from(text, 'utf8'), pair.privateKey))).toBe(false);
+    expect(rs256Check(pair.publicKey, pair.bytes)(text, sign('sha256', Buffer.from(text, 'latin1'), pair.privateKey))).toBe(false);
+  });
+});
+
+describe('RS256 keys as imported from a JWKS', () => {
+  it.each([
+    [2050, 65537],
+    [2054, 3],
+  ])('verifies with a %i-bit modulus and e = %i, as crypto.verify does', (bits, publicExponent) => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent });
+    const key = importVerifyKey({ ...publicKey.export({ format: 'jwk' }), kid: 'k', use: 'sig' } as JsonWebKey, new Set(['RS256']));
+    if (typeof key === 'string') throw new Error(key);
+    expect(key.signatureLength).toBe(Math.ceil(bits / 8));
+    const text = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0';
+    const signature = sign('sha256', Buffer.from(text), privateKey);
+    expect(signature).toHaveLength(key.signatureLength);
+    expect(key.check(text, signature)).toBe(true);
+    expect(verify('sha256', Buffer.from(text), publicKey, signature)).toBe(true);
+    const damaged = Buffer.from(signature);
+    damaged[damaged.length - 1]! ^= 1;
+    expect(key.check(text, damaged)).toBe(false);
   });
 });
 

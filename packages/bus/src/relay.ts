@@ -33,9 +33,10 @@ export interface OutboxRelayOptions {
    */
   readonly metrics?: OutboxRelayMetrics;
   /**
-   * Least time between two backlog samples (default 1000 ms): a busy producer notifies the relay
-   * for every transaction, and the sample need not follow each. The poll interval's drains keep
-   * it fresh when nothing else runs.
+   * Least time between two backlog samples (default: the poll interval): a busy producer notifies
+   * the relay for every transaction, and the sample need not follow each. The poll interval's
+   * drains keep it fresh when nothing else runs. Real (monotonic) time, like the poll timer: it
+   * bounds queries, it is not a business rule.
    */
   readonly sampleIntervalMs?: number;
   /**
@@ -109,7 +110,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
   const metrics = options.metrics;
-  const sampleIntervalMs = options.sampleIntervalMs ?? 1000;
+  const sampleIntervalMs = options.sampleIntervalMs ?? pollIntervalMs;
+  if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new RangeError('sampleIntervalMs must be a finite number ≥ 0');
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -196,7 +198,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     try {
       return await drainBatches();
     } finally {
-      const nowMs = clock.now().getTime();
+      const nowMs = performance.now();
       if (metrics !== undefined && nowMs - lastSampleMs >= sampleIntervalMs) {
         lastSampleMs = nowMs;
         await sampleBacklog(metrics);
