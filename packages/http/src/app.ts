@@ -8,7 +8,7 @@ import Fastify, {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import { requestIdFrom, type Logger } from '@realchat/logging';
-import { installErrorHandling } from './error-handler.js';
+import { installErrorHandling, sendProblem, toAppError } from './error-handler.js';
 import { createMetrics } from './metrics.js';
 import { Probes, registerProbeRoutes } from './probes.js';
 import { createValidatorCompiler } from './validation.js';
@@ -49,6 +49,9 @@ export function createHttpApp(options: HttpAppOptions): App {
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router's own refusals (a badly encoded URL, a path parameter over maxParamLength) skip
+    // the error handler unless given here: problem+json like every other error.
+    frameworkErrors: (err, request, reply) => void sendProblem(request, reply, toAppError(err)),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only by default: a text body would reach schemas as a string; routes that take forms add a parser.

@@ -10,6 +10,9 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
   // removeAdditional stays off: an unknown field is an error, never silently dropped.
   const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
   addFormats(ajv);
+  // ajv-formats' uuid also admits a `urn:uuid:` prefix, which PostgreSQL refuses: a route taking a
+  // UUID would answer 500 where a 400 belongs. Canonical 8-4-4-4-12 only, as typebox checks it.
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   return ajv;
 }
 

@@ -20,6 +20,7 @@ beforeAll(async () => {
   app.get('/things', { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }) } }, async (request) => ({
     limit: request.query.limit,
   }));
+  app.get('/things/:id', { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } }, async (request) => ({ id: request.params.id }));
   app.get('/boom', async () => {
     throw new Error('secret stack detail');
   });
@@ -126,6 +127,32 @@ describe('createHttpApp', () => {
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} 1\n/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/readyz"\} 2\n/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/readyz"\} 2\n/);
+  });
+});
+
+describe('path parameters', () => {
+  const id = '0190a0e0-0000-7000-8000-00000000abcd';
+
+  it('accepts a canonical UUID for the uuid format, in either case', async () => {
+    for (const value of [id, id.toUpperCase()]) expect((await app.inject({ method: 'GET', url: `/things/${value}` })).json()).toEqual({ id: value });
+  });
+
+  // Regression: ajv-formats admits `urn:uuid:…`, which PostgreSQL refuses: a 500 behind a route that took it.
+  it.each([`urn:uuid:${id}`, `{${id}}`, id.replaceAll('-', '')])('refuses %s for the uuid format with a 400 problem', async (value) => {
+    const res = await app.inject({ method: 'GET', url: `/things/${encodeURIComponent(value)}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  // Regression: the router wrote these itself, as Fastify's JSON, past the error handler.
+  it.each([
+    ['a badly encoded one', '/things/%E0%A4%A', 400, 'BAD_REQUEST'],
+    ['one over maxParamLength', `/things/${'a'.repeat(201)}`, 414, 'URI_TOO_LONG'],
+  ] as const)('answers %s with a problem document', async (_name, url, status, code) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status, code });
   });
 });
 

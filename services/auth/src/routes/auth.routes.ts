@@ -6,7 +6,7 @@ import type { AuthSettings } from '../config.js';
 import type { SessionService, TokenPair } from '../services/session.service.js';
 import { toPublicUser, type UserService } from '../services/user.service.js';
 import { newestFirst } from './newest-first.js';
-import { IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
+import { EmptyBody, IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
 
 export const REFRESH_COOKIE = 'realchat_rt';
 /** Browsers opt into the cookie transport with this header; being custom, it also forces a CORS preflight (CSRF guard). */
@@ -95,10 +95,15 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
     return reply.code(204).send();
   });
 
-  app.post('/auth/logout-all', { schema: { tags, security: [{ bearer: [] }] } }, async (request, reply) => {
-    await sessions.revoke({ userId: userOf(request).userId }, 'logout_all');
-    return reply.code(204).send();
-  });
+  // No body, or an empty object: nothing else is accepted.
+  app.post(
+    '/auth/logout-all',
+    { onRequest: emptyJsonAsNoBody, schema: { tags, security: [{ bearer: [] }], body: EmptyBody }, preValidation: emptyBodyAsObject },
+    async (request, reply) => {
+      await sessions.revoke({ userId: userOf(request).userId }, 'logout_all');
+      return reply.code(204).send();
+    },
+  );
 
   app.get('/auth/me', { schema: { tags, security: [{ bearer: [] }], response: { 200: User } } }, async (request) => users.get(userOf(request).userId));
 

@@ -23,6 +23,8 @@ export const RolesBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const EmptyBody = Type.Object({}, { additionalProperties: false });
+
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 export const User = Type.Object({
