@@ -13,18 +13,15 @@ function report(err: unknown): void {
   process.exitCode = 2;
 }
 
-function parseCommandLine(): ReturnType<typeof parse> {
+function parseCommandLine() {
   try {
-    return parse();
+    return parseArgs({ allowPositionals: true, options: { scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     // An unknown option: one line and the usage, not a stack trace.
     report(err);
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-}
-function parse() {
-  return parseArgs({ allowPositionals: true, options: { scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
 }
 const { positionals, values } = parseCommandLine();
 const [command, sub, arg, arg2] = positionals;

@@ -1,7 +1,7 @@
 /** How a publish failed: `transient` (the bus failed; the row stays pending and is retried) or `dead_letter` (never publishable; marked `failed_at`). */
 export type OutboxFailureKind = 'transient' | 'dead_letter';
 
-/** The state of one outbox, read by the relay after each drain. */
+/** The state of one outbox, read by the relay after a drain (at most once per sample interval). */
 export interface OutboxBacklog {
   /** Rows neither published nor dead-lettered. */
   readonly pending: number;
@@ -21,6 +21,6 @@ export interface OutboxRelayMetrics {
   published(count: number): void;
   /** `count` publishes failed; a transient failure stops its batch, so it comes one at a time. */
   failed(kind: OutboxFailureKind, count: number): void;
-  /** The outbox as sampled at the end of a drain, whether it succeeded or not. */
+  /** The outbox as sampled at the end of a drain, whether it succeeded or not (at most once per sample interval). */
   sampled(backlog: OutboxBacklog): void;
 }

@@ -7,6 +7,11 @@ import { makeKey, makeStore, startGateway, startUpstream, STORE_KINDS, tokenFor,
 
 const WINDOW_MS = 60_000;
 
+/** The status of a login through the gateway at `url`, as forwarded for client address `xff`. */
+function loginStatusFrom(url: string, xff: string): Promise<number> {
+  return fetch(`${url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+}
+
 let key: TestKey;
 let auth: TestUpstream;
 let chat: TestUpstream;
@@ -148,14 +153,14 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
     clock = freshClock();
     const gw = await gateway(ipOnly(3));
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status);
+    for (let i = 0; i < 5; i++) statuses.push(await loginStatusFrom(gw.url, `198.51.100.${i}`));
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
   });
 
   it('limits the client address from X-Forwarded-For when the peer is a trusted proxy', async () => {
     clock = freshClock();
     const gw = await gateway({ ...ipOnly(2), trustProxy: ['127.0.0.1'] });
-    const from = (xff: string): Promise<number> => fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+    const from = (xff: string): Promise<number> => loginStatusFrom(gw.url, xff);
     expect(await from('203.0.113.1')).toBe(200);
     expect(await from('203.0.113.1')).toBe(200);
     expect(await from('203.0.113.1')).toBe(429);
@@ -170,7 +175,7 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
   it('regression: limits an IPv6 client by its /64, so rotating addresses inside it does not reset the count (HTTP and WebSocket)', async () => {
     clock = freshClock();
     const gw = await gateway({ ...ipOnly(2), trustProxy: ['127.0.0.1'] });
-    const from = (xff: string): Promise<number> => fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+    const from = (xff: string): Promise<number> => loginStatusFrom(gw.url, xff);
     expect(await from('2001:db8:1:2::1')).toBe(200);
     expect(await from('2001:db8:1:2::2')).toBe(200);
     expect(await from('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(429);
@@ -183,7 +188,7 @@ describe.each(STORE_KINDS)('edge rate limits (%s store)', (kind: StoreKind) => {
   it('counts an IPv4-mapped IPv6 address as the IPv4 address', async () => {
     clock = freshClock();
     const gw = await gateway({ ...ipOnly(2), trustProxy: ['127.0.0.1'] });
-    const from = (xff: string): Promise<number> => fetch(`${gw.url}/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': xff } }).then((r) => r.status);
+    const from = (xff: string): Promise<number> => loginStatusFrom(gw.url, xff);
     expect(await from('203.0.113.7')).toBe(200);
     expect(await from('::ffff:203.0.113.7')).toBe(200);
     expect(await from('203.0.113.7')).toBe(429);

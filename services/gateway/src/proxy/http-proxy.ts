@@ -55,6 +55,12 @@ async function* limitedBody(req: IncomingMessage, limit: number, onTooLarge: () 
   }
 }
 
+/** Refuses a body over the limit, whether Content-Length declared it or streaming found it. */
+function failTooLarge(exchange: ProxyExchange, bodyLimit: number): void {
+  exchange.onError('body_too_large');
+  exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${bodyLimit} bytes`));
+}
+
 /** An attempt's timer: a module function, so arming it allocates no closure. */
 function onAttemptTimeout(request: ProxiedRequest): void {
   request.timeOut();
@@ -118,8 +124,7 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
 
   #bodyTooLarge(): void {
     this.#tooLarge = true;
-    this.#exchange.onError('body_too_large');
-    this.#exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${this.#options.bodyLimit} bytes`));
+    failTooLarge(this.#exchange, this.#options.bodyLimit);
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -196,11 +201,7 @@ class ProxiedRequest implements Dispatcher.DispatchHandler {
 export function proxyRequest(exchange: ProxyExchange, options: ProxyOptions): void {
   const { pool, req } = exchange;
   const withBody = hasBody(req);
-  if (withBody && Number(req.headers['content-length'] ?? 0) > options.bodyLimit) {
-    exchange.onError('body_too_large');
-    exchange.fail(new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${options.bodyLimit} bytes`));
-    return;
-  }
+  if (withBody && Number(req.headers['content-length'] ?? 0) > options.bodyLimit) return failTooLarge(exchange, options.bodyLimit);
   const first = pool.pick();
   if (first === undefined) {
     exchange.onError('no_instance');
