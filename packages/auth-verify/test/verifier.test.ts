@@ -130,6 +130,15 @@ describe('createVerifier: refused tokens', () => {
     expect(await reasonOf(forged)).toBe('BAD_SIGNATURE');
   });
 
+  it.each(ALGS)('judges the signature before the claims (%s): a forged token is BAD_SIGNATURE whatever its payload', async (alg) => {
+    const [h, , s] = userToken(keys[alg]).split('.');
+    const payloads = [b64(userClaims({ exp: NOW_SEC - 3600 })), b64(userClaims({ iss: 'https://evil.example' })), Buffer.from('{not json').toString('base64url'), b64(['array'])];
+    for (const p of payloads) expect(await reasonOf(`${h}.${p}.${s}`)).toBe('BAD_SIGNATURE');
+    // The same payloads, honestly signed, get the claims' own verdicts.
+    expect(await reasonOf(signRaw(keys[alg], headerFor(keys[alg]), userClaims({ exp: NOW_SEC - 3600 })))).toBe('EXPIRED');
+    expect(await reasonOf(signRaw(keys[alg], headerFor(keys[alg]), userClaims({ iss: 'https://evil.example' })))).toBe('BAD_ISSUER');
+  });
+
   it('refuses a signature made by another key under a known kid', async () => {
     const other = await makeKey('ES256');
     expect(await reasonOf(signRaw(other, headerFor(keys.ES256), userClaims()))).toBe('BAD_SIGNATURE');
