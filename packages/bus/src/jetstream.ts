@@ -17,6 +17,7 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { serialiseEvent } from './internal/event-size.js';
 import { silentLogger } from './internal/logger.js';
+import { startDurableLoop } from './internal/durable-loop.js';
 import { backoffDelay } from './internal/retry.js';
 import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
 
@@ -36,8 +37,13 @@ export interface JetStreamBusOptions {
   readonly maxDeliver?: number;
   /** First redelivery delay after a handler throws, doubled per attempt up to 30 s (default 1 s). */
   readonly retryDelayMs?: number;
-  /** How long the server waits for an ack before it redelivers (default 30 s); a running handler keeps extending it. */
+  /** How long the server waits for an ack before it redelivers (default 30 s); the subscriber keeps extending it for every event it holds. */
   readonly ackWaitMs?: number;
+  /**
+   * Events a durable subscriber pulls at once (default 64). They are handled one at a time; those
+   * waiting are kept alive, and handed back at once when the subscription stops.
+   */
+  readonly batchSize?: number;
   /** How long `publish` and `ping` wait for the server (default 5 s). */
   readonly timeoutMs?: number;
   /** Pause between reconnection attempts (default 2 s). */
@@ -87,8 +93,8 @@ async function ensureStream(jsm: JetStreamManager, options: JetStreamBusOptions)
 /**
  * The event bus of the distributed mode, on NATS JetStream. Each event is published to
  * `${subjectPrefix}.${type}` with its id as message id (the server drops duplicates within the
- * window). Durable subscriptions are durable pull consumers acked after the handler resolves;
- * broadcast subscriptions are ordered consumers. Reconnects forever.
+ * window). Durable subscriptions are durable pull consumers, pulled in batches and acked one by
+ * one after the handler resolves; broadcast subscriptions are ordered consumers. Reconnects forever.
  */
 export async function createJetStreamBus(options: JetStreamBusOptions): Promise<EventBus> {
   const logger = options.logger ?? silentLogger;
@@ -98,6 +104,8 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
   const maxDeliver = options.maxDeliver ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const batch = options.batchSize ?? 64;
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1000) throw new Error(`invalid batch size ${batch}: an integer from 1 to 1000`);
   const prefix = options.subjectPrefix;
 
   let nc: NatsConnection;
@@ -194,8 +202,13 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
       (current.filter_subject ?? '') === (filter.filter_subject ?? '') &&
       (current.filter_subjects ?? []).join(' ') === (filter.filter_subjects ?? []).join(' ');
     if (!sameFilter && !multiFilter) {
-      // Resume after the last delivered event, or after the ack floor if some were never acked.
-      const after = info.num_ack_pending > 0 ? info.ack_floor.stream_seq : info.delivered.stream_seq;
+      // Resume after the ack floor if some events were never acked; else after the last delivered
+      // event, or after the stream's end when none of the old filter's events is pending (as an
+      // update in place would: how far a 2.9 server scanned past other subjects is not reported).
+      // The stream is read first: what it held then is all either delivered or pending.
+      const streamLast = (await jsm.streams.info(options.stream)).state.last_seq;
+      info = await jsm.consumers.info(options.stream, durable);
+      const after = info.num_ack_pending > 0 ? info.ack_floor.stream_seq : info.num_pending === 0 ? Math.max(streamLast, info.delivered.stream_seq) : info.delivered.stream_seq;
       logger.info({ durable, from: current.filter_subject, to: filter.filter_subject }, 'durable consumer filter changed; recreating it at its position');
       await jsm.consumers.delete(options.stream, durable);
       await jsm.consumers.add(options.stream, { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 });
@@ -229,39 +242,39 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
       throw unavailable(err, `cannot create or update the durable consumer ${durable}`);
     }
     const consumer = await js.consumers.get(options.stream, durable);
-    // Handlers run one at a time and ack_wait starts at delivery, so a prefetched message would
-    // time out, be redelivered and count an attempt while it waits behind a slow handler. One
-    // message at a time (the next pull leaves once the handler is done; about one round trip per
-    // event) keeps only the one being handled outstanding, and working() extends its ack_wait for
-    // as long as the handler runs.
-    const messages = await consumer.consume({ max_messages: 1 });
-    const handle = run(messages, async (msg) => {
-      if (!wanted(msg.subject)) return msg.ack();
-      const event = decode(msg);
-      if (event === undefined) return msg.term('invalid event');
-      const attempt = msg.info.deliveryCount;
-      const heartbeat = setInterval(() => {
+    const loop = startDurableLoop(consumer, {
+      batch,
+      keepAliveMs: Math.max(100, Math.floor(ackWaitMs / 3)),
+      pullExpiresMs: 30_000,
+      flush: () => nc.flush(),
+      logger,
+      handle: async (msg) => {
+        if (!wanted(msg.subject)) return msg.ack();
+        const event = decode(msg);
+        if (event === undefined) return msg.term('invalid event');
         try {
-          msg.working();
-        } catch {
-          // The connection closed under the handler: the server redelivers after ack_wait.
+          await handler(event);
+          msg.ack();
+        } catch (err) {
+          // Read only here: parsing the delivery info is a measurable share of a fast handler.
+          const attempt = msg.info.deliveryCount;
+          if (attempt >= maxDeliver) {
+            logger.error({ err, eventId: event.id, type: event.type, durable, attempt }, 'event dropped after its last delivery attempt');
+            msg.term('handler failed on every attempt');
+            return;
+          }
+          logger.warn({ err, eventId: event.id, type: event.type, durable, attempt }, 'event handler failed; will redeliver');
+          msg.nak(backoffDelay(attempt, retryDelayMs, 30_000));
         }
-      }, Math.max(100, Math.floor(ackWaitMs / 3)));
-      try {
-        await handler(event);
-        msg.ack();
-      } catch (err) {
-        if (attempt >= maxDeliver) {
-          logger.error({ err, eventId: event.id, type: event.type, durable, attempt }, 'event dropped after its last delivery attempt');
-          msg.term('handler failed on every attempt');
-          return;
-        }
-        logger.warn({ err, eventId: event.id, type: event.type, durable, attempt }, 'event handler failed; will redeliver');
-        msg.nak(backoffDelay(attempt, retryDelayMs, 30_000));
-      } finally {
-        clearInterval(heartbeat);
-      }
+      },
     });
+    const handle = {
+      async stop() {
+        active.delete(handle);
+        await loop.stop();
+      },
+    };
+    active.add(handle);
     return { unsubscribe: () => handle.stop() };
   }
 

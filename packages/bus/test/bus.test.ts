@@ -216,6 +216,34 @@ describe.each(testBusKinds)('event bus: %s', (kind) => {
     }
   }, 15_000);
 
+  it('hands the events it holds back at once when a durable subscription stops, each handled once', async () => {
+    // The JetStream subscriber pulls all 20 in one batch; unsubscribing after 3 must not leave the
+    // other 17 to wait out the ack wait (30 s here) or lose any.
+    const events = Array.from({ length: 20 }, () => testEvent());
+    for (const event of events) await bus.publish(event);
+    const handled: string[] = [];
+    let resolveThird: () => void = () => undefined;
+    const third = new Promise<void>((resolve) => (resolveThird = resolve));
+    const first = await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'handoff',
+      handler: async (e) => {
+        await settle(20);
+        handled.push(e.id);
+        if (handled.length === 3) resolveThird();
+      },
+    });
+    await third;
+    await first.unsubscribe();
+    const byFirst = handled.length;
+    expect(byFirst).toBeGreaterThanOrEqual(3);
+    expect(byFirst).toBeLessThan(20);
+    await bus.subscribe({ types: ['test.happened'], durable: 'handoff', handler: async (e) => void handled.push(e.id) });
+    await eventually(() => expect(handled).toHaveLength(20), 3000);
+    await settle(200);
+    expect([...handled].sort()).toEqual(events.map((e) => e.id).sort());
+  });
+
   it('refuses to publish an invalid envelope', async () => {
     await expect(bus.publish({ ...testEvent(), id: 'not-a-uuid' })).rejects.toThrow(/invalid event envelope/);
   });
