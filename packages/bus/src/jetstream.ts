@@ -203,9 +203,10 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
       (current.filter_subjects ?? []).join(' ') === (filter.filter_subjects ?? []).join(' ');
     if (!sameFilter && !multiFilter) {
       // Resume after the ack floor if some events were never acked; else after the last delivered
-      // event, or after the stream's end when none of the old filter's events is pending (as an
-      // update in place would: how far a 2.9 server scanned past other subjects is not reported).
-      // The stream is read first: what it held then is all either delivered or pending.
+      // event, or after the stream's end when none of the old filter's events is pending: the
+      // durable had read the whole stream (how far a 2.9 server scanned past other subjects is not
+      // reported, so without this the resume point would depend on timing). The stream is read
+      // first: what it held then is all either delivered or pending.
       const streamLast = (await jsm.streams.info(options.stream)).state.last_seq;
       info = await jsm.consumers.info(options.stream, durable);
       const after = info.num_ack_pending > 0 ? info.ack_floor.stream_seq : info.num_pending === 0 ? Math.max(streamLast, info.delivered.stream_seq) : info.delivered.stream_seq;
@@ -245,6 +246,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
     const loop = startDurableLoop(consumer, {
       batch,
       keepAliveMs: Math.max(100, Math.floor(ackWaitMs / 3)),
+      maxDeliver,
       pullExpiresMs: 30_000,
       flush: () => nc.flush(),
       logger,
@@ -268,10 +270,12 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
         }
       },
     });
+    // Left in `active` until stopped: close() then waits for an unsubscribe under way (the loop's
+    // stop is shared) before it drains the connection under the handler's ack and the hand-back.
     const handle = {
       async stop() {
-        active.delete(handle);
         await loop.stop();
+        active.delete(handle);
       },
     };
     active.add(handle);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { AppError } from '@realchat/errors';
 import { createTcpProxy } from '@realchat/db/testing';
@@ -47,7 +47,9 @@ describe('JetStream bus specifics', () => {
   const subjectPrefix = `rc_t_${suffix}`;
   const opened: EventBus[] = [];
 
-  async function open(extra: { servers?: string; duplicateWindowMs?: number; reconnectTimeWaitMs?: number; timeoutMs?: number } = {}): Promise<EventBus> {
+  async function open(
+    extra: { servers?: string; duplicateWindowMs?: number; reconnectTimeWaitMs?: number; timeoutMs?: number; ackWaitMs?: number; maxDeliver?: number; batchSize?: number } = {},
+  ): Promise<EventBus> {
     const bus = await createJetStreamBus({ servers: testNatsUrl(), stream, subjectPrefix, retryDelayMs: 20, ...extra });
     opened.push(bus);
     return bus;
@@ -162,6 +164,122 @@ describe('JetStream bus specifics', () => {
       // Closing while NATS is unreachable must not throw either.
       await opened.pop()?.close();
     }
+  });
+
+  /** 'done' if `promise` settles within `ms`, else 'hung'. */
+  function within(promise: Promise<unknown>, ms: number): Promise<'done' | 'hung'> {
+    return Promise.race([promise.then(() => 'done' as const), new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms))]);
+  }
+
+  it('stops at once when unsubscribed right after subscribing, or from its own handler', async () => {
+    // Regression: a stop that came while the durable loop awaited consumer.fetch() awaited
+    // pull.close(), which nats.js resolves only once the pull is iterated: it never resolved.
+    const bus = await open();
+    const sub = await bus.subscribe({ types: ['test.happened'], durable: 'quick', handler: async () => undefined });
+    expect(await within(sub.unsubscribe(), 2000)).toBe('done');
+
+    const small = await open({ batchSize: 1 });
+    for (let i = 0; i < 3; i++) await small.publish(testEvent());
+    let stopped: Promise<void> | undefined;
+    const self: { unsubscribe(): Promise<void> }[] = [];
+    self.push(
+      await small.subscribe({
+        types: ['test.happened'],
+        durable: 'self_stop',
+        handler: async () => {
+          if (stopped !== undefined) return;
+          await Promise.resolve();
+          stopped = self[0]?.unsubscribe();
+        },
+      }),
+    );
+    await eventually(() => expect(stopped).toBeDefined());
+    expect(await within(stopped as Promise<void>, 2000)).toBe('done');
+  });
+
+  it('stops without waiting out the pause between failed pulls', async () => {
+    // A durable that refuses pulls of more than one event (max_request_batch, kept by the update):
+    // every pull fails at once, and the loop pauses 0.25, 0.5, 1 s... between them.
+    const bus = await open();
+    const nc = await connect({ servers: testNatsUrl() });
+    try {
+      await (await jetstreamManager(nc)).consumers.add(stream, {
+        durable_name: 'refusing',
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: `${subjectPrefix}.test.happened`,
+        max_batch: 1,
+      });
+    } finally {
+      await nc.close();
+    }
+    const sub = await bus.subscribe({ types: ['test.happened'], durable: 'refusing', handler: async () => undefined });
+    // Pulls fail at 0, 0.25 and 0.75 s; the pause after the third lasts until 1.75 s.
+    await settle(1100);
+    const started = Date.now();
+    await sub.unsubscribe();
+    expect(Date.now() - started).toBeLessThan(300);
+  });
+
+  it('closes after an unsubscribe under way, whose handler still acks', async () => {
+    // Regression: the subscription left the bus's set when its stop began, so close() drained the
+    // connection under the running handler: its ack failed and the event was handled again.
+    const bus = await open({ ackWaitMs: 1000 });
+    const event = testEvent();
+    await bus.publish(event);
+    const handled: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sub = await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'closing',
+      handler: async (e) => {
+        await gate;
+        handled.push(e.id);
+      },
+    });
+    await settle(200);
+    const unsubscribed = sub.unsubscribe();
+    const closed = bus.close();
+    setTimeout(release, 200);
+    await Promise.all([unsubscribed, closed]);
+    const next = await open({ ackWaitMs: 1000 });
+    await next.subscribe({ types: ['test.happened'], durable: 'closing', handler: async (e) => void handled.push(e.id) });
+    await settle(2500);
+    expect(handled).toEqual([event.id]);
+  });
+
+  it('never drops, unhandled and unlogged, an event it only held when a subscription stopped', async () => {
+    // Each stop hands the held events back with a nak, which the server counts as a delivery: with
+    // maxDeliver 2, an event held through two stops would never be delivered again, though no
+    // handler saw it. The second stop handles it instead of handing it back.
+    const bus = await open({ maxDeliver: 2 });
+    const events = [testEvent(), testEvent(), testEvent()];
+    for (const event of events) await bus.publish(event);
+    const handled: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started: () => void = () => undefined;
+      const busy = new Promise<void>((resolve) => (started = resolve));
+      const sub = await bus.subscribe({
+        types: ['test.happened'],
+        durable: 'restarted',
+        handler: async (e) => {
+          started();
+          await gate;
+          handled.push(e.id);
+        },
+      });
+      await busy;
+      await settle(100);
+      const unsubscribed = sub.unsubscribe();
+      release();
+      await unsubscribed;
+    }
+    expect([...handled].sort()).toEqual(events.map((e) => e.id).sort());
+    await bus.subscribe({ types: ['test.happened'], durable: 'restarted', handler: async (e) => void handled.push(e.id) });
+    await settle(300);
+    expect(handled).toHaveLength(3);
   });
 
   it('rejects names that are not valid for NATS', async () => {

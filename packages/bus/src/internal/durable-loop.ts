@@ -7,6 +7,8 @@ export interface DurableLoopOptions {
   readonly batch: number;
   /** How often every held event's ack_wait is extended (a third of ack_wait). */
   readonly keepAliveMs: number;
+  /** The consumer's max_deliver: an event at this delivery count is not handed back on stop. */
+  readonly maxDeliver: number;
   /** How long one pull request waits at the server for events. */
   readonly pullExpiresMs: number;
   /** Handles one event and acks, naks or terms it. */
@@ -39,7 +41,8 @@ class Signal {
  * stays bounded. On stop the open pull is closed first (its inbox loses interest, so the server
  * drops the request instead of filling it), the running handler finishes, and the events still
  * held are handed back with a nak for the next puller, with no wait for their ack_wait (the
- * server counts that as a delivery, as it would the ack_wait's expiry).
+ * server counts that as a delivery, as it would the ack_wait's expiry), except those at their last
+ * delivery, which are handled before the stop ends.
  */
 export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions): { stop(): Promise<void> } {
   const { batch, logger } = options;
@@ -48,17 +51,27 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
   let current: JsMsg | undefined;
   let pull: ConsumerMessages | undefined;
   let stopping = false;
+  let stopped: Promise<void> | undefined;
+  /** Ends the pause between failed pulls early, when the loop stops. */
+  let wakeReader: (() => void) | undefined;
   const received = new Signal();
   const drained = new Signal();
 
   const keepAlive = setInterval(() => {
-    try {
-      current?.working();
-      for (const msg of held) msg.working();
-    } catch {
-      // The connection is closed: the server redelivers after ack_wait.
-    }
+    // On a closed connection these are dropped, not thrown: the server redelivers after ack_wait.
+    current?.working();
+    for (const msg of held) msg.working();
   }, options.keepAliveMs);
+
+  async function handleOne(msg: JsMsg): Promise<void> {
+    current = msg;
+    try {
+      await options.handle(msg);
+    } catch (err) {
+      logger.error({ err, seq: msg.seq }, 'durable event handling failed; the server redelivers it after ack_wait');
+    }
+    current = undefined;
+  }
 
   const reader = (async () => {
     let failures = 0;
@@ -67,8 +80,13 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
       if (stopping) break;
       try {
         pull = await consumer.fetch({ max_messages: batch - held.length, expires: options.pullExpiresMs });
-        // A stop that came while the request was being made found no pull to close.
-        if (stopping) await pull.close();
+        if (stopping) {
+          // A stop that came while the pull was being made found nothing to close. nats.js sends the
+          // request only once the pull is iterated, and close() resolves only then: the pull is
+          // closed (its inbox unsubscribed) without waiting, and never iterated, so nothing is asked.
+          void pull.close();
+          break;
+        }
         for await (const msg of pull) {
           held.push(msg);
           received.notify();
@@ -79,7 +97,14 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
         // Connection lost, consumer deleted, heartbeats missed: pull again after a pause.
         failures++;
         logger.warn({ err, failures }, 'durable pull failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 250, 10_000)));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffDelay(failures, 250, 10_000));
+          wakeReader = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeReader = undefined;
       } finally {
         pull = undefined;
       }
@@ -94,36 +119,32 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
         continue;
       }
       if (held.length <= lowWater) drained.notify();
-      current = msg;
-      try {
-        await options.handle(msg);
-      } catch (err) {
-        logger.error({ err, seq: msg.seq }, 'durable event handling failed; the server redelivers it after ack_wait');
-      }
-      current = undefined;
+      await handleOne(msg);
     }
   })();
 
-  return {
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      received.notify();
-      drained.notify();
-      await pull?.close();
-      await Promise.all([reader, worker]);
-      clearInterval(keepAlive);
-      const unhandled = held.splice(0);
-      for (const msg of unhandled) {
-        try {
-          // A 1 ms delay, not none: nats-server 2.9.10 mishandles a run of immediate naks (it
-          // redelivered one event twice and held another until its ack_wait); delayed ones are exact.
-          msg.nak(1);
-        } catch {
-          // The connection is closed: the server redelivers after ack_wait.
-        }
-      }
-      if (unhandled.length > 0) await options.flush().catch(() => undefined);
-    },
-  };
+  async function stopLoop(): Promise<void> {
+    stopping = true;
+    received.notify();
+    drained.notify();
+    wakeReader?.();
+    await pull?.close();
+    await Promise.all([reader, worker]);
+    const unhandled = held.splice(0);
+    // A nak counts as a delivery: an event already at its last one would never come back, dropped
+    // unhandled and unlogged. Those are handled here before the stop ends; the others go back.
+    const last = unhandled.filter((msg) => msg.info.deliveryCount >= options.maxDeliver);
+    for (const msg of unhandled) {
+      // A 1 ms delay, not none: nats-server 2.9.10 mishandles a run of immediate naks (it
+      // redelivered one event twice and held another until its ack_wait); delayed ones are exact.
+      if (!last.includes(msg)) msg.nak(1);
+    }
+    if (unhandled.length > last.length) await options.flush().catch(() => undefined);
+    held.push(...last);
+    for (let msg = held.shift(); msg !== undefined; msg = held.shift()) await handleOne(msg);
+    clearInterval(keepAlive);
+  }
+
+  // Every caller, a second unsubscribe or the bus closing meanwhile, waits for the same stop.
+  return { stop: () => (stopped ??= stopLoop()) };
 }
