@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { AppError } from '@realchat/errors';
 import type { Principal, Role, Verifier } from './types.js';
-import { TokenError } from './token-error.js';
+import { verifyBearer } from './bearer.js';
 
 /** `required`: a valid token or 401; `optional`: anonymous allowed, a bad token still 401; `none`: not checked. */
 export type AuthMode = 'required' | 'optional' | 'none';
@@ -27,8 +27,7 @@ export interface AuthGuardOptions {
 }
 
 const REALM = 'Bearer realm="realchat"';
-// RFC 6750 §2.1: `Bearer` (any case), one space or more, one token68, optional spaces.
-const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** Bearer credentials, well-formed or not; any other scheme counts as none. */
 const BEARER_SCHEME = /^bearer(?:\s|$)/i;
 
 function unauthenticated(): AppError {
@@ -42,15 +41,6 @@ function insufficient(scopes: readonly string[] | undefined): AppError {
   });
 }
 
-/** The bearer token, null when the request carries no bearer credentials; throws on a malformed one. */
-function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (header === undefined || !BEARER_SCHEME.test(header)) return null;
-  const match = BEARER.exec(header);
-  if (match === null) throw new TokenError('MALFORMED', { challengeError: 'invalid_request' });
-  return match[1] ?? null;
-}
-
 const guard: FastifyPluginAsync<AuthGuardOptions> = async (app, { verifier }) => {
   // A host (or an outer guard) may have declared it already; its hooks never replace this one's checks.
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
@@ -59,13 +49,12 @@ const guard: FastifyPluginAsync<AuthGuardOptions> = async (app, { verifier }) =>
     if (request.is404) return;
     const { auth = 'required', roles, scopes } = request.routeOptions.config;
     if (auth === 'none') return;
-    const token = bearerToken(request);
-    const needsCaller = auth === 'required' || (roles?.length ?? 0) > 0 || (scopes?.length ?? 0) > 0;
-    if (token === null) {
-      if (needsCaller) throw unauthenticated();
+    const header = request.headers.authorization;
+    if (header === undefined || !BEARER_SCHEME.test(header)) {
+      if (auth === 'required' || (roles?.length ?? 0) > 0 || (scopes?.length ?? 0) > 0) throw unauthenticated();
       return;
     }
-    const principal = await verifier.verify(token);
+    const principal = await verifyBearer(verifier, header);
     if (roles !== undefined && roles.length > 0 && !principal.roles.some((r) => roles.includes(r))) throw insufficient(scopes);
     if (scopes !== undefined && !scopes.every((s) => principal.scopes.includes(s))) throw insufficient(scopes);
     request.principal = principal;

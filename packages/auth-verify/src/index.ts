@@ -18,4 +18,5 @@ export { TokenError, isTokenError, type TokenErrorReason } from './token-error.j
 export { createRevocationList, type RevocationList, type RevocationListOptions } from './revocation-list.js';
 export { subscribeRevocations, type RevocationEventSource, type SubscribeRevocationsOptions } from './subscribe-revocations.js';
 export { authGuard, principalOf, type AuthGuardOptions, type AuthMode } from './auth-guard.js';
+export { verifyBearer } from './bearer.js';
 export { createServiceTokenSource, type ServiceTokenSource, type ServiceTokenSourceOptions } from './service-token-source.js';

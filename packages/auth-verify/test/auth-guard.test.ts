@@ -71,6 +71,20 @@ describe('authGuard', () => {
     expect(res.json()).toMatchObject({ code: 'INVALID_TOKEN', reason: 'MALFORMED' });
   });
 
+  it('reads the header strictly even once its token is cached: only spaces may surround the token', async () => {
+    const token = userToken(key);
+    expect((await app.inject({ url: '/required', headers: { authorization: `Bearer    ${token}   ` } })).statusCode).toBe(200);
+    for (const authorization of [`Bearer ${token}\t`, `Bearer ${token},x`, `Bearer ${token} x`, `Bearer\t${token}`, `Bearer ${token.replace('.', ' .')}`]) {
+      const res = await app.inject({ url: '/required', headers: { authorization } });
+      expect(res.statusCode, authorization.slice(-12)).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+    }
+    // token68 syntax but not a JWS: the verifier's own verdict, invalid_token.
+    const res = await app.inject({ url: '/required', headers: bearer('abc.def.ghi=') });
+    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(res.json()).toMatchObject({ code: 'INVALID_TOKEN', reason: 'MALFORMED' });
+  });
+
   it('answers 401 invalid_token with the reason for a bad token', async () => {
     const res = await app.inject({ url: '/required', headers: bearer(userToken(key, { iss: 'https://evil.example' })) });
     expect(res.statusCode).toBe(401);

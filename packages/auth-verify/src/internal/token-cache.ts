@@ -1,6 +1,8 @@
 import type { Principal } from '../types.js';
 
 interface Entry {
+  /** The whole token: the map's key is only its end. */
+  readonly token: string;
   readonly principal: Principal;
   /** The token's `exp` in epoch ms: the entry is never served at or after it. */
   readonly expMs: number;
@@ -12,7 +14,18 @@ interface Entry {
   referenced: boolean;
 }
 
-/** Bounded cache of verified tokens keyed by the token string (CLOCK eviction). */
+/**
+ * Characters of a token's end (its signature's) the map is keyed by. A lookup hashes a fresh
+ * string on every request: hashing 32 characters instead of the whole 800-character token is
+ * most of what a hit costs. Two tokens that share an end are told apart by the full comparison.
+ */
+const KEY_CHARS = 32;
+
+function keyOf(token: string): string {
+  return token.length > KEY_CHARS ? token.slice(-KEY_CHARS) : token;
+}
+
+/** Bounded cache of verified tokens (CLOCK eviction). */
 export class TokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
@@ -24,10 +37,11 @@ export class TokenCache {
 
   /** The live entry for `token`, or undefined; an expired entry is dropped. */
   get(token: string, nowMs: number): Entry | undefined {
-    const entry = this.#entries.get(token);
-    if (entry === undefined) return undefined;
+    const key = keyOf(token);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
     if (entry.expMs <= nowMs) {
-      this.#entries.delete(token);
+      this.#entries.delete(key);
       return undefined;
     }
     entry.referenced = true;
@@ -35,9 +49,10 @@ export class TokenCache {
   }
 
   set(token: string, principal: Principal, expMs: number, nowMs: number): void {
-    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(token)) this.#evictOne(nowMs);
+    const key = keyOf(token);
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) this.#evictOne(nowMs);
     const user = principal.kind === 'user';
-    this.#entries.set(token, { principal, expMs, sessionId: user ? principal.sessionId : null, clientId: user ? '' : principal.clientId, referenced: false });
+    this.#entries.set(key, { token, principal, expMs, sessionId: user ? principal.sessionId : null, clientId: user ? '' : principal.clientId, referenced: false });
   }
 
   clear(): void {
@@ -50,11 +65,11 @@ export class TokenCache {
 
   #evictOne(nowMs: number): void {
     // Oldest first: an expired or unreferenced entry goes; a referenced one moves to the back once.
-    for (const [token, entry] of this.#entries) {
-      this.#entries.delete(token);
+    for (const [key, entry] of this.#entries) {
+      this.#entries.delete(key);
       if (entry.expMs <= nowMs || !entry.referenced) return;
       entry.referenced = false;
-      this.#entries.set(token, entry);
+      this.#entries.set(key, entry);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
-import { TokenError, type Principal, type Verifier } from '@realchat/auth-verify';
+import { TokenError, verifyBearer, type Principal, type Verifier } from '@realchat/auth-verify';
 import { AppError } from '@realchat/errors';
 import type { RateLimitDecision, RateLimiter } from '@realchat/store';
 import { clientKey, type App } from '@realchat/http';
@@ -26,7 +26,6 @@ export interface EdgeGuardOptions {
 }
 
 const REALM = 'Bearer realm="realchat"';
-const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
 
 /** The path the policy and router judge: percent-decoded, without dot segments. */
@@ -45,13 +44,6 @@ function cleanPath(url: string): string {
   if ((path.includes('.') && DOT_SEGMENT.test(path)) || path.includes('\\') || path.includes('\0')) throw new AppError('BAD_REQUEST', 'the path has dot segments or forbidden characters');
   // The gateway's and the services' routers ignore one trailing slash: `/x/` must meet the rules of `/x`.
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-}
-
-function bearerToken(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  const match = BEARER.exec(header);
-  if (match === null) throw new TokenError('MALFORMED', { challengeError: 'invalid_request' });
-  return match[1] ?? null;
 }
 
 function insufficient(rule: AccessRule): AppError {
@@ -81,15 +73,14 @@ function createAuthorize(verifier: Pick<Verifier, 'verify'>, verifyOutcomes: Cou
   const valid = verifyOutcomes.labels({ outcome: 'valid' });
   return async (rule, authorization) => {
     if (rule.auth === 'none') return undefined;
-    const token = bearerToken(authorization);
-    if (token === null) {
+    if (authorization === undefined) {
       if (rule.auth === 'optional') return undefined;
       verifyOutcomes.inc({ outcome: 'MISSING' });
       throw new AppError('UNAUTHENTICATED', 'A bearer token is required', { headers: { 'WWW-Authenticate': REALM } });
     }
     let principal: Principal;
     try {
-      principal = await verifier.verify(token);
+      principal = await verifyBearer(verifier, authorization);
     } catch (err) {
       verifyOutcomes.inc({ outcome: err instanceof TokenError ? err.reason : err instanceof AppError ? err.code : 'ERROR' });
       throw err;
