@@ -139,6 +139,17 @@ describe('createVerifier: refused tokens', () => {
     expect(await reasonOf(signRaw(keys[alg], headerFor(keys[alg]), userClaims({ iss: 'https://evil.example' })))).toBe('BAD_ISSUER');
   });
 
+  it('refuses a tampered payload whose original is in the cache (same signature, same end)', async () => {
+    const { verifier } = verifierWith();
+    const original = userToken(keys.RS256);
+    const [h, , s] = original.split('.');
+    await verifier.verify(original);
+    const forged = `${h}.${b64(userClaims({ roles: ['ADMIN'] }))}.${s}`;
+    expect(forged.slice(-32)).toBe(original.slice(-32));
+    expect(((await rejectionOf(verifier.verify(forged))) as TokenError).reason).toBe('BAD_SIGNATURE');
+    expect((await verifier.verify(original)).roles).toEqual(['STUDENT']);
+  });
+
   it('refuses a signature made by another key under a known kid', async () => {
     const other = await makeKey('ES256');
     expect(await reasonOf(signRaw(other, headerFor(keys.ES256), userClaims()))).toBe('BAD_SIGNATURE');
