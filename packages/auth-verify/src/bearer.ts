@@ -14,7 +14,9 @@ function malformed(): TokenError {
  * Rejects as `verify` does, or with MALFORMED (RFC 6750 `invalid_request`) when the header is not
  * of that form. The form is checked only when verification fails: a token `verify` accepts is
  * base64url and dots, so a valid one needs no check, and matching the 800-character header on
- * every request was a measurable share of a cached verification.
+ * every request was a measurable share of a cached verification. `verifier` must therefore be one
+ * of `createVerifier`'s (or hold to that rule). A malformed header may reach `verify` and set off
+ * its throttled refetch for an unknown kid, as the same token without the stray character would.
  */
 export async function verifyBearer(verifier: Pick<Verifier, 'verify'>, header: string): Promise<Principal> {
   const scheme = SCHEME.exec(header);

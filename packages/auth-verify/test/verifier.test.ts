@@ -139,6 +139,15 @@ describe('createVerifier: refused tokens', () => {
     expect(await reasonOf(signRaw(keys[alg], headerFor(keys[alg]), userClaims({ iss: 'https://evil.example' })))).toBe('BAD_ISSUER');
   });
 
+  it('judges a payload over 1 KiB only after its signature, with the same verdicts', async () => {
+    const big = { extra: 'x'.repeat(2000) };
+    const [h, , s] = userToken(keys.RS256).split('.');
+    expect(await reasonOf(`${h}.${b64(userClaims({ ...big, exp: NOW_SEC - 3600 }))}.${s}`)).toBe('BAD_SIGNATURE');
+    expect(await reasonOf(signRaw(keys.RS256, headerFor(keys.RS256), userClaims({ ...big, exp: NOW_SEC - 3600 })))).toBe('EXPIRED');
+    const { verifier } = verifierWith();
+    expect((await verifier.verify(signRaw(keys.RS256, headerFor(keys.RS256), userClaims(big)))).kind).toBe('user');
+  });
+
   it('refuses a tampered payload whose original is in the cache (same signature, same end)', async () => {
     const { verifier } = verifierWith();
     const original = userToken(keys.RS256);
