@@ -41,7 +41,8 @@ export interface JetStreamBusOptions {
   readonly ackWaitMs?: number;
   /**
    * Events a durable subscriber pulls at once (default 64). They are handled one at a time; those
-   * waiting are kept alive, and handed back at once when the subscription stops.
+   * waiting are kept alive, and handed back at once when the subscription stops (but for any at
+   * its last allowed delivery, which is handled first).
    */
   readonly batchSize?: number;
   /** How long `publish` and `ping` wait for the server (default 5 s). */
