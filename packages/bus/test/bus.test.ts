@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@realchat/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES } from '../src/index.js';
 import { createTestBus, testBusKinds, type TestBus } from '../src/testing.js';
-import { eventually, settle, testEvent } from './helpers.js';
+import { deferred, eventually, settle, testEvent } from './helpers.js';
 
 describe.each(testBusKinds)('event bus: %s', (kind) => {
   let bus: TestBus;
@@ -222,18 +222,17 @@ describe.each(testBusKinds)('event bus: %s', (kind) => {
     const events = Array.from({ length: 20 }, () => testEvent());
     for (const event of events) await bus.publish(event);
     const handled: string[] = [];
-    let resolveThird: () => void = () => undefined;
-    const third = new Promise<void>((resolve) => (resolveThird = resolve));
+    const third = deferred();
     const first = await bus.subscribe({
       types: ['test.happened'],
       durable: 'handoff',
       handler: async (e) => {
         await settle(20);
         handled.push(e.id);
-        if (handled.length === 3) resolveThird();
+        if (handled.length === 3) third.resolve();
       },
     });
-    await third;
+    await third.promise;
     await first.unsubscribe();
     const byFirst = handled.length;
     expect(byFirst).toBeGreaterThanOrEqual(3);

@@ -24,3 +24,10 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
 export function settle(ms = 300): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A promise and the function that resolves it (Promise.withResolvers needs Node 22). */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}

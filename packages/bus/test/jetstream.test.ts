@@ -8,7 +8,7 @@ import { createTcpProxy } from '@realchat/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJetStreamBus, type EventBus } from '../src/index.js';
 import { testNatsUrl } from '../src/testing.js';
-import { eventually, settle, testEvent } from './helpers.js';
+import { deferred, eventually, settle, testEvent } from './helpers.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -227,20 +227,19 @@ describe('JetStream bus specifics', () => {
     const event = testEvent();
     await bus.publish(event);
     const handled: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gate = deferred();
     const sub = await bus.subscribe({
       types: ['test.happened'],
       durable: 'closing',
       handler: async (e) => {
-        await gate;
+        await gate.promise;
         handled.push(e.id);
       },
     });
     await settle(200);
     const unsubscribed = sub.unsubscribe();
     const closed = bus.close();
-    setTimeout(release, 200);
+    setTimeout(gate.resolve, 200);
     await Promise.all([unsubscribed, closed]);
     const next = await open({ ackWaitMs: 1000 });
     await next.subscribe({ types: ['test.happened'], durable: 'closing', handler: async (e) => void handled.push(e.id) });
@@ -257,23 +256,21 @@ describe('JetStream bus specifics', () => {
     for (const event of events) await bus.publish(event);
     const handled: string[] = [];
     for (let round = 0; round < 2; round++) {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let started: () => void = () => undefined;
-      const busy = new Promise<void>((resolve) => (started = resolve));
+      const gate = deferred();
+      const busy = deferred();
       const sub = await bus.subscribe({
         types: ['test.happened'],
         durable: 'restarted',
         handler: async (e) => {
-          started();
-          await gate;
+          busy.resolve();
+          await gate.promise;
           handled.push(e.id);
         },
       });
-      await busy;
+      await busy.promise;
       await settle(100);
       const unsubscribed = sub.unsubscribe();
-      release();
+      gate.resolve();
       await unsubscribed;
     }
     expect([...handled].sort()).toEqual(events.map((e) => e.id).sort());
