@@ -1,4 +1,4 @@
-import { errorCatalog, type ErrorCode } from './codes.js';
+import { errorCatalog, type ErrorCode, type ServiceErrorCode } from './codes.js';
 
 /** One failing field of a request, as reported under `errors` in a VALIDATION_FAILED problem. */
 export interface FieldError {
@@ -18,17 +18,23 @@ export interface AppErrorOptions {
 
 /** The one error type every service throws for an expected failure. `detail` is shown to clients; `cause` never is. */
 export class AppError extends Error {
-  readonly code: ErrorCode;
+  /** A generic code or one of the throwing service's own. */
+  readonly code: string;
   readonly status: number;
+  /** The code's title (the problem document's `title`). */
+  readonly title: string;
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly extensions: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
-    super(detail ?? errorCatalog[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+  /** `code`: a generic code by name, or a service's own from its `defineErrors` catalog. */
+  constructor(code: ErrorCode | ServiceErrorCode, detail?: string, options: AppErrorOptions = {}) {
+    const definition = typeof code === 'string' ? { ...errorCatalog[code], code } : code;
+    super(detail ?? definition.title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
-    this.code = code;
-    this.status = errorCatalog[code].status;
+    this.code = definition.code;
+    this.status = definition.status;
+    this.title = definition.title;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};

@@ -1,5 +1,4 @@
 import type { AppError, FieldError } from './app-error.js';
-import { errorCatalog, type ErrorCode } from './codes.js';
 
 /** RFC 9457 problem details document with RealChat's stable `code`. */
 export interface ProblemDetails {
@@ -7,7 +6,7 @@ export interface ProblemDetails {
   readonly title: string;
   readonly status: number;
   readonly detail: string;
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly instance?: string;
   readonly requestId?: string;
   readonly errors?: readonly FieldError[];
@@ -16,7 +15,7 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-export function problemType(code: ErrorCode): string {
+export function problemType(code: string): string {
   return `https://realchat.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
 }
 
@@ -25,7 +24,7 @@ export function toProblem(err: AppError, context: { instance?: string; requestId
   return {
     ...err.extensions,
     type: problemType(err.code),
-    title: errorCatalog[err.code].title,
+    title: err.title,
     status: err.status,
     detail: err.message,
     code: err.code,

@@ -4,3 +4,4 @@ export { loadKeyEncryptionKey, KeyEncryptionKeyError } from './crypto/kek.js';
 export { USERS_READ_SCOPE } from './routes/internal.routes.js';
 export { REFRESH_COOKIE, COOKIE_TRANSPORT_HEADER } from './routes/auth.routes.js';
 export { AUTH_SCHEMA } from './services/outbox.js';
+export { AuthErrors } from './errors.js';

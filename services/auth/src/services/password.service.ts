@@ -1,5 +1,6 @@
 import bcrypt from 'bcrypt';
 import { AppError } from '@realchat/errors';
+import { AuthErrors } from '../errors.js';
 
 // bcrypt reads at most 72 bytes and would silently ignore the rest.
 const MAX_PASSWORD_BYTES = 72;
@@ -44,7 +45,7 @@ export class PasswordService {
   /** Throws WEAK_PASSWORD (400) with the reason, listing the field as `path`. */
   assertAcceptable(password: string, context: { email?: string; path: string }): void {
     const reject = (message: string): never => {
-      throw new AppError('WEAK_PASSWORD', message, { errors: [{ path: context.path, message }] });
+      throw new AppError(AuthErrors.WEAK_PASSWORD, message, { errors: [{ path: context.path, message }] });
     };
     if ([...password].length < MIN_PASSWORD_LENGTH) reject(`must be at least ${MIN_PASSWORD_LENGTH} characters`);
     if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) reject(`must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`);

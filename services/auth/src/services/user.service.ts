@@ -12,6 +12,7 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordService } from './password.service.js';
 import type { RegisterThrottle } from './register-throttle.js';
 import type { ClientMeta, RevokedSession, SessionService, TokenPair } from './session.service.js';
+import { AuthErrors } from '../errors.js';
 
 /** Emails compare equal whatever their case, Unicode form or surrounding space. */
 export function normaliseEmail(email: string): string {
@@ -36,7 +37,7 @@ export const toPublicUser = (u: UserRow): PublicUser => ({
 
 // RFC 9110 11.6.1: every 401 carries a challenge; Bearer is the scheme the API's protected routes take.
 const CREDENTIALS_CHALLENGE = { 'www-authenticate': 'Bearer realm="realchat"' };
-const invalidCredentials = (detail = 'the email or the password is wrong'): AppError => new AppError('INVALID_CREDENTIALS', detail, { headers: CREDENTIALS_CHALLENGE });
+const invalidCredentials = (detail = 'the email or the password is wrong'): AppError => new AppError(AuthErrors.INVALID_CREDENTIALS, detail, { headers: CREDENTIALS_CHALLENGE });
 
 /** What AUTH_BOOTSTRAP_ADMIN_EMAIL did at a start-up. */
 export type BootstrapOutcome =
@@ -98,7 +99,7 @@ export class UserService {
         await this.#events.record(tx, 'user.created', { userId: user.id, displayName, roles: user.roles, createdAt: now.toISOString() });
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('EMAIL_TAKEN', 'an account with this email already exists', { cause: err });
+      if (isUniqueViolation(err)) throw new AppError(AuthErrors.EMAIL_TAKEN, 'an account with this email already exists', { cause: err });
       throw err;
     }
     this.#events.committed();
