@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
-import { createAuthModule, toAuthSettings, AuthEnvSchema, type AuthSettings, type SigningAlg } from '@realchat/auth';
+import { createAuthService, toAuthSettings, AuthEnvSchema, type AuthSettings, type SigningAlg } from '@realchat/auth';
+import { createServiceHost, RuntimeEnvSchema } from '@realchat/runtime';
 import { createInProcessBus } from '@realchat/bus';
 import { systemClock } from '@realchat/clock';
 import { loadConfig } from '@realchat/config';
@@ -86,25 +87,21 @@ function benchSettings(signingAlg: SigningAlg): AuthSettings {
 
 async function startServer(engine: Engine, signingAlg: SigningAlg): Promise<{ url: string; close(): Promise<void> }> {
   const bus = createInProcessBus();
-  const module = await createAuthModule({
-    db: engine.db,
-    bus,
-    store: engine.store,
-    clock: systemClock,
-    logger: silentLogger,
-    settings: benchSettings(signingAlg),
-    keyEncryptionKey: randomBytes(32),
+  const host = await createServiceHost({
+    definitions: [createAuthService({ settings: () => benchSettings(signingAlg), keyEncryptionKey: randomBytes(32) })],
+    engines: { db: engine.db, bus, store: engine.store, clock: systemClock, logger: silentLogger, embeddedDataDir: undefined },
+    env: loadConfig(RuntimeEnvSchema, {}),
   });
   const app = createHttpApp({ logger: silentLogger });
-  await module.register(app);
+  await host.register(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  await module.start();
+  await host.start();
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     close: async () => {
       await app.close();
-      await module.stop();
+      await host.stop();
       await bus.close();
     },
   };

@@ -1,38 +1,28 @@
-import { Type, type Static } from 'typebox';
-import { AUTH_SCHEMA, AuthEnvSchema, createAuthModule, loadKeyEncryptionKey, toAuthSettings, type AuthModule } from '@realchat/auth';
 import { GatewayEnvSchema } from '@realchat/gateway';
-import { RuntimeEnvSchema, type Runtime } from '@realchat/runtime';
+import { serviceEnvSchema, type AnyServiceDefinition, type ServiceCommand } from '@realchat/runtime';
 
-/** Every variable of the embedded system: the runtime's, auth's and the gateway's. */
-export const CliEnvSchema = Type.Object({ ...RuntimeEnvSchema.properties, ...AuthEnvSchema.properties, ...GatewayEnvSchema.properties });
-export type CliEnv = Static<typeof CliEnvSchema>;
-
-/** Builds the auth module without starting its background work: for one-shot admin commands. */
-export async function openAuth(env: CliEnv, runtime: Runtime): Promise<AuthModule> {
-  const keyEncryptionKey = await loadKeyEncryptionKey({
-    value: env.AUTH_KEY_ENCRYPTION_KEY,
-    file: env.AUTH_KEY_ENCRYPTION_KEY_FILE,
-    embeddedDataDir: runtime.embeddedDataDir,
-    logger: runtime.logger,
-  });
-  return createAuthModule({ ...runtime, settings: toAuthSettings(env), keyEncryptionKey });
+/** Every variable of the embedded system: the runtime's, each service's and the gateway's. */
+export function cliEnvSchema(services: readonly AnyServiceDefinition[]) {
+  return serviceEnvSchema(services, [GatewayEnvSchema]);
 }
 
-/** The outbox schema of each service this CLI runs, by service name. */
-export const OUTBOX_SCHEMAS: Readonly<Record<string, string>> = { auth: AUTH_SCHEMA };
+/** The services' own commands, with the service that runs each. */
+export function serviceCommands(services: readonly AnyServiceDefinition[]): Array<{ readonly service: AnyServiceDefinition; readonly command: ServiceCommand }> {
+  return services.flatMap((service) => (service.commands ?? []).map((command) => ({ service, command: command as ServiceCommand })));
+}
 
-export const USAGE = `usage: realchat <command>
-
-  start                             run the whole system (gateway + services) on one port
-  migrate                           apply database migrations and exit
-  keys rotate                       publish a new signing key (it signs after AUTH_KEY_PUBLISH_LEAD)
-  keys list                         show the published signing keys
-  admin grant <email>               make a registered account ADMIN
-  clients create <name> --scope S   create a service client (client-credentials grant); prints the secret once
-  clients list                      list service clients
-  clients revoke <client-id>        revoke a service client
-  outbox failed                     list the events the outbox relay gave up on (dead letters)
-  outbox requeue <service> <seq|all>  send dead letters again, once their cause is fixed
-
-Configuration comes from environment variables (see README.md); with no DATABASE_URL, REDIS_URL
-or NATS_URL the embedded engines are used, with data under DATA_DIR (default ./data).`;
+export function usage(services: readonly AnyServiceDefinition[]): string {
+  const line = (name: string, summary: string): string => `  ${name.padEnd(36)}${summary}`;
+  return [
+    'usage: realchat <command>',
+    '',
+    line('start', 'run the whole system (gateway + services) on one port'),
+    line('migrate', 'apply every service\'s database migrations and exit'),
+    ...serviceCommands(services).map(({ command }) => line(`${command.name}${command.args === undefined ? '' : ` ${command.args}`}`, command.summary)),
+    line('outbox failed', 'list the events the outbox relays gave up on (dead letters)'),
+    line('outbox requeue <service> <seq|all>', 'send dead letters again, once their cause is fixed'),
+    '',
+    'Configuration comes from environment variables (see README.md); with no DATABASE_URL, REDIS_URL',
+    'or NATS_URL the embedded engines are used, with data under DATA_DIR (default ./data).',
+  ].join('\n');
+}

@@ -1,11 +1,11 @@
 import { createPublicKey, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authGuard, createRevocationList, createServiceTokenSource, createVerifier, principalOf, subscribeRevocations, type Verifier } from '@realchat/auth-verify';
+import { authGuard, createAuthentication, createRevocationList, createServiceTokenSource, createVerifier, principalOf, subscribeRevocations, type Authentication, type Verifier } from '@realchat/auth-verify';
 import { createJetStreamBus, type EventBus } from '@realchat/bus';
 import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { buildGateway, gatewayConfig } from '@realchat/gateway';
-import { createHttpApp, type App } from '@realchat/http';
+import { createHttpApp, registerOpenApi, SERVICE_MANIFEST_MEMBER, type App } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { createRedisStore, type KeyValueStore } from '@realchat/store';
 import { freePort, runCli, startProcess, type ServiceProcess } from './processes.js';
@@ -28,6 +28,7 @@ let gatewayBus: EventBus;
 let chatBus: EventBus;
 let gateway: App;
 let gatewayVerifier: Verifier;
+let gatewayAuthentication: Authentication;
 let chat: App;
 let chatVerifier: Verifier;
 let gw: string;
@@ -104,6 +105,9 @@ beforeAll(async () => {
   chatVerifier = createVerifier({ issuer: ISSUER, audience: 'realchat', jwksUrl, revocations: chatRevocations, jwks: { cooldownMs: 100 } });
   await subscribeRevocations(chatBus, chatRevocations);
   chat = createHttpApp({ logger: silentLogger });
+  // What every service publishes about itself: the gateway learns chat's routes from it.
+  const manifest = { name: 'chat', prefixes: ['/chat'], access: [{ path: '/chat/hello', methods: ['GET'], auth: 'required' }], websockets: [] };
+  await registerOpenApi(chat, { title: 'chat', version: '1', documentPath: '/chat/openapi.json', prefixes: ['/chat'], extensions: () => ({ [SERVICE_MANIFEST_MEMBER]: manifest }) });
   await chat.register(authGuard, { verifier: chatVerifier });
   chat.get('/chat/hello', { config: { auth: 'required' } }, async (request) => {
     chatSeen += 1;
@@ -116,11 +120,13 @@ beforeAll(async () => {
 
   store = createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: REDIS_PREFIX });
   gatewayBus = await createJetStreamBus({ servers: '127.0.0.1:4222', stream: `T_E2E_${id}`, subjectPrefix: `t_e2e_${id}` });
-  const revocations = createRevocationList();
-  gatewayVerifier = createVerifier({ issuer: ISSUER, audience: 'realchat', jwksUrl, revocations, jwks: { cooldownMs: 100 } });
+  gatewayAuthentication = createAuthentication({ issuer: ISSUER, audience: 'realchat', keys: { jwksUrl }, bus: gatewayBus, accessTokenTtlMs: 900_000 });
+  gatewayVerifier = gatewayAuthentication.verifier;
   gateway = await buildGateway({
     config: gatewayConfig({
       upstreams: { chat: [chatUrl] },
+      // As GATEWAY_REQUIRED_SERVICES=auth: no login without it.
+      requiredServices: ['auth'],
       discovery: { intervalMs: 200 },
       rateLimit: { ip: false, user: false },
       ejection: { consecutiveFailures: 1, cooloffMs: 60_000 },
@@ -128,12 +134,10 @@ beforeAll(async () => {
     logger: silentLogger,
     verifier: gatewayVerifier,
     store,
-    bus: gatewayBus,
-    revocations,
   });
   await gateway.listen({ port: gatewayPort, host: '127.0.0.1' });
-  await eventually(() => gateway.gateway.pools.get('auth')!.instances.length === 2);
-  await gatewayVerifier.start();
+  await eventually(() => gateway.gateway.pools.get('auth')?.instances.length === 2);
+  await gatewayAuthentication.start();
   await chatVerifier.start();
 }, 180_000);
 
@@ -141,7 +145,7 @@ afterAll(async () => {
   await Promise.all(auths.map((a) => a.kill()));
   await gateway?.close();
   await chat?.close();
-  gatewayVerifier?.close();
+  await gatewayAuthentication?.close();
   chatVerifier?.close();
   await gatewayBus?.close();
   await chatBus?.close();
@@ -279,7 +283,7 @@ describe('distributed: gateway, two auth processes, a chat service', { timeout: 
     const proc = await startProcess('services/gateway/src/server.ts', {
       ...sharedEnv,
       GATEWAY_UPSTREAMS: `auth=${auths[0]!.url}`,
-      GATEWAY_JWKS_URL: `${auths[0]!.url}/.well-known/jwks.json`,
+      AUTH_JWKS_URL: `${auths[0]!.url}/.well-known/jwks.json`,
       REDIS_PREFIX: `${REDIS_PREFIX}gw2:`,
     });
     try {

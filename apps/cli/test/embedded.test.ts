@@ -8,8 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@realchat/config';
 import { createTcpProxy, createTestDatabase, type TcpProxy, type TestDatabase } from '@realchat/db/testing';
 import { silentLogger } from '@realchat/logging';
-import { createRuntime, type Runtime } from '@realchat/runtime';
-import { CliEnvSchema } from '../src/commands.js';
+import type { AuthModule } from '@realchat/auth';
+import type { GatewayEnv } from '@realchat/gateway';
+import { SERVICE_MANIFEST_MEMBER } from '@realchat/http';
+import { createRuntime, type Runtime, type RuntimeEnv } from '@realchat/runtime';
+import { cliEnvSchema } from '../src/commands.js';
+import { SERVICES } from '../src/services.js';
 import { buildEmbeddedSystem, type EmbeddedSystem } from '../src/system.js';
 
 /**
@@ -31,6 +35,7 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
   let upstream: Server;
   let url: string;
   let upstreamHits = 0;
+  let auth: AuthModule;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'realchat-embedded-'));
@@ -41,27 +46,37 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
       proxy = await createTcpProxy({ host: '127.0.0.1', port: 5432 });
       databaseUrl = db.url!.replace('127.0.0.1:5432', `127.0.0.1:${proxy.port}`);
     }
-    const env = loadConfig(CliEnvSchema, {
+    const env = loadConfig(cliEnvSchema(SERVICES), {
       DATA_DIR: dataDir,
       ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
       AUTH_BCRYPT_COST: '4',
       AUTH_KEY_PUBLISH_LEAD: '0s',
       AUTH_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       AUTH_LOGIN_IP_LIMIT: '10000',
-    });
+    }) as RuntimeEnv & GatewayEnv & Record<string, unknown>;
     runtime = await createRuntime(env, { name: 'test', logger: silentLogger });
     upstream = createServer((req, res) => {
+      if (req.url === '/chat/openapi.json') {
+        // What a chat service running elsewhere publishes about itself.
+        const manifest = { name: 'chat', prefixes: ['/chat'], access: [], websockets: [] };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ openapi: '3.1.0', info: { title: 'chat', version: '1' }, paths: {}, [SERVICE_MANIFEST_MEMBER]: manifest }));
+        return;
+      }
       upstreamHits += 1;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, authorization: req.headers.authorization ?? null }));
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const chatUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    system = await buildEmbeddedSystem(env, runtime, (config) => ({ ...config, upstreams: { chat: [chatUrl] } }));
+    system = await buildEmbeddedSystem(env, runtime, { services: SERVICES, configure: (config) => ({ ...config, upstreams: { chat: [chatUrl] } }) });
+    auth = system.host.services.find((s) => s.definition.name === 'auth')!.instance as AuthModule;
     url = await system.app.listen({ port: 0, host: '127.0.0.1' });
+    await system.host.start();
+    await system.app.gateway.refreshDocs();
   }, 120_000);
 
   afterAll(async () => {
     await system?.app.close();
+    await system?.host.stop();
     await runtime?.close();
     await proxy?.close();
     await db?.close();
@@ -104,7 +119,7 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
     expect(forged.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect((await patch(u.access)).status).toBe(403);
     const admin = await user();
-    expect(await system.auth.users.grantAdmin(admin.email)).toBe(true);
+    expect(await auth.users.grantAdmin(admin.email)).toBe(true);
     const login = await fetch(`${url}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: admin.email, password: PASSWORD }) });
     const adminToken = ((await login.json()) as { access_token: string }).access_token;
     expect((await patch(adminToken)).status).toBe(200);
@@ -120,9 +135,9 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
 
   it('verifies tokens of a rotated key at once (same key set, no HTTP round trip)', async () => {
     const u = await user();
-    const kid = await system.auth.keys.rotate();
+    const kid = await auth.keys.rotate();
     // The scheduled maintenance promotes the next key once its publish lead (0 here) has passed.
-    await system.auth.keys.maintain();
+    await auth.keys.maintain();
     const fresh = await user();
     expect(kidOf(fresh.access)).toBe(kid);
     expect(kidOf(u.access)).not.toBe(kid);

@@ -2,10 +2,14 @@
 // alone in its process. Sends its port to the parent; exits when the parent disconnects.
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { createVerifier, type JsonWebKey } from '@realchat/auth-verify';
-import { buildGateway, gatewayConfig, PUBLIC_RULES } from '@realchat/gateway';
-import type { App, ServiceModule } from '@realchat/http';
+import { Type } from 'typebox';
+import { createAuthentication, createVerifier, type JsonWebKey } from '@realchat/auth-verify';
+import { createInProcessBus } from '@realchat/bus';
+import { systemClock } from '@realchat/clock';
+import { loadConfig } from '@realchat/config';
+import { buildGateway, gatewayConfig, GATEWAY_RULES } from '@realchat/gateway';
 import { silentLogger } from '@realchat/logging';
+import { createServiceHost, defineService, RuntimeEnvSchema } from '@realchat/runtime';
 import { createMemoryStore } from '@realchat/store';
 import { startBareNodeProxy } from './bare-proxy.js';
 import { UPSTREAM_BODY } from './upstream.js';
@@ -15,28 +19,43 @@ export type GatewayBenchServer =
   | { readonly kind: 'bare-fastify' }
   | { readonly kind: 'bare-proxy'; readonly upstreamUrl: string };
 
-/** A module with one route, hosted by the gateway as the services are in embedded mode. */
-const helloModule: ServiceModule = {
+/** A service with one public route, hosted by the gateway as the services are in embedded mode. */
+const helloService = defineService({
   name: 'bench',
   prefixes: ['/bench'],
-  async register(app: App) {
-    app.get('/bench/hello', async (_request, reply) => reply.type('application/json').send(UPSTREAM_BODY));
+  env: Type.Object({}),
+  async create() {
+    return {
+      async register(app) {
+        app.get('/bench/hello', { config: { auth: 'none' } }, async (_request, reply) => reply.type('application/json').send(UPSTREAM_BODY));
+      },
+    };
   },
-  start: async () => undefined,
-  stop: async () => undefined,
-};
+});
 
 async function startGateway(setup: Extract<GatewayBenchServer, { kind: 'gateway' }>): Promise<number> {
-  const verifier = createVerifier({ issuer: setup.issuer, audience: setup.audience, keys: { keys: [setup.jwk] }, ...(setup.cache ? {} : { cache: false }) });
+  const authentication = createAuthentication({ issuer: setup.issuer, audience: setup.audience, keys: { local: () => ({ keys: [setup.jwk] }) }, accessTokenTtlMs: 900_000 });
+  const verifier = setup.cache ? authentication.verifier : createVerifierWithoutCache(setup);
+  const store = createMemoryStore();
+  const host = await createServiceHost({
+    definitions: [helloService],
+    engines: { bus: createInProcessBus(), store, clock: systemClock, logger: silentLogger, embeddedDataDir: undefined },
+    env: loadConfig(RuntimeEnvSchema, {}),
+    authentication,
+  });
   const config = gatewayConfig({
     upstreams: { chat: [setup.upstreamUrl] },
-    access: [{ path: '/chat/open', auth: 'none' }, { path: '/bench/hello', auth: 'none' }, ...PUBLIC_RULES],
+    access: [{ path: '/chat/open', auth: 'none' }, ...GATEWAY_RULES],
     rateLimit: { ip: false, user: false },
     healthCheck: { path: '/healthz', intervalMs: 600_000, timeoutMs: 1000, unhealthyThreshold: 1, healthyThreshold: 1 },
   });
-  const app = await buildGateway({ config, logger: silentLogger, verifier, store: createMemoryStore(), modules: [helloModule] });
+  const app = await buildGateway({ config, logger: silentLogger, verifier, store, host });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return (app.server.address() as AddressInfo).port;
+}
+
+function createVerifierWithoutCache(setup: Extract<GatewayBenchServer, { kind: 'gateway' }>) {
+  return createVerifier({ issuer: setup.issuer, audience: setup.audience, keys: { keys: [setup.jwk] }, cache: false });
 }
 
 async function startBareFastify(): Promise<number> {

@@ -15,7 +15,8 @@ export type {
 export { createVerifier } from './verifier.js';
 export { MAX_TOKEN_LENGTH } from './internal/jws.js';
 export { TokenError, isTokenError, type TokenErrorReason } from './token-error.js';
-export { createRevocationList, type RevocationList, type RevocationListOptions } from './revocation-list.js';
+export { createRevocationList, type RevocationList, type RevocationListOptions, type Revoked } from './revocation-list.js';
+export { createAuthentication, type Authentication, type AuthenticationOptions } from './authentication.js';
 export { subscribeRevocations, type RevocationEventSource, type SubscribeRevocationsOptions } from './subscribe-revocations.js';
 export { authGuard, principalOf, type AuthGuardOptions, type AuthMode } from './auth-guard.js';
 export { verifyBearer } from './bearer.js';

@@ -10,7 +10,12 @@ export interface RevocationList {
   isClientRevoked(clientId: string): boolean;
   /** Live entries (sessions and clients). */
   size(): number;
+  /** Calls `listener` on each revocation added from now on (e.g. to close the sockets it covers); returns the function that stops it. */
+  onRevoked(listener: (revoked: Revoked) => void): () => void;
 }
+
+/** One revocation as listeners receive it. */
+export type Revoked = { readonly kind: 'session'; readonly sessionId: string } | { readonly kind: 'client'; readonly clientId: string };
 
 export interface RevocationListOptions {
   readonly clock?: Clock;
@@ -90,11 +95,26 @@ export function createRevocationList(options: RevocationListOptions = {}): Revoc
   const sessions = new ExpiringSet(clock, toleranceMs, maxEntries);
   const clients = new ExpiringSet(clock, toleranceMs, maxEntries);
 
+  const listeners = new Set<(revoked: Revoked) => void>();
+  const notify = (revoked: Revoked): void => {
+    for (const listener of listeners) listener(revoked);
+  };
+
   return {
-    revoke: (sessionId, until) => sessions.add(sessionId, until),
+    revoke(sessionId, until) {
+      sessions.add(sessionId, until);
+      notify({ kind: 'session', sessionId });
+    },
     isRevoked: (sessionId) => sessions.has(sessionId),
-    revokeClient: (clientId, until) => clients.add(clientId, until),
+    revokeClient(clientId, until) {
+      clients.add(clientId, until);
+      notify({ kind: 'client', clientId });
+    },
     isClientRevoked: (clientId) => clients.has(clientId),
     size: () => sessions.size() + clients.size(),
+    onRevoked(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
   };
 }

@@ -15,5 +15,5 @@ export {
   type SessionRevokedData,
   type ClientRevokedData,
 } from './events.js';
-export { parseEnvelope, isEvent, createEvent, InvalidEventError } from './validate.js';
+export { parseEnvelope, isEvent, createEvent, createEventOf, isEventOf, registerEvents, InvalidEventError } from './validate.js';
 export { newId } from './ids.js';

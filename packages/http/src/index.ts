@@ -1,7 +1,8 @@
 export { createHttpApp, type App, type HttpAppOptions } from './app.js';
 export { Probes, type ReadinessCheck } from './probes.js';
 export { toAppError, sendProblem } from './error-handler.js';
-export type { ServiceModule } from './service-module.js';
+export { collectAccessRules, type AccessRule, type AccessMode } from './access-rules.js';
+export { ServiceManifestSchema, SERVICE_MANIFEST_MEMBER, type ServiceManifest } from './service-manifest.js';
 export { registerOpenApi, type OpenApiOptions, type OpenApiDocument } from './openapi.js';
 export { OutboxMetrics } from './outbox-metrics.js';
 export { clientKey } from './client-key.js';

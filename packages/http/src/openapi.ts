@@ -10,6 +10,8 @@ export interface OpenApiOptions {
   readonly documentPath: string;
   /** Path prefixes the document covers (`['/auth', '/oauth', '/.well-known']`); default every route. */
   readonly prefixes?: readonly string[];
+  /** Top-level members added to the document when it is first served (`x-realchat-service`). */
+  readonly extensions?: () => Readonly<Record<string, unknown>>;
 }
 
 /** The parts of an OpenAPI document this module touches. */
@@ -48,7 +50,7 @@ export async function registerOpenApi(app: App, options: OpenApiOptions): Promis
     if (document !== undefined) return document;
     const full = app.swagger() as unknown as OpenApiDocument;
     const paths = Object.fromEntries(Object.entries(full.paths ?? {}).filter(([path]) => prefixes === undefined || covered(path, prefixes)));
-    document = { ...full, info: { ...full.info, title: options.title, version: options.version }, paths };
+    document = { ...full, ...options.extensions?.(), info: { ...full.info, title: options.title, version: options.version }, paths };
     return document;
   });
 }

@@ -16,7 +16,7 @@ export interface Runtime {
   readonly logger: Logger;
   /** Absolute data folder when the database is embedded (PGlite), else undefined. */
   readonly embeddedDataDir: string | undefined;
-  /** Closes what this runtime opened, in reverse order. */
+  /** Closes what this runtime opened, in reverse order; later calls wait for the first. */
   close(): Promise<void>;
 }
 
@@ -52,6 +52,7 @@ export async function createRuntime(env: RuntimeEnv, options: { name: string; lo
     logger.info(env.REDIS_URL === undefined ? 'store: in-memory' : 'store: Redis');
     closers.push(() => store.close());
 
+    let closing: Promise<void> | undefined;
     return {
       db,
       bus,
@@ -59,8 +60,10 @@ export async function createRuntime(env: RuntimeEnv, options: { name: string; lo
       clock: systemClock,
       logger,
       embeddedDataDir,
-      async close() {
-        for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+      close() {
+        return (closing ??= (async () => {
+          for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+        })());
       },
     };
   } catch (err) {

@@ -1,4 +1,4 @@
-export { createAuthModule, authMigrations, type AuthDeps, type AuthModule } from './module.js';
+export { authService, createAuthService, createAuthModule, authMigrations, type AuthDeps, type AuthModule, type AuthServiceOptions } from './module.js';
 export { AuthEnvSchema, toAuthSettings, type AuthEnv, type AuthSettings, type SigningAlg } from './config.js';
 export { loadKeyEncryptionKey, KeyEncryptionKeyError } from './crypto/kek.js';
 export { USERS_READ_SCOPE } from './routes/internal.routes.js';

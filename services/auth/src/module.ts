@@ -1,22 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
-import {
-  authGuard,
-  createRevocationList,
-  createVerifier,
-  subscribeRevocations,
-  type JSONWebKeySet,
-  type RevocationList,
-  type Verifier,
-} from '@realchat/auth-verify';
-import { busMigrations, createOutboxRelay, type EventBus, type OutboxRelay, type Subscription } from '@realchat/bus';
+import { authGuard, createAuthentication, type Authentication, type JSONWebKeySet, type RevocationList, type Verifier } from '@realchat/auth-verify';
+import type { EventBus } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
-import { migrate, type Database } from '@realchat/db';
-import { OutboxMetrics, registerOpenApi, type App, type ServiceModule } from '@realchat/http';
+import { ClientRevoked, SessionRevoked, UserCreated, UserRolesChanged, type EventEnvelope } from '@realchat/contracts';
+import type { Database, Queryable } from '@realchat/db';
+import type { App } from '@realchat/http';
 import type { Logger } from '@realchat/logging';
+import { CommandError, defineService, type ServiceCommand, type TokenIssuerInstance } from '@realchat/runtime';
 import type { KeyValueStore } from '@realchat/store';
-import type { AuthSettings } from './config.js';
+import { AuthEnvSchema, toAuthSettings, type AuthEnv, type AuthSettings } from './config.js';
+import { loadKeyEncryptionKey } from './crypto/kek.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
+import { AuthErrors } from './errors.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { internalRoutes } from './routes/internal.routes.js';
 import { oauthRoutes } from './routes/oauth.routes.js';
@@ -44,38 +40,105 @@ export interface AuthDeps {
   readonly settings: AuthSettings;
   /** The 32-byte key-encryption key (see loadKeyEncryptionKey). */
   readonly keyEncryptionKey: Buffer;
-  /** Outbox relay poll interval; tests shorten it. */
-  readonly relayPollIntervalMs?: number;
+  /** Where events are recorded (the host's outbox of the auth schema). */
+  readonly outbox: { append(tx: Queryable, event: EventEnvelope): Promise<void>; committed(): void };
 }
 
-/** The auth service as a module: routes for a host, plus the handles the CLI and the embedded gateway use. */
-export interface AuthModule extends ServiceModule {
+/** The auth service's running instance: what a host needs, plus the handles its commands and tests use. */
+export interface AuthModule extends TokenIssuerInstance {
   readonly keys: KeyService;
   readonly users: UserService;
   readonly sessions: SessionService;
   readonly clients: ClientService;
   readonly verifier: Verifier;
   readonly revocations: RevocationList;
-  readonly relay: OutboxRelay;
   /** The public keys, for a verifier in the same process (no HTTP round trip). */
   jwks(): JSONWebKeySet;
+  /** AUTH_KEY_PUBLISH_LEAD as written in messages. */
+  readonly publishLead: string;
 }
 
-/** Migrates the auth schema, loads or creates the signing keys and wires the services. */
+/** `realchat keys ...`, `admin grant`, `clients ...`. */
+const authCommands: readonly ServiceCommand<AuthModule>[] = [
+  {
+    name: 'keys rotate',
+    summary: 'publish a new signing key (it signs after AUTH_KEY_PUBLISH_LEAD)',
+    async run({ keys, publishLead }, _input, out) {
+      const kid = await keys.rotate();
+      out(`next signing key ${kid} is published now and signs after AUTH_KEY_PUBLISH_LEAD (${publishLead})`);
+    },
+  },
+  {
+    name: 'keys list',
+    summary: 'show the published signing keys',
+    async run({ keys }, _input, out) {
+      for (const key of keys.jwks().keys) out(`${String(key.kid)}  ${String(key.alg)}`);
+    },
+  },
+  {
+    name: 'admin grant',
+    args: '<email>',
+    summary: 'make a registered account ADMIN',
+    async run({ users }, { args }, out) {
+      const email = args[0];
+      if (email === undefined || args.length > 1) throw new CommandError('admin grant needs one email');
+      if (!(await users.grantAdmin(email))) throw new CommandError(`no account with email ${email}: register it first`);
+      out(`${email} is now ADMIN`);
+    },
+  },
+  {
+    name: 'clients create',
+    args: '<name> --scope S',
+    summary: 'create a service client (client-credentials grant); prints the secret once',
+    async run({ clients }, { args, options }, out) {
+      const name = args[0];
+      if (name === undefined || args.length > 1) throw new CommandError('clients create needs one name');
+      const scopes = options['scope'] ?? [];
+      if (scopes.length === 0) throw new CommandError('clients create needs at least one --scope (e.g. --scope users:read)');
+      const client = await clients.create(name, scopes);
+      out(`client_id=${client.clientId}\nclient_secret=${client.clientSecret}\nscopes=${client.scopes.join(' ')}\n(the secret is shown once; only its hash is stored)`);
+    },
+  },
+  {
+    name: 'clients list',
+    summary: 'list service clients',
+    async run({ clients }, _input, out) {
+      for (const c of await clients.list()) out(`${c.id}  ${c.name}  ${c.scopes.join(' ')}  ${c.createdAt.toISOString()}`);
+    },
+  },
+  {
+    name: 'clients revoke',
+    args: '<client-id>',
+    summary: 'revoke a service client',
+    async run({ clients }, { args }, out) {
+      const id = args[0];
+      if (id === undefined || args.length > 1) throw new CommandError('clients revoke needs one client id');
+      if (!(await clients.revoke(id))) throw new CommandError(`no live client ${id}`);
+      out(`${id} revoked`);
+    },
+  },
+];
+
+/** Loads or creates the signing keys and wires the services (the schema must be migrated: the host does it). */
 export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
   const { db, bus, store, clock, logger, settings } = deps;
-  await migrate(db, { schema: AUTH_SCHEMA, sources: [busMigrations, authMigrations], logger });
 
   const encryption = new KeyEncryption(deps.keyEncryptionKey);
   const keys = new KeyService({ db, encryption, settings, clock, logger });
   await keys.init();
 
-  // Filled from the start; exposed by whichever app hosts the module (its own, or the gateway's when embedded).
-  const outboxMetrics = new OutboxMetrics(AUTH_SCHEMA, () => clock.now().getTime());
-  const relay = createOutboxRelay({ db, schema: AUTH_SCHEMA, bus, logger, clock, metrics: outboxMetrics, ...(deps.relayPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.relayPollIntervalMs }) });
-  const events = new AuthEvents({ clock, wake: () => relay.notify() });
-  const revocations = createRevocationList({ clock });
-  const verifier = createVerifier({ issuer: settings.issuer, audience: settings.audience, keys: () => keys.jwks(), revocations, clock });
+  const events = new AuthEvents({ clock, outbox: deps.outbox });
+  // Revocations from other auth instances arrive on the bus; this instance's own are added directly.
+  const authentication: Authentication = createAuthentication({
+    issuer: settings.issuer,
+    audience: settings.audience,
+    keys: { local: () => keys.jwks() },
+    bus,
+    accessTokenTtlMs: settings.accessTokenTtlMs,
+    clock,
+    logger,
+  });
+  const { verifier, revocations } = authentication;
   const tokens = new TokenService({ keys, settings, clock });
   const passwords = new PasswordService({ cost: settings.bcryptCost, concurrency: settings.bcryptConcurrency });
   const sessions = new SessionService({
@@ -95,26 +158,21 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     accessTokenTtlMs: settings.accessTokenTtlMs,
     onRevoked: (clientId, until) => revocations.revokeClient(clientId, until),
   });
-  let revocationSubscription: Subscription | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
 
   return {
-    name: 'auth',
-    prefixes: ['/auth', '/oauth', '/.well-known', '/internal'],
     keys,
     users,
     sessions,
     clients,
     verifier,
     revocations,
-    relay,
+    authentication,
     jwks: () => keys.jwks(),
+    publishLead: `${settings.keyPublishLeadMs / 1000}s`,
 
     async register(app: App): Promise<void> {
-      app.probes.add('auth.database', () => db.ping());
       app.probes.add('auth.keys', async () => ({ kid: keys.signingKey().kid }));
-      outboxMetrics.register(app.metrics);
-      await registerOpenApi(app, { title: 'RealChat auth', version: '0.1.0', documentPath: '/auth/openapi.json', prefixes: ['/auth', '/oauth', '/.well-known'] });
       await app.register(async (scope) => {
         const child = scope as unknown as App;
         await child.register(cookie);
@@ -129,9 +187,6 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     },
 
     async start(): Promise<void> {
-      // Revocations from other auth instances; since the longest-lived access token, so a restart misses none.
-      revocationSubscription = await subscribeRevocations(bus, revocations, { since: new Date(clock.now().getTime() - settings.accessTokenTtlMs) });
-      relay.start();
       keys.startSchedule();
       purgeTimer = setInterval(() => {
         sessions.purgeEnded().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
@@ -148,9 +203,41 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     async stop(): Promise<void> {
       keys.stopSchedule();
       clearInterval(purgeTimer);
-      await revocationSubscription?.unsubscribe();
-      await relay.stop();
-      verifier.close();
     },
   };
 }
+
+export interface AuthServiceOptions {
+  /** Settings instead of those read from the environment (tests). */
+  readonly settings?: (env: AuthEnv) => AuthSettings;
+  /** A key-encryption key instead of the configured one (tests). */
+  readonly keyEncryptionKey?: Buffer;
+}
+
+/** The auth service's declaration, read by both hosts (embedded and `runService`) and the CLI. */
+export function createAuthService(options: AuthServiceOptions = {}) {
+  return defineService({
+    name: 'auth',
+    issuesTokens: true,
+    prefixes: ['/auth', '/oauth', '/.well-known', '/internal'],
+    env: AuthEnvSchema,
+    database: { schema: AUTH_SCHEMA, migrations: [authMigrations] },
+    errors: AuthErrors,
+    publishes: [UserCreated, UserRolesChanged, SessionRevoked, ClientRevoked],
+    commands: authCommands,
+    async create(context) {
+      const settings = options.settings?.(context.env) ?? toAuthSettings(context.env);
+      const keyEncryptionKey =
+        options.keyEncryptionKey ??
+        (await loadKeyEncryptionKey({
+          value: context.env.AUTH_KEY_ENCRYPTION_KEY,
+          file: context.env.AUTH_KEY_ENCRYPTION_KEY_FILE,
+          embeddedDataDir: context.embeddedDataDir,
+          logger: context.logger,
+        }));
+      return createAuthModule({ ...context, settings, keyEncryptionKey });
+    },
+  });
+}
+
+export const authService = createAuthService();

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { createHttpApp, registerOpenApi, type App, type OpenApiDocument } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { UserRepository } from '../src/repositories/user.repository.js';
+import { authService } from '../src/index.js';
 import { register, startAuth, variants, type Harness } from './harness.js';
 
 /*
@@ -409,7 +410,7 @@ describe.each(variants)('auth: bad input is refused with a 4xx problem on every 
     expect(published.statusCode).toBe(200);
     const publicDoc = published.json<OpenApiDocument>();
     const full = (h.app as unknown as { swagger(): OpenApiDocument }).swagger();
-    const own = Object.entries(full.paths ?? {}).filter(([path]) => h.module.prefixes.some((p) => path === p || path.startsWith(`${p}/`)));
+    const own = Object.entries(full.paths ?? {}).filter(([path]) => authService.prefixes.some((p) => path === p || path.startsWith(`${p}/`)));
     doc = { ...publicDoc, paths: { ...Object.fromEntries(own), ...publicDoc.paths } };
   });
   afterAll(() => h.close());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway, gatewayConfig } from '@realchat/gateway';
-import { createHttpApp, type App, type ServiceModule } from '@realchat/http';
+import { createHttpApp, type App } from '@realchat/http';
+import type { ServiceHost } from '@realchat/runtime';
 import { silentLogger } from '@realchat/logging';
 import { bearer, login, register, startAuth, variants, type Harness } from './harness.js';
 
@@ -16,7 +17,7 @@ describe.each(variants)('auth keeps its own role and scope checks inside a host 
   beforeAll(async () => {
     h = await startAuth(variant);
     // As apps/cli/src/system.ts composes the embedded system: the gateway hosting the auth module.
-    gateway = await buildGateway({ config: gatewayConfig(), logger: silentLogger, clock: h.clock, verifier: h.module.verifier, store: h.store, modules: [hosted()] });
+    gateway = await buildGateway({ config: gatewayConfig(), logger: silentLogger, clock: h.clock, verifier: h.module.verifier, store: h.store, host: hosted() });
     await gateway.ready();
     plain = createHttpApp({ logger: silentLogger });
     await hosted().register(plain);
@@ -28,20 +29,17 @@ describe.each(variants)('auth keeps its own role and scope checks inside a host 
     await h.close();
   });
 
-  // The module is already started by the harness; the host only mounts its routes.
-  const hosted = (): ServiceModule => ({
-    name: 'auth',
-    prefixes: h.module.prefixes,
+  // The harness's host, already started, mounted by an app that fills `principal` itself first.
+  const hosted = (): ServiceHost => ({
+    ...h.host,
     async register(app) {
       app.decorateRequest('principal', null);
       app.addHook('onRequest', async (request) => {
         const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
         if (token !== undefined) request.principal = await h.module.verifier.verify(token);
       });
-      await h.module.register(app);
+      await h.host.register(app);
     },
-    start: async () => undefined,
-    stop: async () => undefined,
   });
 
   it('refuses a student changing roles through the gateway (ADMIN only)', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '@realchat/config';
 import { silentLogger } from '@realchat/logging';
-import { AuthEnvSchema, toAuthSettings } from '../src/index.js';
+import { appendToOutbox } from '@realchat/bus';
+import { AUTH_SCHEMA, AuthEnvSchema, toAuthSettings } from '../src/index.js';
 import { LoginThrottle } from '../src/services/login-throttle.js';
 import { AuthEvents } from '../src/services/outbox.js';
 import { PasswordService } from '../src/services/password.service.js';
@@ -183,7 +184,7 @@ describe.each(variants)('auth hardening (%s)', (variant) => {
       sessions: h.module.sessions,
       throttle: new LoginThrottle(h.store, settings),
       registerThrottle: new RegisterThrottle(h.store, settings, h.clock),
-      events: new AuthEvents({ clock: h.clock, wake: () => undefined }),
+      events: new AuthEvents({ clock: h.clock, outbox: { append: (tx, event) => appendToOutbox(tx, AUTH_SCHEMA, event), committed: () => undefined } }),
       clock: h.clock,
       logger: silentLogger,
     });

@@ -6,7 +6,9 @@ import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { createHttpApp, type App } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
-import { createAuthModule, type AuthModule, type AuthSettings } from '../src/index.js';
+import { loadConfig } from '@realchat/config';
+import { createServiceHost, RuntimeEnvSchema, type ServiceHost } from '@realchat/runtime';
+import { createAuthService, type AuthModule, type AuthSettings } from '../src/index.js';
 
 export const variants = ['embedded', 'distributed'] as const;
 export type Variant = (typeof variants)[number];
@@ -37,6 +39,8 @@ export const testSettings = (overrides: Partial<AuthSettings> = {}): AuthSetting
 export interface Harness {
   readonly app: App;
   readonly module: AuthModule;
+  /** The host running the module (started): a gateway can mount it as embedded mode does. */
+  readonly host: ServiceHost;
   readonly db: TestDatabase;
   readonly bus: EventBus;
   readonly store: KeyValueStore;
@@ -45,7 +49,7 @@ export interface Harness {
   /** Events seen on the bus since start, in order. */
   readonly events: EventEnvelope[];
   /** Builds a second module on the same database (another instance, or a restart with new settings). */
-  restart(overrides?: Partial<AuthSettings>): Promise<{ app: App; module: AuthModule; close(): Promise<void> }>;
+  restart(overrides?: Partial<AuthSettings>): Promise<{ app: App; module: AuthModule; host: ServiceHost; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -63,18 +67,26 @@ export async function startAuth(variant: Variant, overrides: Partial<AuthSetting
   const events: EventEnvelope[] = [];
   const sub = await bus.subscribe({ types: ['user.created', 'user.roles_changed', 'session.revoked'], handler: async (e) => void events.push(e) });
 
+  // Through the service host, as both hosts run auth: migrations, outbox relay, then the module.
   const build = async (settings: AuthSettings) => {
-    const module = await createAuthModule({ db, bus, store, clock, logger: silentLogger, settings, keyEncryptionKey: kek, relayPollIntervalMs: 50 });
+    const host = await createServiceHost({
+      definitions: [createAuthService({ settings: () => settings, keyEncryptionKey: kek })],
+      engines: { db, bus, store, clock, logger: silentLogger, embeddedDataDir: undefined },
+      env: loadConfig(RuntimeEnvSchema, {}),
+      relayPollIntervalMs: 50,
+    });
+    const module = host.services[0]!.instance as AuthModule;
     const app = createHttpApp({ logger: silentLogger });
-    await module.register(app);
+    await host.register(app);
     await app.ready();
-    await module.start();
-    return { app, module, close: async () => (await module.stop(), await app.close()) };
+    await host.start();
+    return { app, module, host, close: async () => (await host.stop(), await app.close()) };
   };
   const main = await build(testSettings(overrides));
   return {
     app: main.app,
     module: main.module,
+    host: main.host,
     db,
     bus,
     store,

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, importPKCS8, type JWK } from 'jose';
 import { silentLogger } from '@realchat/logging';
-import { createAuthModule } from '../src/index.js';
+import { loadConfig } from '@realchat/config';
+import { createServiceHost, RuntimeEnvSchema } from '@realchat/runtime';
+import { createAuthService, type AuthServiceOptions } from '../src/index.js';
 import { bearer, decodeJwt, login, register, startAuth, testSettings, variants, type Harness } from './harness.js';
 
 describe.each(variants)('signing keys and malicious tokens (%s)', (variant) => {
@@ -167,7 +169,7 @@ describe('signing algorithms and configured keys', () => {
     try {
       const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
       await expect(
-        createAuthModule({ db: h.db, bus: h.bus, store: h.store, clock: h.clock, logger: silentLogger, settings: testSettings({ signingKeyPem: weak }), keyEncryptionKey: h.kek }),
+        hostAuth(h, { settings: () => testSettings({ signingKeyPem: weak }), keyEncryptionKey: h.kek }),
       ).rejects.toMatchObject({ code: 'KEYS_UNAVAILABLE', message: expect.stringMatching(/1024 bits/) });
     } finally {
       await h.close();
@@ -179,10 +181,19 @@ describe('signing algorithms and configured keys', () => {
     try {
       const { randomBytes } = await import('node:crypto');
       await expect(
-        createAuthModule({ db: h.db, bus: h.bus, store: h.store, clock: h.clock, logger: silentLogger, settings: testSettings(), keyEncryptionKey: randomBytes(32) }),
+        hostAuth(h, { settings: () => testSettings(), keyEncryptionKey: randomBytes(32) }),
       ).rejects.toMatchObject({ code: 'KEYS_UNAVAILABLE' });
     } finally {
       await h.close();
     }
   });
 });
+
+/** Another auth instance on the harness's engines, created as a host creates it. */
+function hostAuth(h: Harness, options: AuthServiceOptions) {
+  return createServiceHost({
+    definitions: [createAuthService(options)],
+    engines: { db: h.db, bus: h.bus, store: h.store, clock: h.clock, logger: silentLogger, embeddedDataDir: undefined },
+    env: loadConfig(RuntimeEnvSchema, {}),
+  });
+}

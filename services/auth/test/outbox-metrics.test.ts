@@ -16,14 +16,14 @@ describe.each(variants)('auth outbox metrics (%s)', (variant) => {
   let gateway: App;
   beforeAll(async () => {
     h = await startAuth(variant);
-    // As apps/cli/src/system.ts composes the embedded system: the gateway hosting the (already started) auth module.
+    // As apps/cli/src/system.ts composes the embedded system: the gateway hosting the (already started) auth service.
     gateway = await buildGateway({
       config: gatewayConfig(),
       logger: silentLogger,
       clock: h.clock,
       verifier: h.module.verifier,
       store: h.store,
-      modules: [{ name: 'auth', prefixes: h.module.prefixes, register: (app) => h.module.register(app), start: async () => undefined, stop: async () => undefined }],
+      host: h.host,
     });
     await gateway.ready();
   });

@@ -1,7 +1,7 @@
 import type { HealthCheckOptions } from './upstreams/health-checker.js';
 import type { PassiveEjectionOptions } from './upstreams/pool.js';
-import { DEFAULT_ROUTES, type RouteEntry } from './upstreams/route-table.js';
-import { PUBLIC_RULES, type AccessRule } from './edge/access-policy.js';
+import type { RouteEntry } from './upstreams/route-table.js';
+import { GATEWAY_RULES, type AccessRule } from './edge/access-policy.js';
 import type { SecurityHeaderOptions } from './edge/security-headers.js';
 
 export interface RateLimitSetting {
@@ -11,11 +11,14 @@ export interface RateLimitSetting {
 
 /** Everything that shapes the gateway's behaviour; server.ts fills it from the environment. */
 export interface GatewayConfig {
-  /** Path prefix → upstream service. */
+  /**
+   * Routes known before the services say theirs: each remote service is routed at `/<name>` as soon
+   * as it is known (configured or registered), and at its other prefixes once its manifest is read.
+   */
   readonly routes: readonly RouteEntry[];
   /** Statically configured instances per service (base URLs). */
   readonly upstreams: Readonly<Record<string, readonly string[]>>;
-  /** Edge access rules; unmatched paths need a valid token. */
+  /** The gateway's own access rules (probes, docs); the services' come from their declarations. Unmatched paths need a valid token. */
   readonly access: readonly AccessRule[];
   /** Browser origins allowed by CORS (credentials allowed for the refresh cookie). */
   readonly corsOrigins: readonly string[];
@@ -33,20 +36,21 @@ export interface GatewayConfig {
   /** Client addresses/CIDRs (or proxy-addr's `loopback`, ...) that may read `/metrics`; every other client gets 404. */
   readonly metricsAllow: readonly string[];
   /**
-   * Services that, besides every statically configured one, need an available instance for `/readyz`
-   * to answer 200 (no instance registered yet, or none healthy, is not ready); `all`: every proxied
-   * service. The others are optional: their routes answer 503 until an instance appears.
+   * Services that, besides every statically configured one, need an available instance and a known
+   * manifest for `/readyz` to answer 200 (no instance registered yet, or none healthy, is not ready);
+   * `all`: every remote service known. The others are optional: their routes answer 503 until an instance appears.
    */
   readonly requiredServices: readonly string[] | 'all';
-  readonly docs: { readonly title: string; readonly version: string; readonly refreshMs: number; readonly timeoutMs: number };
+  /** The upstreams' documents (manifest and API reference): refetched every `refreshMs`, every `retryMs` while a service's manifest is unknown. */
+  readonly docs: { readonly title: string; readonly version: string; readonly refreshMs: number; readonly retryMs: number; readonly timeoutMs: number };
 }
 
 /** Defaults for every setting; a caller overrides what it needs (tests use short intervals). */
 export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   return {
-    routes: DEFAULT_ROUTES,
+    routes: [],
     upstreams: {},
-    access: PUBLIC_RULES,
+    access: GATEWAY_RULES,
     corsOrigins: [],
     hsts: false,
     bodyLimit: 1024 * 1024,
@@ -57,8 +61,8 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     ejection: { consecutiveFailures: 3, cooloffMs: 10_000 },
     discovery: false,
     metricsAllow: ['127.0.0.1/8', '::1'],
-    requiredServices: ['auth'],
-    docs: { title: 'RealChat API', version: '0.1.0', refreshMs: 60_000, timeoutMs: 3_000 },
+    requiredServices: [],
+    docs: { title: 'RealChat API', version: '0.1.0', refreshMs: 60_000, retryMs: 1_000, timeoutMs: 3_000 },
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { ConfigError, DURATION_PATTERN, parseAddressList, parseDuration } from '@realchat/config';
 import { gatewayConfig, type GatewayConfig, type RateLimitSetting } from './config.js';
 
+const SERVICE_NAME = /^[a-z][a-z0-9-]*$/;
 const RATE = '^(off|[1-9][0-9]*/[1-9][0-9]*(ms|s|m|h))$';
 
 /** The gateway's environment variables; the runtime's (PORT, REDIS_URL, TRUST_PROXY, BODY_LIMIT, ...) come on top. */
@@ -11,7 +12,6 @@ export const GatewayEnvSchema = Type.Object({
     description: 'Static upstream instances: `service=url,url;service=url` (e.g. `auth=http://127.0.0.1:8081`).',
   }),
   GATEWAY_DISCOVERY_INTERVAL: Type.String({ pattern: DURATION_PATTERN, default: '2s', description: 'With REDIS_URL: how often the service registry is scanned.' }),
-  GATEWAY_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Where the verifier fetches the public keys; default: the first static auth instance.' })),
   GATEWAY_CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated browser origins allowed by CORS (credentials allowed).' }),
   GATEWAY_HSTS: Type.Boolean({ default: false, description: 'Send Strict-Transport-Security: only when clients reach the gateway over TLS.' }),
   GATEWAY_RATE_LIMIT_IP: Type.String({ pattern: RATE, default: '600/1m', description: 'Requests per client address per window, or `off`.' }),
@@ -24,8 +24,8 @@ export const GatewayEnvSchema = Type.Object({
     description: 'Comma-separated client addresses/CIDRs that may read /metrics (judged on the client address TRUST_PROXY yields); others get 404.',
   }),
   GATEWAY_REQUIRED_SERVICES: Type.String({
-    default: 'auth',
-    description: 'Comma-separated services that need an available instance for /readyz to answer 200, besides every service named in GATEWAY_UPSTREAMS; `all`: every routed service.',
+    default: '',
+    description: 'Comma-separated services that need an available instance (and known routes) for /readyz to answer 200, besides every service named in GATEWAY_UPSTREAMS; `all`: every service known.',
   }),
 });
 
@@ -37,7 +37,7 @@ function parseUpstreams(value: string): Record<string, string[]> {
   for (const part of value.split(';').map((s) => s.trim()).filter((s) => s.length > 0)) {
     const eq = part.indexOf('=');
     const service = part.slice(0, eq).trim();
-    if (eq <= 0 || !/^[a-z][a-z0-9-]*$/.test(service)) throw new ConfigError(`GATEWAY_UPSTREAMS: "${part}" is not service=url[,url]`);
+    if (eq <= 0 || !SERVICE_NAME.test(service)) throw new ConfigError(`GATEWAY_UPSTREAMS: "${part}" is not service=url[,url]`);
     const urls = part.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const origins = urls.map((url) => {
       if (!URL.canParse(url) || new URL(url).protocol !== 'http:') throw new ConfigError(`GATEWAY_UPSTREAMS: ${url} is not an http:// URL`);
@@ -53,16 +53,10 @@ function parseUpstreams(value: string): Record<string, string[]> {
   return upstreams;
 }
 
-/** The JWKS URL of the first static auth instance (its origin), or undefined when none is configured. */
-export function defaultJwksUrl(upstreams: Readonly<Record<string, readonly string[]>>): string | undefined {
-  const auth = upstreams['auth']?.[0];
-  return auth === undefined ? undefined : new URL('/.well-known/jwks.json', auth).href;
-}
-
 /** A comma-separated list of service names. */
-function serviceList(name: string, value: string, known: ReadonlySet<string>): string[] {
+function serviceList(name: string, value: string): string[] {
   const services = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  for (const service of services) if (!known.has(service)) throw new ConfigError(`${name}: "${service}" is not a routed service (${[...known].join(', ')})`);
+  for (const service of services) if (!SERVICE_NAME.test(service)) throw new ConfigError(`${name}: "${service}" is not a service name`);
   return services;
 }
 
@@ -89,7 +83,6 @@ export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, option
   const trustProxy = env.TRUST_PROXY.trim().toLowerCase() === 'false' ? false : parseAddressList('TRUST_PROXY', env.TRUST_PROXY);
   const defaults = gatewayConfig();
   const upstreams = parseUpstreams(env.GATEWAY_UPSTREAMS);
-  const routed = new Set(defaults.routes.map((r) => r.service));
   return gatewayConfig({
     upstreams,
     corsOrigins: env.GATEWAY_CORS_ORIGINS.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
@@ -101,6 +94,6 @@ export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, option
     healthCheck: { ...defaults.healthCheck, intervalMs: parseDuration(env.GATEWAY_HEALTH_INTERVAL) },
     discovery: options.discovery ? { intervalMs: parseDuration(env.GATEWAY_DISCOVERY_INTERVAL) } : false,
     metricsAllow: parseAddressList('GATEWAY_METRICS_ALLOW', env.GATEWAY_METRICS_ALLOW),
-    requiredServices: env.GATEWAY_REQUIRED_SERVICES.trim() === 'all' ? 'all' : serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES, routed),
+    requiredServices: env.GATEWAY_REQUIRED_SERVICES.trim() === 'all' ? 'all' : serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES),
   });
 }

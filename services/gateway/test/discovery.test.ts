@@ -68,8 +68,8 @@ describe.each(STORE_KINDS)('service discovery (%s store)', (kind: StoreKind) => 
     return gw;
   };
 
-  const announce = async (url: string, options: { store?: KeyValueStore; ttlMs?: number; intervalMs?: number } = {}): Promise<Announcer> => {
-    const announcer = createAnnouncer({ store: options.store ?? serviceStore, service: 'chat', url, ttlMs: options.ttlMs ?? 60_000, ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }) });
+  const announce = async (url: string, options: { store?: KeyValueStore; ttlMs?: number; intervalMs?: number; service?: string } = {}): Promise<Announcer> => {
+    const announcer = createAnnouncer({ store: options.store ?? serviceStore, service: options.service ?? 'chat', url, ttlMs: options.ttlMs ?? 60_000, ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }) });
     await announcer.start();
     announcers.push(announcer);
     return announcer;
@@ -83,7 +83,8 @@ describe.each(STORE_KINDS)('service discovery (%s store)', (kind: StoreKind) => 
 
   it('routes to an announced instance, spreads over several, and drops one that stops', async () => {
     const gw = await gateway();
-    expect(await call(gw)).toMatchObject({ status: 503, code: 'UPSTREAM_UNAVAILABLE' });
+    // A service nobody announced is not known at all.
+    expect(await call(gw)).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND' });
 
     const a = await announce(chatA.url);
     await gw.app.gateway.refreshRegistry();
@@ -180,17 +181,27 @@ describe.each(STORE_KINDS)('service discovery (%s store)', (kind: StoreKind) => 
     expect(body.checks).not.toHaveProperty('upstream:forum');
   });
 
-  it('requires auth and the static services by default, every proxied service with `all`, with the reason per service', async () => {
+  it('requires the static services and those named, every known service with `all`, with the reason per service', async () => {
     const gw = await gateway({ chat: [chatStatic.url] });
     await gw.app.gateway.checkUpstreams();
-    const res = await fetch(`${gw.url}/readyz`);
+    expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+    const named = await startGateway({ key, store: gatewayStore, config: { upstreams: { chat: [chatStatic.url] }, discovery: { intervalMs: 60_000 }, requiredServices: ['auth'] } });
+    gateways.push(named);
+    const res = await fetch(`${named.url}/readyz`);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { checks: Record<string, unknown> };
     expect(body.checks).toMatchObject({ 'upstream:chat': { ok: true }, 'upstream:auth': { ok: false, error: 'NO_INSTANCE' } });
     expect(body.checks).not.toHaveProperty('upstream:forum');
+    // With `all`, a registered service whose only instance is down holds readiness back too.
     const all = await startGateway({ key, store: gatewayStore, config: { upstreams: { chat: [chatStatic.url] }, discovery: { intervalMs: 60_000 }, requiredServices: 'all' } });
     gateways.push(all);
-    expect(await (await fetch(`${all.url}/readyz`)).json()).toMatchObject({ checks: { 'upstream:forum': { ok: false, error: 'NO_INSTANCE' }, 'upstream:notifications': { ok: false, error: 'NO_INSTANCE' } } });
+    await announce('http://127.0.0.1:1', { service: 'forum' });
+    await all.app.gateway.refreshRegistry();
+    await all.app.gateway.checkUpstreams();
+    const allReady = await fetch(`${all.url}/readyz`);
+    expect(allReady.status).toBe(503);
+    expect(await allReady.json()).toMatchObject({ checks: { upstreams: { ok: false, error: 'UPSTREAM_UNAVAILABLE' } } });
+    expect(all.app.gateway.pools.get('forum')?.availableCount()).toBe(0);
   });
 
   it('ignores registry entries that are malformed or claim another service', async () => {
@@ -201,9 +212,9 @@ describe.each(STORE_KINDS)('service discovery (%s store)', (kind: StoreKind) => 
     await serviceStore.set(registryKey('forum', 'liar'), JSON.stringify({ service: 'chat', instanceId: 'liar', url: chatA.url }), 60_000);
     try {
       await gw.app.gateway.refreshRegistry();
-      expect(await call(gw)).toMatchObject({ status: 503 });
-      expect(gw.app.gateway.pools.get('chat')!.instances).toEqual([]);
-      expect(gw.app.gateway.pools.get('forum')!.instances).toEqual([]);
+      expect(await call(gw)).toMatchObject({ status: 404 });
+      expect(gw.app.gateway.pools.get('chat')?.instances ?? []).toEqual([]);
+      expect(gw.app.gateway.pools.get('forum')?.instances ?? []).toEqual([]);
     } finally {
       for (const id of ['bad-json', 'bad-url']) await serviceStore.del(registryKey('chat', id));
       await serviceStore.del(registryKey('forum', 'liar'));

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
-import { registerOpenApi, type ServiceModule } from '@realchat/http';
-import { makeKey, startGateway, type TestGateway } from './helpers.js';
+import { defineService } from '@realchat/runtime';
+import { hostServices, makeKey, startGateway, type TestGateway } from './helpers.js';
 
 /** What the chat upstream describes: one path and one component of its own. */
 const CHAT_DOCUMENT = {
@@ -46,21 +46,23 @@ async function startDocUpstream(): Promise<DocUpstream> {
   };
 }
 
-/** A hosted service (embedded mode) with a schema'd route, documented through registerOpenApi. */
-const forumModule: ServiceModule = {
+/** A hosted service (embedded mode) with a schema'd route; the host documents it at /forum/openapi.json. */
+const forumService = defineService({
   name: 'forum',
   prefixes: ['/forum'],
-  async register(app) {
-    await registerOpenApi(app, { title: 'forum', version: '1.0.0', documentPath: '/forum/openapi.json', prefixes: ['/forum'] });
-    app.get(
-      '/forum/posts',
-      { schema: { tags: ['forum'], summary: 'Lists posts', response: { 200: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })) } } },
-      async () => [{ id: '1', title: 'hello' }],
-    );
+  env: Type.Object({}),
+  async create() {
+    return {
+      async register(app) {
+        app.get(
+          '/forum/posts',
+          { schema: { tags: ['forum'], summary: 'Lists posts', response: { 200: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })) } } },
+          async () => [{ id: '1', title: 'hello' }],
+        );
+      },
+    };
   },
-  start: async () => undefined,
-  stop: async () => undefined,
-};
+});
 
 interface Document {
   openapi: string;
@@ -78,11 +80,11 @@ beforeAll(async () => {
   chat = await startDocUpstream();
   gw = await startGateway({
     key,
-    modules: [forumModule],
+    host: await hostServices(key, [forumService]),
     config: {
       // notifications points at a port nobody listens on: its document cannot be fetched.
       upstreams: { chat: [chat.url], notifications: ['http://127.0.0.1:1'] },
-      docs: { title: 'RealChat API', version: '9.9.9', refreshMs: 60_000, timeoutMs: 1_000 },
+      docs: { title: 'RealChat API', version: '9.9.9', refreshMs: 60_000, retryMs: 60_000, timeoutMs: 1_000 },
     },
   });
   await gw.app.gateway.refreshDocs();

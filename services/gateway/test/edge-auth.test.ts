@@ -2,11 +2,14 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRevocationList, createVerifier } from '@realchat/auth-verify';
+import { createVerifier } from '@realchat/auth-verify';
 import { createInProcessBus, createJetStreamBus, type EventBus } from '@realchat/bus';
+import { ManualClock } from '@realchat/clock';
+import { loadConfig } from '@realchat/config';
 import { createEvent } from '@realchat/contracts';
-import { PUBLIC_RULES } from '../src/index.js';
-import { AUDIENCE, ISSUER, makeKey, signRaw, startGateway, startUpstream, tokenFor, userClaims, type TestGateway, type TestKey, type TestUpstream } from './helpers.js';
+import { silentLogger } from '@realchat/logging';
+import { AuthenticationEnvSchema, remoteAuthentication } from '@realchat/runtime';
+import { AUDIENCE, ISSUER, makeKey, signRaw, startGateway, startUpstream, tokenFor, userClaims, type TestGateway, type TestKey, type TestUpstream, TEST_RULES } from './helpers.js';
 
 let key: TestKey;
 let other: TestKey;
@@ -22,7 +25,7 @@ beforeAll(async () => {
     key,
     config: {
       upstreams: { auth: [auth.url], chat: [chat.url], forum: [forum.url] },
-      access: [...PUBLIC_RULES, { path: '/forum/admin/*', auth: 'required', roles: ['ADMIN'] }, { path: '/forum/feed', methods: ['GET'], auth: 'optional' }, { path: '/forum/reports', auth: 'required', roles: ['ADMIN'] }],
+      access: [...TEST_RULES, { path: '/forum/admin/*', auth: 'required', roles: ['ADMIN'] }, { path: '/forum/feed', methods: ['GET'], auth: 'optional' }, { path: '/forum/reports', auth: 'required', roles: ['ADMIN'] }],
     },
   });
 });
@@ -172,9 +175,8 @@ describe('key availability', () => {
 describe('revocation', () => {
   it('refuses a revoked session within one second of the session.revoked event', async () => {
     const bus = createInProcessBus();
-    const revocations = createRevocationList();
     const upstream = await startUpstream('chat');
-    const g = await startGateway({ key, bus, revocations, config: { upstreams: { chat: [upstream.url] } } });
+    const g = await startGateway({ key, bus, config: { upstreams: { chat: [upstream.url] } } });
     try {
       const claims = userClaims();
       const token = tokenFor(key, claims);
@@ -211,9 +213,8 @@ describe('revocation', () => {
 
   it.each(['in-process', 'jetstream'] as const)("refuses a revoked client's service token within one second of the client.revoked event (%s bus)", async (kind) => {
     const bus = await busOf(kind);
-    const revocations = createRevocationList();
     const upstream = await startUpstream('chat');
-    const g = await startGateway({ key, bus, revocations, config: { upstreams: { chat: [upstream.url] } } });
+    const g = await startGateway({ key, bus, config: { upstreams: { chat: [upstream.url] } } });
     try {
       const now = Math.floor(Date.now() / 1000);
       const service = (clientId: string) => ({ iss: ISSUER, aud: AUDIENCE, sub: clientId, client_id: clientId, scope: 'users:read', iat: now, exp: now + 900, jti: randomUUID() });
@@ -241,4 +242,47 @@ describe('revocation', () => {
       await upstream.close();
     }
   });
+
+  it.each(['in-process', 'jetstream'] as const)(
+    'a gateway restarted with AUTH_ACCESS_TOKEN_TTL=60m still refuses a token revoked 30 minutes earlier (%s bus)',
+    async (kind) => {
+      const bus = await busOf(kind);
+      const jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.jwk] })));
+      await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+      const upstream = await startUpstream('chat');
+      const now = Math.floor(Date.now() / 1000);
+      const claims = userClaims({ iat: now, exp: now + 55 * 60 });
+      const token = tokenFor(key, claims);
+      // Published now, while this gateway is down; it comes back 30 minutes later.
+      await bus.publish(
+        createEvent(
+          'session.revoked',
+          { sessionId: claims['sid'] as string, userId: claims['sub'] as string, accessTokenExpiresAt: new Date((claims['exp'] as number) * 1000).toISOString(), reason: 'logout' },
+          { producer: 'auth', occurredAt: new Date() },
+        ),
+      );
+      const restartedWith = async (ttl: string): Promise<number> => {
+        const clock = new ManualClock(Date.now() + 30 * 60_000);
+        const env = loadConfig(AuthenticationEnvSchema, { AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE, AUTH_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`, AUTH_ACCESS_TOKEN_TTL: ttl });
+        const authentication = remoteAuthentication(env, { bus, clock, logger: silentLogger });
+        await authentication.start();
+        const g = await startGateway({ key, verifier: authentication.verifier, clock, config: { upstreams: { chat: [upstream.url] } } });
+        try {
+          return (await fetch(`${g.url}/chat/a`, { headers: { authorization: `Bearer ${token}` } })).status;
+        } finally {
+          await g.close();
+          await authentication.close();
+        }
+      };
+      try {
+        expect(await restartedWith('60m')).toBe(401);
+        // The catch-up window is the setting: a 15-minute one would have let the token through.
+        expect(await restartedWith('15m')).toBe(200);
+      } finally {
+        jwks.close();
+        await bus.close();
+        await upstream.close();
+      }
+    },
+  );
 });

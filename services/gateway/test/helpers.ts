@@ -3,14 +3,34 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
-import { createVerifier, type JsonWebKey, type RevocationList, type Verifier } from '@realchat/auth-verify';
+import { createAuthentication, createVerifier, type JsonWebKey, type Verifier } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
-import type { App, ServiceModule } from '@realchat/http';
+import { SERVICE_MANIFEST_MEMBER, type AccessRule, type App } from '@realchat/http';
+import { createInProcessBus } from '@realchat/bus';
+import { systemClock } from '@realchat/clock';
+import { loadConfig } from '@realchat/config';
+import { createServiceHost, RuntimeEnvSchema, type AnyServiceDefinition, type ServiceHost } from '@realchat/runtime';
 import { silentLogger } from '@realchat/logging';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
 import { WebSocket, WebSocketServer } from 'ws';
-import { buildGateway, gatewayConfig, type GatewayConfig } from '../src/index.js';
+import { buildGateway, gatewayConfig, GATEWAY_RULES, type GatewayConfig } from '../src/index.js';
+
+/**
+ * The gateway's rules plus public paths of the services these tests stand in for (the real
+ * services declare theirs; the fake upstreams here declare none).
+ */
+export const TEST_RULES: readonly AccessRule[] = [
+  ...GATEWAY_RULES,
+  { path: '/auth/register', auth: 'none' },
+  { path: '/auth/login', auth: 'none' },
+  { path: '/auth/refresh', auth: 'none' },
+  { path: '/auth/logout', auth: 'none' },
+  { path: '/oauth/*', auth: 'none' },
+  { path: '/.well-known/*', auth: 'none' },
+  { path: '/chat/ws', auth: 'none' },
+  { path: '/notifications/ws', auth: 'none' },
+];
 
 export const ISSUER = 'https://auth.realchat.test';
 export const AUDIENCE = 'realchat';
@@ -47,6 +67,16 @@ export function tokenFor(key: TestKey, claims: Record<string, unknown> = userCla
   return signRaw(key, { alg: 'RS256', typ: 'at+jwt', kid: key.kid, ...header }, claims);
 }
 
+/** Services without a database hosted as embedded mode hosts them, authenticating with the test key. The caller stops it. */
+export async function hostServices(key: TestKey, definitions: readonly AnyServiceDefinition[]): Promise<ServiceHost> {
+  return createServiceHost({
+    definitions,
+    engines: { bus: createInProcessBus(), store: createMemoryStore(), clock: systemClock, logger: silentLogger, embeddedDataDir: undefined },
+    env: loadConfig(RuntimeEnvSchema, {}),
+    authentication: createAuthentication({ issuer: ISSUER, audience: AUDIENCE, keys: { local: () => ({ keys: [key.jwk] }) }, accessTokenTtlMs: 900_000 }),
+  });
+}
+
 /** What a test upstream saw of one request. */
 export interface Seen {
   readonly method: string;
@@ -75,6 +105,13 @@ export async function startUpstream(name: string, port = 0): Promise<TestUpstrea
     req.on('end', () => {
       if (req.url === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      const documentOf = /^\/([a-z][a-z0-9-]*)\/openapi\.json$/.exec(req.url ?? '')?.[1];
+      if (documentOf !== undefined) {
+        // The manifest every service publishes, for whichever service this stands in: its prefix, and no rules of its own.
+        const manifest = { name: documentOf, prefixes: documentOf === 'auth' ? ['/auth', '/oauth', '/.well-known'] : [`/${documentOf}`], access: [], websockets: [] };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ openapi: '3.1.0', info: { title: name, version: '1' }, paths: {}, [SERVICE_MANIFEST_MEMBER]: manifest }));
         return;
       }
       const body = Buffer.concat(chunks).toString();
@@ -119,9 +156,9 @@ export interface TestGatewayOptions {
   readonly config?: Partial<GatewayConfig>;
   readonly store?: KeyValueStore;
   readonly verifier?: Verifier;
+  /** Where revocations arrive (the gateway's verifier then honours `session.revoked` and `client.revoked`). */
   readonly bus?: EventBus;
-  readonly revocations?: RevocationList;
-  readonly modules?: readonly ServiceModule[];
+  readonly host?: ServiceHost;
   /** Decides rate-limit windows and pool cool-offs; tests use a ManualClock for stable windows. */
   readonly clock?: Clock;
 }
@@ -129,8 +166,14 @@ export interface TestGatewayOptions {
 /** A gateway listening on a random port, verifying with the test key, health checks effectively off. */
 export async function startGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const store = options.store ?? createMemoryStore({ prefix: `test:${randomUUID()}:` });
-  const verifier = options.verifier ?? createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [options.key.jwk] }, ...(options.revocations === undefined ? {} : { revocations: options.revocations }) });
+  const authentication =
+    options.bus === undefined
+      ? undefined
+      : createAuthentication({ issuer: ISSUER, audience: AUDIENCE, keys: { local: () => ({ keys: [options.key.jwk] }) }, bus: options.bus, accessTokenTtlMs: 900_000 });
+  await authentication?.start();
+  const verifier = options.verifier ?? authentication?.verifier ?? createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [options.key.jwk] } });
   const config = gatewayConfig({
+    access: TEST_RULES,
     healthCheck: { path: '/healthz', intervalMs: 60_000, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 1 },
     ...options.config,
   });
@@ -140,11 +183,11 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     verifier,
     store,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.bus === undefined ? {} : { bus: options.bus }),
-    ...(options.revocations === undefined ? {} : { revocations: options.revocations }),
-    ...(options.modules === undefined ? {} : { modules: options.modules }),
+    ...(options.host === undefined ? {} : { host: options.host }),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // The upstreams' manifests, as the background work fetches them soon after start.
+  await app.gateway.refreshDocs();
   const address = app.server.address() as AddressInfo;
   return {
     app,
@@ -153,6 +196,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     store,
     close: async () => {
       await app.close();
+      await authentication?.close();
       if (options.store === undefined) await store.close();
     },
   };

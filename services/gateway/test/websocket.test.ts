@@ -5,8 +5,7 @@ import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '@realchat/store';
 import type { WebSocket } from 'ws';
-import { PUBLIC_RULES } from '../src/index.js';
-import { makeKey, makeStore, rawRequest, startGateway, startUpstream, startWsUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream } from './helpers.js';
+import { makeKey, makeStore, rawRequest, startGateway, startUpstream, startWsUpstream, STORE_KINDS, tokenFor, userClaims, wsConnect, type TestGateway, type TestKey, type WsOutcome, type WsUpstream, TEST_RULES } from './helpers.js';
 
 const ORIGIN = 'https://app.realchat.test';
 
@@ -38,11 +37,11 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     key = await makeKey();
     chat = await startWsUpstream();
     store = makeStore(kind);
-    // Discovery on, so /notifications is proxied with an empty pool.
+    // Discovery on, and /notifications known in advance, so it is proxied with an empty pool.
     gw = await startGateway({
       key,
       store,
-      config: { upstreams: { chat: [chat.url] }, corsOrigins: [ORIGIN], discovery: { intervalMs: 60_000 }, access: [...PUBLIC_RULES, { path: '/chat/admin/*', auth: 'required', roles: ['ADMIN'] }] },
+      config: { upstreams: { chat: [chat.url] }, routes: [{ prefix: '/notifications', service: 'notifications' }], corsOrigins: [ORIGIN], discovery: { intervalMs: 60_000 }, access: [...TEST_RULES, { path: '/chat/admin/*', auth: 'required', roles: ['ADMIN'] }] },
     });
   });
 
@@ -304,7 +303,9 @@ describe('WebSocket proxy failures and shutdown', () => {
       socket.write('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\npartial');
     });
     await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
-    const own = await startGateway({ key, config: { upstreams: { forum: [`http://127.0.0.1:${(stalling.address() as AddressInfo).port}`] }, proxy: { timeoutMs: 200, maxAttempts: 1 } } });
+    // It never answers its API document either: the gateway gives up on that quickly.
+    const docs = { title: 'RealChat API', version: '1', refreshMs: 60_000, retryMs: 60_000, timeoutMs: 100 };
+    const own = await startGateway({ key, config: { upstreams: { forum: [`http://127.0.0.1:${(stalling.address() as AddressInfo).port}`] }, proxy: { timeoutMs: 200, maxAttempts: 1 }, docs } });
     try {
       const client = connect(Number(new URL(own.url).port), '127.0.0.1');
       const received: Buffer[] = [];
@@ -319,6 +320,8 @@ describe('WebSocket proxy failures and shutdown', () => {
     } finally {
       await own.close();
       for (const socket of refusing) socket.destroy();
+      // The gateway's request for its API document is still open there.
+      stalling.closeAllConnections();
       await new Promise<void>((resolve) => stalling.close(() => resolve()));
     }
   });

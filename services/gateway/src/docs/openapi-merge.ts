@@ -2,23 +2,11 @@ import type { Logger } from '@realchat/logging';
 import type { OpenApiDocument } from '@realchat/http';
 import { underPrefix } from '../upstreams/route-table.js';
 
-/** Where to fetch one service's document. */
-export interface DocumentSource {
-  readonly service: string;
-  /** The path prefixes routed to the service: its document may only describe paths under them. */
-  readonly prefixes: readonly string[];
-  /** Full URL of an instance's document, or undefined when no instance is available now. */
-  url(): string | undefined;
-}
-
 export interface OpenApiMergerOptions {
   readonly title: string;
   readonly version: string;
   /** The gateway's own document (in embedded mode: every hosted service's routes). */
   readonly local: () => OpenApiDocument;
-  readonly sources: () => readonly DocumentSource[];
-  readonly refreshMs: number;
-  readonly timeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -29,16 +17,14 @@ function isObject(value: unknown): value is Json {
 }
 
 /**
- * Serves one OpenAPI 3.1 document for the whole API: the gateway's own routes plus every
- * upstream's document, fetched in the background and cached (the last good copy stays when a
- * service is down). A service's paths outside its own prefixes are left out, and a component name
+ * Serves one OpenAPI 3.1 document for the whole API: the gateway's own routes plus the last good
+ * copy of every upstream's document (fetched in the background by the gateway). A service's paths outside its own prefixes are left out, and a component name
  * two services define differently keeps the first; both are logged.
  */
 export class OpenApiMerger {
   readonly #options: OpenApiMergerOptions;
   readonly #upstream = new Map<string, { readonly doc: OpenApiDocument; readonly prefixes: readonly string[] }>();
   #merged: OpenApiDocument | undefined;
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: OpenApiMergerOptions) {
     this.#options = options;
@@ -49,23 +35,10 @@ export class OpenApiMerger {
     return this.#merged;
   }
 
-  async refresh(): Promise<void> {
-    await Promise.all(this.#options.sources().map((source) => this.#fetch(source)));
+  /** Keeps `doc` as the document of `service`, routed at `prefixes`. */
+  put(service: string, doc: OpenApiDocument, prefixes: readonly string[]): void {
+    this.#upstream.set(service, { doc, prefixes });
     this.#merged = undefined;
-  }
-
-  async #fetch(source: DocumentSource): Promise<void> {
-    const url = source.url();
-    if (url === undefined) return;
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.#options.timeoutMs), headers: { accept: 'application/json' } });
-      if (!res.ok) throw new Error(`status ${res.status}`);
-      const body: unknown = await res.json();
-      if (!isObject(body) || typeof body['openapi'] !== 'string' || !isObject(body['paths'])) throw new Error('not an OpenAPI document');
-      this.#upstream.set(source.service, { doc: body as OpenApiDocument, prefixes: source.prefixes });
-    } catch (err) {
-      this.#options.logger.warn({ service: source.service, url, err: (err as Error).message }, 'could not fetch the OpenAPI document of an upstream');
-    }
   }
 
   #merge(): OpenApiDocument {
@@ -106,17 +79,5 @@ export class OpenApiMerger {
       components,
       ...(tags.size > 0 ? { tags: [...tags.values()] } : {}),
     };
-  }
-
-  start(): void {
-    if (this.#timer !== undefined) return;
-    void this.refresh();
-    this.#timer = setInterval(() => void this.refresh(), this.#options.refreshMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 }

@@ -8,7 +8,8 @@ import { INTERNAL_PREFIX, pathOf, underPrefix } from '../upstreams/route-table.j
 import type { AccessPolicy, AccessRule } from './access-policy.js';
 
 export interface EdgeGuardOptions {
-  readonly policy: AccessPolicy;
+  /** The access rule of a request (the current policy: it grows as the gateway learns services). */
+  readonly policy: Pick<AccessPolicy, 'ruleFor'>;
   readonly verifier: Pick<Verifier, 'verify'>;
   /** Counts every request per client address. */
   readonly ipLimiter?: RateLimiter;
@@ -28,8 +29,11 @@ export interface EdgeGuardOptions {
 const REALM = 'Bearer realm="realchat"';
 const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
 
-/** The path the policy and router judge: percent-decoded, without dot segments. */
-function cleanPath(url: string): string {
+/**
+ * The path the policy and router judge: percent-decoded, without dot segments; throws a 400
+ * AppError for a path that cannot be judged safely.
+ */
+export function cleanPath(url: string): string {
   const raw = pathOf(url);
   let path = raw;
   if (raw.includes('%')) {

@@ -1,10 +1,8 @@
 import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import proxyAddr from '@fastify/proxy-addr';
 import { AppError, toProblem } from '@realchat/errors';
 import { requestIdFrom, type Logger } from '@realchat/logging';
-import { clientKey } from '@realchat/http';
-import type { RateLimiter } from '@realchat/store';
+import { handshakeFacts } from '../edge/handshake.js';
 import type { UpstreamPool } from '../upstreams/pool.js';
 import { INTERNAL_PREFIX, pathOf, underPrefix, type RouteTable } from '../upstreams/route-table.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -12,15 +10,13 @@ import type { ProxyErrorKind } from './http-proxy.js';
 import { nextTraceparent } from './traceparent.js';
 
 export interface UpgradeProxyOptions {
-  readonly routes: RouteTable;
+  /** The current routes to remote services. */
+  readonly routes: () => RouteTable;
   readonly pools: ReadonlyMap<string, UpstreamPool>;
   /** Whether an address is a trusted proxy (`proxy-addr`'s compiled trust), as for HTTP requests. */
   readonly trust: (address: string, hop: number) => boolean;
-  readonly ipLimiter?: RateLimiter;
-  /** The edge's access rule and token check for the handshake; throws the AppError to refuse it with. */
-  readonly authorize: (method: string, url: string, authorization: string | undefined) => Promise<void>;
-  /** Other browser origins allowed to open sockets; the gateway's own origin and requests without `Origin` (non-browser clients) pass. */
-  readonly allowedOrigins: ReadonlySet<string>;
+  /** The edge checks (origin, per-IP limit, access rule): the error to refuse the handshake with, or undefined. */
+  readonly check: (req: IncomingMessage) => Promise<AppError | undefined>;
   /** Time allowed for the upstream to answer the handshake, and the longest silence while relaying a refusal's body. */
   readonly timeoutMs: number;
   readonly logger: Logger;
@@ -39,19 +35,12 @@ export interface UpgradeProxy {
   closeAll(): void;
 }
 
-function rawResponse(socket: Duplex, error: AppError, requestId: string, path: string): void {
+export function rawResponse(socket: Duplex, error: AppError, requestId: string, path: string): void {
   const body = JSON.stringify(toProblem(error, { instance: path, requestId }));
   const extra = Object.entries(error.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n${extra}\r\n${body}`,
   );
-}
-
-/** The value the nearest proxy added to a comma-separated forwarding header. */
-function lastEntry(value: string | string[] | undefined): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const last = value.slice(value.lastIndexOf(',') + 1).trim();
-  return last === '' ? undefined : last;
 }
 
 function headBlock(statusLine: string, rawHeaders: readonly string[]): string {
@@ -72,29 +61,10 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
 
   const run = async (req: IncomingMessage, socket: Duplex, head: Buffer, pool: UpstreamPool, requestId: string, path: string): Promise<void> => {
     // The same forwarded facts as Fastify derives for HTTP requests, so services see no difference.
-    const chain = proxyAddr.all(req, options.trust).reverse();
-    const peerTrusted = options.trust(req.socket.remoteAddress ?? '', 0);
-    const host = (peerTrusted ? lastEntry(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
-    const proto = (peerTrusted ? lastEntry(req.headers['x-forwarded-proto']) : undefined) ?? 'http';
-    // Cross-site WebSocket hijacking needs another origin: a page served by the gateway itself may connect.
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `${proto}://${host}` && !options.allowedOrigins.has(origin)) {
-      rawResponse(socket, new AppError('FORBIDDEN', 'this origin may not open sockets'), requestId, path);
-      return;
-    }
-    if (options.ipLimiter !== undefined) {
-      const decision = await options.ipLimiter.hit(`ip:${chain[0] === undefined ? 'unknown' : clientKey(chain[0])}`).catch(() => undefined);
-      if (decision !== undefined && !decision.allowed) {
-        const retry = String(Math.ceil(decision.resetMs / 1000));
-        rawResponse(socket, new AppError('RATE_LIMITED', `too many requests; retry in ${retry} s`, { headers: { 'Retry-After': retry } }), requestId, path);
-        return;
-      }
-    }
-    try {
-      await options.authorize(req.method ?? 'GET', req.url ?? '/', req.headers.authorization);
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) options.logger.warn({ err, service: pool.service }, 'websocket handshake check failed');
-      rawResponse(socket, err instanceof AppError ? err : new AppError('INTERNAL', 'the handshake could not be checked', { cause: err }), requestId, path);
+    const { chain, host, proto } = handshakeFacts(req, options.trust);
+    const refusal = await options.check(req);
+    if (refusal !== undefined) {
+      rawResponse(socket, refusal, requestId, path);
       return;
     }
     // The client may have left while the checks ran.
@@ -222,7 +192,7 @@ export function createUpgradeProxy(options: UpgradeProxyOptions): UpgradeProxy {
     handle(req, socket, head) {
       const url = req.url ?? '/';
       const path = pathOf(url);
-      const route = options.routes.match(path);
+      const route = options.routes().match(path);
       if (route === undefined || underPrefix(path, INTERNAL_PREFIX)) return false;
       const pool = options.pools.get(route.service);
       if (pool === undefined) return false;

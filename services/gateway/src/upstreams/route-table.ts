@@ -5,15 +5,11 @@ export interface RouteEntry {
   readonly service: string;
 }
 
-/** The default table of RealChat (the services' own prefixes, ARCHITECTURE.md §8). */
-export const DEFAULT_ROUTES: readonly RouteEntry[] = [
-  { prefix: '/auth', service: 'auth' },
-  { prefix: '/oauth', service: 'auth' },
-  { prefix: '/.well-known', service: 'auth' },
-  { prefix: '/chat', service: 'chat' },
-  { prefix: '/forum', service: 'forum' },
-  { prefix: '/notifications', service: 'notifications' },
-];
+/** A route as the table holds it. */
+export interface Route extends RouteEntry {
+  /** The metrics label of its requests: `/chat/*`. */
+  readonly label: string;
+}
 
 /** Service-to-service paths: never reachable through the gateway. */
 export const INTERNAL_PREFIX = '/internal';
@@ -31,17 +27,17 @@ export function pathOf(url: string): string {
 
 /** Finds the route of a path, longest prefix first. */
 export class RouteTable {
-  readonly entries: readonly RouteEntry[];
+  readonly entries: readonly Route[];
 
   constructor(entries: readonly RouteEntry[]) {
     for (const e of entries) {
       if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(e.prefix)) throw new TypeError(`invalid route prefix ${JSON.stringify(e.prefix)}`);
       if (underPrefix(e.prefix, INTERNAL_PREFIX)) throw new TypeError(`${e.prefix}: internal paths cannot be routed`);
     }
-    this.entries = [...entries].sort((a, b) => b.prefix.length - a.prefix.length);
+    this.entries = entries.map((e) => ({ prefix: e.prefix, service: e.service, label: `${e.prefix}/*` })).sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  match(path: string): RouteEntry | undefined {
+  match(path: string): Route | undefined {
     for (const entry of this.entries) if (underPrefix(path, entry.prefix)) return entry;
     return undefined;
   }

@@ -1,0 +1,5 @@
+import { authService } from '@realchat/auth';
+import type { AnyServiceDefinition } from '@realchat/runtime';
+
+/** Every service of RealChat, in start order: the one list the CLI (start, migrate, outbox, commands) reads. */
+export const SERVICES: readonly AnyServiceDefinition[] = [authService];
