@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import type { Logger } from '@realchat/logging';
 import type { OpenApiDocument } from '@realchat/http';
 import { underPrefix } from '../upstreams/route-table.js';
@@ -20,6 +21,8 @@ export interface OpenApiMergerOptions {
   readonly refreshMs: number;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Times the refreshes. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 type Json = Record<string, unknown>;
@@ -38,7 +41,7 @@ export class OpenApiMerger {
   readonly #options: OpenApiMergerOptions;
   readonly #upstream = new Map<string, { readonly doc: OpenApiDocument; readonly prefixes: readonly string[] }>();
   #merged: OpenApiDocument | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
 
   constructor(options: OpenApiMergerOptions) {
     this.#options = options;
@@ -111,12 +114,11 @@ export class OpenApiMerger {
   start(): void {
     if (this.#timer !== undefined) return;
     void this.refresh();
-    this.#timer = setInterval(() => void this.refresh(), this.#options.refreshMs);
-    this.#timer.unref();
+    this.#timer = (this.#options.clock ?? systemClock).setInterval(() => void this.refresh(), this.#options.refreshMs, { unref: true });
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
   }
 }
