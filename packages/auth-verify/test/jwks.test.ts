@@ -242,26 +242,33 @@ describe('remote JWKS', () => {
   });
 });
 
-/** A JWKS endpoint in memory: its answers take no I/O, so a clock move settles them. */
-function memoryJwks(keys: JsonWebKey[]): {
-  fetch: typeof fetch;
-  count: number;
+interface MemoryJwks {
+  readonly fetch: typeof fetch;
+  /** Requests received so far. */
+  readonly count: number;
   status: number;
   cacheControl: string | null;
+  /** Called on each request, before it is answered. */
   onFetch: () => void;
-} {
-  const state = {
-    count: 0,
+}
+
+/** A JWKS endpoint in memory: its answers take no I/O, so a clock move settles them. */
+function memoryJwks(keys: JsonWebKey[]): MemoryJwks {
+  let count = 0;
+  const endpoint: MemoryJwks = {
+    get count() {
+      return count;
+    },
     status: 200,
-    cacheControl: null as string | null,
-    onFetch: (): void => undefined,
-    fetch: (async () => {
-      state.count += 1;
-      state.onFetch();
+    cacheControl: null,
+    onFetch: () => undefined,
+    fetch: async () => {
+      count += 1;
+      endpoint.onFetch();
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (state.cacheControl !== null) headers['cache-control'] = state.cacheControl;
-      return state.status === 200 ? new Response(JSON.stringify({ keys }), { headers }) : new Response('down', { status: state.status });
-    }) as typeof fetch,
+      if (endpoint.cacheControl !== null) headers['cache-control'] = endpoint.cacheControl;
+      return endpoint.status === 200 ? new Response(JSON.stringify({ keys }), { headers }) : new Response('down', { status: endpoint.status });
+    },
   };
-  return state;
+  return endpoint;
 }

@@ -27,7 +27,7 @@ try {
     logger: runtime.logger,
   });
   const module = await createAuthModule({ ...runtime, settings, keyEncryptionKey });
-  const app = createHttpApp({ logger: runtime.logger, bodyLimit: env.BODY_LIMIT, trustProxy, defaultMetrics: true });
+  const app = createHttpApp({ logger: runtime.logger, clock: runtime.clock, bodyLimit: env.BODY_LIMIT, trustProxy, defaultMetrics: true });
   await serve({ app, modules: [module], runtime, env });
 } catch (err) {
   runtime.logger.fatal({ err }, 'auth failed to start');
