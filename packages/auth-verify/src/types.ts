@@ -83,6 +83,7 @@ export interface VerifierOptions {
   readonly algorithms?: readonly Algorithm[];
   /** Allowed clock skew for `exp`, `nbf` and `iat`. Default 5. */
   readonly clockToleranceSec?: number;
+  /** Time for the claims and the timers of the JWKS refresh. Default systemClock. */
   readonly clock?: Clock;
   readonly revocations?: RevocationList;
   /** Cache of verified tokens; `false` disables it. Default `{ maxEntries: 10_000 }`. */

@@ -1,10 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
-import { createVerifier, TokenError, type Verifier, type VerifierOptions } from '../src/index.js';
+import { createVerifier, TokenError, type JsonWebKey, type Verifier, type VerifierOptions } from '../src/index.js';
 import { AUDIENCE, ISSUER, makeKey, rejectionOf, startJwksServer, userToken, type TestKey } from './helpers.js';
 
 let rsa: TestKey;
@@ -136,14 +135,30 @@ describe('remote JWKS', () => {
     expect(err).toMatchObject({ code: 'KEYS_UNAVAILABLE', status: 503 });
   });
 
-  it('recovers in the background after a failed start', async () => {
-    const { server, verifier } = await setup({ jwks: { cooldownMs: 50, minAgeMs: 600_000, fetchTimeoutMs: 500 } });
-    server.status = 500;
+  it('recovers in the background after a failed start, retrying after the cooldown when it is under 1 s', async () => {
+    const jwks = memoryJwks([rsa.jwk]);
+    jwks.status = 500;
+    const { clock, verifier } = await setup({ jwks: { fetch: jwks.fetch, cooldownMs: 50, minAgeMs: 600_000 } });
     await verifier.start();
     expect(verifier.status().ready).toBe(false);
-    server.status = 200;
-    for (let i = 0; i < 40 && !verifier.status().ready; i++) await sleep(25);
+    jwks.status = 200;
+    await clock.advanceAsync(49);
+    expect(jwks.count).toBe(1);
+    await clock.advanceAsync(1);
+    expect(jwks.count).toBe(2);
     expect(verifier.status()).toMatchObject({ ready: true, lastError: null });
+  });
+
+  it('backs off from 1 s, doubling up to the cooldown, while the JWKS fails', async () => {
+    const jwks = memoryJwks([rsa.jwk]);
+    jwks.status = 503;
+    const { clock, verifier } = await setup({ jwks: { fetch: jwks.fetch, cooldownMs: 10_000, minAgeMs: 600_000 } });
+    await verifier.start();
+    const fetchedAt: number[] = [];
+    const start = clock.now().getTime();
+    jwks.onFetch = () => fetchedAt.push(clock.now().getTime() - start);
+    await clock.advanceAsync(40_000);
+    expect(fetchedAt).toEqual([1_000, 3_000, 7_000, 15_000, 25_000, 35_000]);
   });
 
   // Regression: without Content-Length the whole body was read before the size check.
@@ -194,21 +209,66 @@ describe('remote JWKS', () => {
   });
 
   it('refreshes in the background, honouring Cache-Control within bounds', async () => {
-    const { server, verifier } = await setup({ jwks: { minAgeMs: 50, maxAgeMs: 100 } });
-    server.cacheControl = 'public, max-age=3600';
+    const jwks = memoryJwks([rsa.jwk]);
+    jwks.cacheControl = 'public, max-age=3600';
+    const { clock, verifier } = await setup({ jwks: { fetch: jwks.fetch, minAgeMs: 50, maxAgeMs: 100 } });
     await verifier.start();
-    await sleep(250);
     // Clamped to maxAgeMs (100 ms), not one hour.
-    expect(server.count).toBeGreaterThanOrEqual(2);
-    expect(server.count).toBeLessThanOrEqual(4);
+    await clock.advanceAsync(99);
+    expect(jwks.count).toBe(1);
+    await clock.advanceAsync(1);
+    expect(jwks.count).toBe(2);
+    await clock.advanceAsync(1_000);
+    expect(jwks.count).toBe(12);
+    // And a shorter max-age is raised to minAgeMs (50 ms).
+    jwks.cacheControl = 'no-store';
+    await clock.advanceAsync(100);
+    expect(jwks.count).toBe(13);
+    await clock.advanceAsync(49);
+    expect(jwks.count).toBe(13);
+    await clock.advanceAsync(1);
+    expect(jwks.count).toBe(14);
   });
 
   it('stops fetching after close', async () => {
-    const { server, verifier } = await setup({ jwks: { minAgeMs: 20, maxAgeMs: 20 } });
+    const jwks = memoryJwks([rsa.jwk]);
+    const { clock, verifier } = await setup({ jwks: { fetch: jwks.fetch, minAgeMs: 20, maxAgeMs: 20 } });
     await verifier.start();
+    await clock.advanceAsync(20);
+    expect(jwks.count).toBe(2);
     verifier.close();
-    const count = server.count;
-    await sleep(80);
-    expect(server.count).toBe(count);
+    await clock.advanceAsync(1_000);
+    expect(jwks.count).toBe(2);
   });
 });
+
+interface MemoryJwks {
+  readonly fetch: typeof fetch;
+  /** Requests received so far. */
+  readonly count: number;
+  status: number;
+  cacheControl: string | null;
+  /** Called on each request, before it is answered. */
+  onFetch: () => void;
+}
+
+/** A JWKS endpoint in memory: its answers take no I/O, so a clock move settles them. */
+function memoryJwks(keys: JsonWebKey[]): MemoryJwks {
+  let count = 0;
+  const endpoint: MemoryJwks = {
+    get count() {
+      return count;
+    },
+    status: 200,
+    cacheControl: null,
+    onFetch: () => undefined,
+    fetch: async () => {
+      count += 1;
+      endpoint.onFetch();
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (endpoint.cacheControl !== null) headers['cache-control'] = endpoint.cacheControl;
+      return endpoint.status === 200 ? new Response(JSON.stringify({ keys }), { headers }) : new Response('down', { status: endpoint.status });
+    },
+  };
+  return endpoint;
+}

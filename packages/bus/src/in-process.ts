@@ -1,5 +1,5 @@
 import { parseEnvelope, type EventEnvelope } from '@realchat/contracts';
-import { systemClock, type Clock } from '@realchat/clock';
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
 import type { Logger } from 'pino';
 import { silentLogger } from './internal/logger.js';
@@ -9,7 +9,7 @@ import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './t
 
 export interface InProcessBusOptions {
   readonly logger?: Logger;
-  /** Source of publish times, for `since` and de-duplication (default: system clock). */
+  /** Source of publish times (for `since` and de-duplication) and of the redelivery and close() timers (default: system clock). */
   readonly clock?: Clock;
   /** How many recent events are kept for `since` catch-up (default 10 000). */
   readonly retention?: number;
@@ -73,7 +73,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   const broadcast = new Set<Member>();
   const durables = new Map<string, DurableGroup>();
   /** Redeliveries waiting for their backoff delay. */
-  const retries = new Map<NodeJS.Timeout, { readonly event: EventEnvelope; readonly durable: string; readonly dueAt: number }>();
+  const retries = new Map<TimerHandle, { readonly event: EventEnvelope; readonly durable: string; readonly dueAt: number }>();
   const inFlight = new Set<Promise<void>>();
   /** No new events or subscriptions; what is under way still runs (the drain of close()). */
   let closed = false;
@@ -144,12 +144,12 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
         }
         logger.warn({ err, eventId: event.id, type: event.type, durable: name, attempt }, 'event handler failed; will redeliver');
         const delay = backoffDelay(attempt, retryDelayMs, 30_000);
-        const timer = setTimeout(() => {
+        const timer = clock.setTimeout(() => {
           retries.delete(timer);
           if (!stopped) deliverDurable(name, group, event, attempt + 1);
           wakeDrain?.();
         }, delay);
-        retries.set(timer, { event, durable: name, dueAt: performance.now() + delay });
+        retries.set(timer, { event, durable: name, dueAt: clock.now().getTime() + delay });
       }
     });
   }
@@ -157,8 +157,8 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   async function drainAndStop(): Promise<void> {
     closed = true;
     let timedOut = false;
-    const deadlineAt = performance.now() + closeTimeoutMs;
-    const deadline = setTimeout(() => {
+    const deadlineAt = clock.now().getTime() + closeTimeoutMs;
+    const deadline = clock.setTimeout(() => {
       timedOut = true;
       wakeDrain?.();
     }, closeTimeoutMs);
@@ -170,10 +170,10 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       });
     }
     wakeDrain = undefined;
-    clearTimeout(deadline);
+    deadline.clear();
     stopped = true;
     for (const [timer, { event, durable }] of retries) {
-      clearTimeout(timer);
+      timer.clear();
       lost(event, durable, 'the bus closed while it waited for redelivery');
     }
     retries.clear();

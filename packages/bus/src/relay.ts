@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@realchat/clock';
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import { InvalidEventError, type EventEnvelope } from '@realchat/contracts';
 import type { Database, Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
@@ -26,6 +26,10 @@ export interface OutboxRelayOptions {
   readonly retentionMs?: number;
   /** How often that clean-up runs (default 1 hour). */
   readonly cleanupIntervalMs?: number;
+  /**
+   * Time for the retention and the clean-up interval, and the timers of the poll and of the retry
+   * backoff. start() and notify() do not wait on it: they run the relay on the next turn.
+   */
   readonly clock?: Clock;
   /**
    * Receives counts of published and failed rows and, after a drain, a sample of the backlog (one
@@ -35,8 +39,8 @@ export interface OutboxRelayOptions {
   /**
    * Least time between two backlog samples (default: the poll interval): a busy producer notifies
    * the relay for every transaction, and the sample need not follow each. The poll interval's
-   * drains keep it fresh when nothing else runs. Real (monotonic) time, like the poll timer: it
-   * bounds queries, it is not a business rule.
+   * drains keep it fresh when nothing else runs. Real (monotonic) time: it bounds queries, it is
+   * not a business rule.
    */
   readonly sampleIntervalMs?: number;
   /**
@@ -81,6 +85,12 @@ function isPermanentPublishError(err: unknown, attempt: number, invalidEventAtte
   return err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE';
 }
 
+/** Runs `fn` on the next turn of the event loop. */
+function nextTurn(fn: () => void): TimerHandle {
+  const immediate = setImmediate(fn);
+  return { clear: () => clearImmediate(immediate) };
+}
+
 function errorMessage(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 }
@@ -114,7 +124,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new RangeError('sampleIntervalMs must be a finite number ≥ 0');
 
   let running = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let failures = 0;
   let lastCleanup = -Infinity;
   let current: Promise<number> | undefined;
@@ -247,15 +257,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return rowCount;
   }
 
-  function schedule(delayMs: number): void {
+  /** Runs a tick after `delayMs` by the clock, or on the next turn for 'now'. */
+  function schedule(delayMs: number | 'now'): void {
     if (!running) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    timer?.clear();
+    const run = (): void => {
       timer = undefined;
       tick = runTick().finally(() => {
         tick = undefined;
       });
-    }, delayMs);
+    };
+    // A wake-up (start, notify) waits on no clock: with a paused test clock, committed events still go out.
+    timer = delayMs === 'now' ? nextTurn(run) : clock.setTimeout(run, delayMs);
   }
 
   async function runTick(): Promise<void> {
@@ -281,18 +294,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     start(): void {
       if (running) return;
       running = true;
-      schedule(0);
+      schedule('now');
     },
     notify(): void {
       // While backing off from a failure, a notify must not turn into a busy retry loop.
-      if (running && failures === 0 && tick === undefined) schedule(0);
-      else if (running && failures === 0) void tick?.then(() => schedule(0));
+      if (running && failures === 0 && tick === undefined) schedule('now');
+      else if (running && failures === 0) void tick?.then(() => schedule('now'));
     },
     drain,
     cleanup,
     async stop(): Promise<void> {
       running = false;
-      clearTimeout(timer);
+      timer?.clear();
       timer = undefined;
       await tick;
       await current?.catch(() => undefined);

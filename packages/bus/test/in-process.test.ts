@@ -50,7 +50,8 @@ describe('in-process bus bounds', () => {
 
   it('close() still handles an event waiting in backoff', async () => {
     // Regression: close() cleared the redelivery timers, losing every event in backoff.
-    const bus = createInProcessBus({ retryDelayMs: 150 });
+    const clock = new ManualClock();
+    const bus = createInProcessBus({ clock, retryDelayMs: 150 });
     let calls = 0;
     const done: string[] = [];
     await bus.subscribe({
@@ -64,9 +65,33 @@ describe('in-process bus bounds', () => {
     });
     const event = testEvent();
     await bus.publish(event);
-    await eventually(() => expect(calls).toBe(1));
-    await bus.close();
+    await clock.advanceAsync(0);
+    expect(calls).toBe(1);
+    const closed = track(bus.close());
+    await clock.advanceAsync(149);
+    expect(closed.done).toBe(false);
+    await clock.advanceAsync(1);
+    expect(closed.done).toBe(true);
     expect(done).toEqual([event.id]);
+  });
+
+  it('redelivers with backoff doubling from retryDelayMs, up to maxAttempts', async () => {
+    const clock = new ManualClock();
+    const bus = createInProcessBus({ clock, retryDelayMs: 100, maxAttempts: 4 });
+    const start = clock.now().getTime();
+    const deliveredAt: number[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'broken',
+      handler: async () => {
+        deliveredAt.push(clock.now().getTime() - start);
+        throw new Error('always');
+      },
+    });
+    await bus.publish(testEvent());
+    await clock.advanceAsync(10_000);
+    expect(deliveredAt).toEqual([0, 100, 300, 700]);
+    await bus.close();
   });
 
   it('close() waits for queued deliveries and running handlers', async () => {
@@ -94,30 +119,36 @@ describe('in-process bus bounds', () => {
   }
 
   it('close() gives up at closeTimeoutMs on a handler that never finishes', async () => {
-    const bus = createInProcessBus({ retryDelayMs: 50, closeTimeoutMs: 200 });
+    const clock = new ManualClock();
+    const bus = createInProcessBus({ clock, retryDelayMs: 50, closeTimeoutMs: 200 });
     // The redelivery is due before the deadline, so close() waits for it; that attempt hangs.
     const count = await failingDurable(bus, (n) => (n === 1 ? Promise.reject(new Error('transient')) : new Promise<void>(() => undefined)));
     await bus.publish(testEvent());
-    await eventually(() => expect(count.calls).toBe(1));
-    const started = Date.now();
-    await bus.close();
-    const elapsed = Date.now() - started;
+    await clock.advanceAsync(0);
+    expect(count.calls).toBe(1);
+    const closed = track(bus.close());
+    await clock.advanceAsync(50);
     expect(count.calls).toBe(2);
-    expect(elapsed).toBeGreaterThanOrEqual(150);
-    expect(elapsed).toBeLessThan(2000);
+    await clock.advanceAsync(149);
+    expect(closed.done).toBe(false);
+    await clock.advanceAsync(1);
+    expect(closed.done).toBe(true);
   });
 
   it('close() does not wait for a redelivery due after its deadline, and logs the event it drops', async () => {
     const lines: { msg: string; eventId?: string }[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
-    const bus = createInProcessBus({ logger, retryDelayMs: 60_000, closeTimeoutMs: 5_000 });
+    const clock = new ManualClock();
+    const bus = createInProcessBus({ clock, logger, retryDelayMs: 60_000, closeTimeoutMs: 5_000 });
     const count = await failingDurable(bus, () => Promise.reject(new Error('transient')));
     const event = testEvent();
     await bus.publish(event);
-    await eventually(() => expect(count.calls).toBe(1));
-    const started = Date.now();
-    await bus.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    await clock.advanceAsync(0);
+    expect(count.calls).toBe(1);
+    // Done without time moving at all.
+    const closed = track(bus.close());
+    await clock.advanceAsync(0);
+    expect(closed.done).toBe(true);
     expect(count.calls).toBe(1);
     expect(lines).toContainEqual(expect.objectContaining({ eventId: event.id, msg: expect.stringMatching(/not handled/) }));
   });
@@ -129,3 +160,10 @@ describe('in-process bus bounds', () => {
     await expect(bus.ping()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });
+
+/** Whether `promise` has settled yet, readable at any time. */
+function track(promise: Promise<unknown>): { done: boolean } {
+  const state = { done: false };
+  void promise.finally(() => (state.done = true));
+  return state;
+}

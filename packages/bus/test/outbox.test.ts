@@ -170,6 +170,39 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     }
   });
 
+  it('polls and backs off by its clock, while start() and notify() wait on no clock', async () => {
+    const clock = new ManualClock(new Date());
+    const flaky = switchableBus(bus);
+    const relay = createOutboxRelay({ db, schema, bus: flaky, clock, pollIntervalMs: 60_000, retryDelayMs: 1_000 });
+    relay.start();
+    try {
+      // The first run found nothing and armed the poll.
+      await eventually(() => expect(clock.pendingTimers).toBe(1));
+      const a = testEvent();
+      await db.transaction((tx) => appendToOutbox(tx, schema, a));
+      await settle(100);
+      expect(flaky.published).toEqual([]);
+      clock.advance(60_000);
+      await eventually(() => expect(flaky.published).toEqual([a.id]));
+
+      flaky.down = true;
+      const b = testEvent();
+      await db.transaction((tx) => appendToOutbox(tx, schema, b));
+      relay.notify();
+      await eventually(async () => expect((await pending(db))[0]?.attempts).toBe(1));
+      // Armed once the failed run is over: the retry, 1 s by the clock.
+      await eventually(() => expect(clock.pendingTimers).toBe(1));
+      flaky.down = false;
+      clock.advance(999);
+      await settle(100);
+      expect(flaky.published).toEqual([a.id]);
+      clock.advance(1);
+      await eventually(() => expect(flaky.published).toEqual([a.id, b.id]));
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('deletes published rows older than the retention, never pending ones', async () => {
     const clock = new ManualClock(new Date());
     const relay = createOutboxRelay({ db, schema, bus, clock, retentionMs: 24 * 3600_000 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import type { KeyValueStore } from '@realchat/store';
 import { parseRegistration, registryKey, type Registration } from './registration.js';
 
@@ -16,6 +17,8 @@ export interface AnnouncerOptions {
   readonly intervalMs?: number;
   /** Receives heartbeat failures (the store is down); the next beat retries. */
   readonly onError?: (err: unknown) => void;
+  /** Times the heartbeat. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 export interface Announcer {
@@ -43,7 +46,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
   const value = JSON.stringify(registration);
   if (parseRegistration(value) === undefined) throw new TypeError(`invalid registration ${value}`);
   const key = registryKey(registration.service, registration.instanceId);
-  let timer: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? systemClock;
+  let timer: TimerHandle | undefined;
   // Set before the first await, so a second start() joins the first instead of adding an interval.
   let starting: Promise<void> | undefined;
 
@@ -60,8 +64,7 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
     start() {
       starting ??= (async () => {
         await options.store.set(key, value, ttlMs);
-        timer = setInterval(() => void beat(), intervalMs);
-        timer.unref();
+        timer = clock.setInterval(() => void beat(), intervalMs, { unref: true });
       })().catch((err: unknown) => {
         // A failed start may be tried again.
         starting = undefined;
@@ -75,7 +78,7 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
       starting = undefined;
       // A start still writing finishes first, or its interval would outlive this stop.
       if (!(await started.then(() => true, () => false))) return;
-      clearInterval(timer);
+      timer?.clear();
       timer = undefined;
       await options.store.del(key);
     },

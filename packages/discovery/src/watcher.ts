@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import type { KeyValueStore } from '@realchat/store';
 import { parseRegistration, REGISTRY_PREFIX, type Registration } from './registration.js';
 
@@ -12,6 +13,8 @@ export interface RegistryWatcherOptions {
   readonly onChange: (snapshot: RegistrySnapshot) => void;
   /** Receives scan failures; the previous snapshot stays in force until a scan succeeds. */
   readonly onError?: (err: unknown) => void;
+  /** Times the scans. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 export interface RegistryWatcher {
@@ -35,7 +38,8 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
   const intervalMs = options.intervalMs ?? 2_000;
   let snapshot: RegistrySnapshot = new Map();
   let last = fingerprint(snapshot);
-  let timer: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? systemClock;
+  let timer: TimerHandle | undefined;
   let started = false;
   /** Bumped by stop(): a start() whose first scan outlives a stop() does not add its interval. */
   let generation = 0;
@@ -102,13 +106,12 @@ export function createRegistryWatcher(options: RegistryWatcherOptions): Registry
       const mine = generation;
       await tick();
       if (mine !== generation) return;
-      timer = setInterval(() => void tick(), intervalMs);
-      timer.unref();
+      timer = clock.setInterval(() => void tick(), intervalMs, { unref: true });
     },
     stop() {
       started = false;
       generation += 1;
-      clearInterval(timer);
+      timer?.clear();
       timer = undefined;
     },
   };

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryStore, createRedisStore, type KeyValueStore, type MemoryStoreOptions } from '@realchat/store';
+import { ManualClock } from '@realchat/clock';
+import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
 import { createAnnouncer, createRegistryWatcher, parseRegistration, registryKey, type RegistrySnapshot } from '../src/index.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-type Clock = NonNullable<MemoryStoreOptions['clock']>;
-
-/** A clock the test moves; the memory store expires keys by it. */
-function manualClock(): Clock & { advance(ms: number): void } {
-  let ms = Date.UTC(2026, 0, 1);
-  return { now: () => new Date(ms), advance: (by) => void (ms += by) };
-}
 
 interface Harness {
   readonly store: KeyValueStore;
@@ -21,7 +14,7 @@ interface Harness {
 }
 
 function memoryHarness(): Harness {
-  const clock = manualClock();
+  const clock = new ManualClock();
   const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:`, clock });
   return { store, expire: async (_key, ms) => clock.advance(ms) };
 }
@@ -62,18 +55,14 @@ describe.each([
   });
 
   it('lets the entry of an instance that stops heartbeating expire', async () => {
-    // Fake interval timers that never run: the process died right after its first write.
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    try {
-      const announcer = createAnnouncer({ store: h.store, service: 'chat', url: 'http://10.0.0.5:8081', instanceId: 'gone', ttlMs: 300, intervalMs: 100 });
-      const key = registryKey('chat', 'gone');
-      await announcer.start();
-      expect(await h.store.get(key)).not.toBeNull();
-      await h.expire(key, 300);
-      expect(await h.store.get(key)).toBeNull();
-    } finally {
-      vi.useRealTimers();
-    }
+    // Its clock never moves, so it never beats again: the process died right after its first write.
+    const stopped = new ManualClock();
+    const announcer = createAnnouncer({ store: h.store, service: 'chat', url: 'http://10.0.0.5:8081', instanceId: 'gone', ttlMs: 300, intervalMs: 100, clock: stopped });
+    const key = registryKey('chat', 'gone');
+    await announcer.start();
+    expect(await h.store.get(key)).not.toBeNull();
+    await h.expire(key, 300);
+    expect(await h.store.get(key)).toBeNull();
   });
 
   it('refuses a heartbeat not shorter than the TTL and an invalid registration', () => {
@@ -126,18 +115,14 @@ describe.each([
 
 describe('announcer heartbeat (memory store, manual time)', () => {
   it('keeps the entry alive past its TTL and retries after a failed beat', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const clock = manualClock();
+    const clock = new ManualClock();
     const store = createMemoryStore({ prefix: `test:discovery:${randomUUID()}:`, clock });
     let failing = false;
     const errors: unknown[] = [];
     const flaky: KeyValueStore = { ...store, set: (key, value, ttlMs) => (failing ? Promise.reject(new Error('redis down')) : store.set(key, value, ttlMs)) };
-    const announcer = createAnnouncer({ store: flaky, service: 'chat', url: 'http://10.0.0.1:80', instanceId: 'a', ttlMs: 300, onError: (err) => errors.push(err) });
+    const announcer = createAnnouncer({ store: flaky, service: 'chat', url: 'http://10.0.0.1:80', instanceId: 'a', ttlMs: 300, onError: (err) => errors.push(err), clock });
     const key = registryKey('chat', 'a');
-    const pass = async (ms: number): Promise<void> => {
-      clock.advance(ms);
-      await vi.advanceTimersByTimeAsync(ms);
-    };
+    const pass = (ms: number): Promise<void> => clock.advanceAsync(ms);
     try {
       await announcer.start();
       // The default period is a third of the TTL: ten periods later the entry is still there.
@@ -154,7 +139,6 @@ describe('announcer heartbeat (memory store, manual time)', () => {
       await pass(1000);
       expect(await store.get(key)).toBeNull();
     } finally {
-      vi.useRealTimers();
       await store.close();
     }
   });
@@ -272,34 +256,29 @@ describe('registry watcher refreshes that overlap (regression: an older scan ove
 });
 
 describe('concurrent start() (regression: two starts leaked a heartbeat interval)', () => {
+  let clock: ManualClock;
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
+    clock = new ManualClock();
   });
 
   it('announcer: two starts share one heartbeat, and stop() ends it', async () => {
     const scripted = scriptedStore();
-    const announcer = createAnnouncer({ store: scripted.store, service: 'chat', url: 'http://10.0.0.1:80', ttlMs: 3_000, intervalMs: 1_000 });
+    const announcer = createAnnouncer({ store: scripted.store, service: 'chat', url: 'http://10.0.0.1:80', ttlMs: 3_000, intervalMs: 1_000, clock });
     await Promise.all([announcer.start(), announcer.start()]);
     expect(scripted.sets).toBe(1);
-    vi.advanceTimersByTime(3_000);
+    clock.advance(3_000);
     expect(scripted.sets).toBe(4);
     await announcer.stop();
-    vi.advanceTimersByTime(3_000);
+    clock.advance(3_000);
     expect(scripted.sets).toBe(4);
   });
 
   it('watcher: two starts share one interval', async () => {
     const store = { scan: vi.fn().mockResolvedValue([]) } as unknown as KeyValueStore;
-    const watcher = createRegistryWatcher({ store, intervalMs: 1_000, onChange: () => undefined });
+    const watcher = createRegistryWatcher({ store, intervalMs: 1_000, onChange: () => undefined, clock });
     await Promise.all([watcher.start(), watcher.start()]);
     expect(store.scan).toHaveBeenCalledTimes(1);
-    for (let i = 0; i < 3; i++) {
-      vi.advanceTimersByTime(1_000);
-      await flush();
-    }
+    await clock.advanceAsync(3_000);
     expect(store.scan).toHaveBeenCalledTimes(4);
     watcher.stop();
   });
@@ -308,19 +287,17 @@ describe('concurrent start() (regression: two starts leaked a heartbeat interval
     let release: () => void = () => undefined;
     const first = new Promise<[]>((resolve) => (release = () => resolve([])));
     const store = { scan: vi.fn().mockReturnValueOnce(first).mockResolvedValue([]) } as unknown as KeyValueStore;
-    const watcher = createRegistryWatcher({ store, intervalMs: 1_000, onChange: () => undefined });
+    const watcher = createRegistryWatcher({ store, intervalMs: 1_000, onChange: () => undefined, clock });
     const a = watcher.start();
     watcher.stop();
     const b = watcher.start();
     release();
     await Promise.all([a, b]);
     const before = vi.mocked(store.scan).mock.calls.length;
-    vi.advanceTimersByTime(1_000);
-    await flush();
+    await clock.advanceAsync(1_000);
     expect(vi.mocked(store.scan).mock.calls.length - before).toBe(1);
     watcher.stop();
-    vi.advanceTimersByTime(3_000);
-    await flush();
+    await clock.advanceAsync(3_000);
     expect(vi.mocked(store.scan).mock.calls.length - before).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock } from '@realchat/clock';
 import type { Registry } from 'prom-client';
 import { requestIdFrom, type Logger } from '@realchat/logging';
 import { installErrorHandling, sendProblem, toAppError } from './error-handler.js';
@@ -31,6 +32,8 @@ export interface HttpAppOptions {
   /** Fastify `trustProxy`: false, true, or the addresses/CIDRs of trusted proxies. */
   readonly trustProxy?: boolean | string | string[];
   readonly readinessTimeoutMs?: number;
+  /** Times the readiness checks out. Default systemClock. */
+  readonly clock?: Clock;
   /** Process-level metrics (event loop, memory); on for servers, off in tests. */
   readonly defaultMetrics?: boolean;
   /** Headers every response carries (the gateway's security headers); names in lower case. A route may override one. */
@@ -64,7 +67,7 @@ export function createHttpApp(options: HttpAppOptions): App {
     for (let i = 0; i < fixed.length; i++) void reply.header(fixed[i]![0], fixed[i]![1]);
     done();
   });
-  const probes = new Probes();
+  const probes = new Probes(options.clock);
   app.decorate('probes', probes);
   app.decorate('metrics', createMetrics(app, { defaultMetrics: options.defaultMetrics ?? false }));
   registerProbeRoutes(app, probes, options.readinessTimeoutMs ?? 2000);

@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC_ROUTE_CONFIG } from './public-route.js';
 
@@ -6,6 +7,12 @@ export type ReadinessCheck = () => Promise<void | Record<string, unknown>>;
 /** Named readiness checks; `/readyz` is 200 only when every one resolves in time. */
 export class Probes {
   readonly #checks = new Map<string, ReadinessCheck>();
+  readonly #clock: Clock;
+
+  /** `clock` times the checks out. */
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
 
   add(name: string, check: ReadinessCheck): void {
     this.#checks.set(name, check);
@@ -14,12 +21,12 @@ export class Probes {
   async run(timeoutMs: number): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; error?: string; [k: string]: unknown }> }> {
     const entries = await Promise.all(
       [...this.#checks].map(async ([name, check]) => {
-        let timer: NodeJS.Timeout | undefined;
+        let timer: TimerHandle | undefined;
         try {
           const details = await Promise.race([
             check(),
             new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+              timer = this.#clock.setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
             }),
           ]);
           return [name, { ok: true, ...(details ?? {}) }] as const;
@@ -28,7 +35,7 @@ export class Probes {
           const e = err as { code?: unknown; message?: unknown };
           return [name, { ok: false, error: String(e.code ?? e.message ?? 'failed') }] as const;
         } finally {
-          clearTimeout(timer);
+          timer?.clear();
         }
       }),
     );

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '@realchat/clock';
 import { Type } from 'typebox';
 import { AppError, errorCatalog } from '@realchat/errors';
 import { createLogger, silentLogger } from '@realchat/logging';
@@ -127,6 +128,27 @@ describe('createHttpApp', () => {
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/healthz",status="200"\} 1\n/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/readyz"\} 2\n/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/readyz"\} 2\n/);
+  });
+});
+
+describe('readiness timeout', () => {
+  it('reports a check that has not answered within readinessTimeoutMs by the clock', async () => {
+    const clock = new ManualClock();
+    const slow = createHttpApp({ logger: silentLogger, readinessTimeoutMs: 2_000, clock });
+    slow.probes.add('hung', () => new Promise(() => undefined));
+    try {
+      let answered = false;
+      const answer = slow.inject('/readyz').finally(() => (answered = true));
+      await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+      await clock.advanceAsync(1_999);
+      expect(answered).toBe(false);
+      await clock.advanceAsync(1);
+      const res = await answer;
+      expect(res.statusCode).toBe(503);
+      expect(res.json().checks.hung).toEqual({ ok: false, error: 'timed out after 2000 ms' });
+    } finally {
+      await slow.close();
+    }
   });
 });
 

@@ -60,7 +60,7 @@ export async function serve(options: {
     await host.start();
     if (env.REDIS_URL !== undefined && env.ANNOUNCE_URL !== undefined) {
       for (const { definition } of host.services) {
-        const announcer = createAnnouncer({ store: runtime.store, service: definition.name, url: env.ANNOUNCE_URL, onError: (err) => runtime.logger.warn({ err }, 'announce failed') });
+        const announcer = createAnnouncer({ store: runtime.store, clock: runtime.clock, service: definition.name, url: env.ANNOUNCE_URL, onError: (err) => runtime.logger.warn({ err }, 'announce failed') });
         announcers.push(announcer);
         await announcer.start();
       }
@@ -109,7 +109,7 @@ export async function runService(definition: AnyServiceDefinition, options: RunS
   try {
     const authentication = definition.issuesTokens === true ? undefined : remoteAuthentication(env as unknown as AuthenticationEnv, runtime);
     const host = await createServiceHost({ definitions: [definition], engines: runtime, env, ...(authentication === undefined ? {} : { authentication }) });
-    const app = createHttpApp({ logger: runtime.logger, bodyLimit: env.BODY_LIMIT, trustProxy, defaultMetrics: true });
+    const app = createHttpApp({ logger: runtime.logger, clock: runtime.clock, bodyLimit: env.BODY_LIMIT, trustProxy, defaultMetrics: true });
     await host.register(app);
     if (authentication !== undefined) {
       app.probes.add('keys', async () => {

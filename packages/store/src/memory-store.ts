@@ -8,7 +8,7 @@ export interface MemoryStoreOptions {
   readonly clock?: Clock;
   /** Upper bound on live keys; beyond it the keys closest to expiry are evicted first. Default 100 000. */
   readonly maxKeys?: number;
-  /** Interval of the background purge of expired keys, in real milliseconds. Default 30 s. */
+  /** Interval of the background purge of expired keys, by the clock. Default 30 s. */
   readonly sweepIntervalMs?: number;
 }
 
@@ -34,8 +34,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
     const now = clock.now().getTime();
     for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
   };
-  const timer = setInterval(sweep, options.sweepIntervalMs ?? 30_000);
-  timer.unref();
+  const timer = clock.setInterval(sweep, options.sweepIntervalMs ?? 30_000, { unref: true });
 
   const live = (key: string, now: number): Entry | undefined => {
     const entry = entries.get(key);
@@ -103,7 +102,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
     },
     async ping() {},
     async close() {
-      clearInterval(timer);
+      timer.clear();
       entries.clear();
     },
   };

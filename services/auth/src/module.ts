@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import { authGuard, createAuthentication, type Authentication, type JSONWebKeySet, type RevocationList, type Verifier } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
-import type { Clock } from '@realchat/clock';
+import type { Clock, TimerHandle } from '@realchat/clock';
 import { ClientRevoked, SessionRevoked, UserCreated, UserRolesChanged, type EventEnvelope } from '@realchat/contracts';
 import type { Database, Queryable } from '@realchat/db';
 import type { App } from '@realchat/http';
@@ -158,7 +158,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     accessTokenTtlMs: settings.accessTokenTtlMs,
     onRevoked: (clientId, until) => revocations.revokeClient(clientId, until),
   });
-  let purgeTimer: NodeJS.Timeout | undefined;
+  let purgeTimer: TimerHandle | undefined;
 
   return {
     keys,
@@ -188,9 +188,13 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
 
     async start(): Promise<void> {
       keys.startSchedule();
-      purgeTimer = setInterval(() => {
-        sessions.purgeEnded().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
-      }, SESSION_PURGE_INTERVAL_MS).unref();
+      purgeTimer = clock.setInterval(
+        () => {
+          sessions.purgeEnded().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
+        },
+        SESSION_PURGE_INTERVAL_MS,
+        { unref: true },
+      );
       await passwords.warmUp();
       if (settings.bootstrapAdminEmail !== undefined) {
         const outcome = await users.bootstrapAdmin(settings.bootstrapAdminEmail);
@@ -202,7 +206,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
 
     async stop(): Promise<void> {
       keys.stopSchedule();
-      clearInterval(purgeTimer);
+      purgeTimer?.clear();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, importPKCS8, type JWK } from 'jose';
 import { silentLogger } from '@realchat/logging';
@@ -62,16 +62,48 @@ describe.each(variants)('signing keys and malicious tokens (%s)', (variant) => {
     expect(rows.map((r) => r.kid)).toEqual([nextKid]);
   });
 
-  it('rotates on schedule once the rotation interval has passed', async () => {
-    const { rows: before } = await h.db.query<{ kid: string }>(`select kid from auth.signing_keys where status = 'active'`);
-    h.clock.advance(31 * 86_400_000);
-    await h.module.keys.maintain();
-    const { rows } = await h.db.query<{ status: string }>('select status from auth.signing_keys order by created_at');
-    expect(rows.map((r) => r.status)).toEqual(['active', 'next']);
-    h.clock.advance(61_000);
-    await h.module.keys.maintain();
-    const { rows: after } = await h.db.query<{ kid: string }>(`select kid from auth.signing_keys where status = 'active'`);
-    expect(after[0]?.kid).not.toBe(before[0]?.kid);
+  it('rotates on schedule once the rotation interval has passed, moved by the clock alone', async () => {
+    // The first instance's runs share this clock and would race this one's (a rotation it makes a
+    // moment later wins and activates later): its schedule stays off for the rest of the suite.
+    h.module.keys.stopSchedule();
+    // A fresh instance, whose schedule has just armed its first run (none of its runs is under way).
+    const instance = await h.restart();
+    const keys = instance.module.keys;
+    const before = keys.signingKey().kid;
+    // No maintain() call of its own: the schedule runs it every keyReloadIntervalMs (30 s) by the clock.
+    const maintain = vi.spyOn(keys, 'maintain');
+    /** Waits for the last run and for the schedule to arm the next one. */
+    const runEnds = async (): Promise<void> => {
+      await maintain.mock.results.at(-1)?.value;
+      await h.clock.advanceAsync(0);
+    };
+    try {
+      // The run due on the way sees the time it was due at, long before the interval passed.
+      h.clock.advance(31 * 86_400_000);
+      expect(maintain).toHaveBeenCalledTimes(1);
+      await runEnds();
+      // The schedule armed the next run 30 s on: it finds the interval passed and introduces the next key.
+      h.clock.advance(29_999);
+      expect(maintain).toHaveBeenCalledTimes(1);
+      h.clock.advance(1);
+      expect(maintain).toHaveBeenCalledTimes(2);
+      await runEnds();
+      const { rows } = await h.db.query<{ status: string }>('select status from auth.signing_keys order by created_at');
+      expect(rows.map((r) => r.status)).toEqual(['active', 'next']);
+      h.clock.advance(30_000);
+      expect(maintain).toHaveBeenCalledTimes(3);
+      await runEnds();
+      // The publish lead (60 s) has not passed yet.
+      expect(keys.signingKey().kid).toBe(before);
+      h.clock.advance(30_000);
+      expect(maintain).toHaveBeenCalledTimes(4);
+      await runEnds();
+      expect(keys.signingKey().kid).not.toBe(before);
+      const { rows: after } = await h.db.query<{ kid: string }>(`select kid from auth.signing_keys where status = 'active'`);
+      expect(after[0]?.kid).toBe(keys.signingKey().kid);
+    } finally {
+      await instance.close();
+    }
   });
 
   it('refuses each malicious or broken token with 401 and its own reason', async () => {

@@ -62,7 +62,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const trustProxy = config.trustProxy === false ? false : [...config.trustProxy];
   // Security headers on every answer (errors, preflights, proxied responses); /docs overrides its CSP.
-  const app = createHttpApp({ logger, bodyLimit: config.bodyLimit, trustProxy, defaultMetrics: false, responseHeaders: securityHeaders({ hsts: config.hsts }) });
+  const app = createHttpApp({ logger, clock, bodyLimit: config.bodyLimit, trustProxy, defaultMetrics: false, responseHeaders: securityHeaders({ hsts: config.hsts }) });
   const directory = new ServiceDirectory({
     routes: config.routes,
     upstreams: config.upstreams,

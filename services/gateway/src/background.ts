@@ -17,15 +17,16 @@ export interface Background {
  * (manifests and API reference): started when the app is ready, stopped when it closes.
  */
 export function installBackground(app: App, ctx: GatewayContext, merger: OpenApiMerger): Background {
-  const { config, directory, logger, store } = ctx;
-  const checker = new HealthChecker(() => directory.pools.values(), config.healthCheck, logger);
-  const documents = new ServiceDocuments({ directory, merger, refreshMs: config.docs.refreshMs, retryMs: config.docs.retryMs, timeoutMs: config.docs.timeoutMs, logger });
+  const { config, directory, logger, store, clock } = ctx;
+  const checker = new HealthChecker(() => directory.pools.values(), config.healthCheck, logger, clock);
+  const documents = new ServiceDocuments({ directory, merger, refreshMs: config.docs.refreshMs, retryMs: config.docs.retryMs, timeoutMs: config.docs.timeoutMs, logger, clock });
   const watcher: RegistryWatcher | undefined =
     config.discovery === false
       ? undefined
       : createRegistryWatcher({
           store,
           intervalMs: config.discovery.intervalMs,
+          clock,
           onChange: (snapshot) => {
             directory.setDiscovered(snapshot);
             logger.info({ services: Object.fromEntries([...snapshot].map(([s, list]) => [s, list.length])) }, 'service registry changed');

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '@realchat/clock';
 import { makeKey, startGateway, startUpstream, tokenFor, type TestGateway, type TestUpstream } from './helpers.js';
 
 const key = await makeKey();
@@ -14,8 +15,8 @@ async function upstreams(n: number, name = 'chat'): Promise<TestUpstream[]> {
   return list;
 }
 
-async function gateway(config: Parameters<typeof startGateway>[0]['config']): Promise<TestGateway> {
-  const gw = await startGateway({ key, config });
+async function gateway(config: Parameters<typeof startGateway>[0]['config'], clock?: ManualClock): Promise<TestGateway> {
+  const gw = await startGateway({ key, config, ...(clock === undefined ? {} : { clock }) });
   cleanups.push(() => gw.close());
   return gw;
 }
@@ -63,13 +64,16 @@ describe('upstream pools', () => {
 
   it('ejects an instance after consecutive 5xx answers and re-admits it after the cool-off', async () => {
     const [a, b] = await upstreams(2);
-    const gw = await gateway({ upstreams: { chat: [a!.url, b!.url] }, ejection: { consecutiveFailures: 2, cooloffMs: 300 } });
+    const clock = new ManualClock();
+    const gw = await gateway({ upstreams: { chat: [a!.url, b!.url] }, ejection: { consecutiveFailures: 2, cooloffMs: 300 } }, clock);
     // Both answer 500 to /boom: after two each, both are out.
     for (let i = 0; i < 4; i++) expect((await fetch(`${gw.url}/chat/boom`, { headers: auth })).status).toBe(500);
     const res = await fetch(`${gw.url}/chat/x`, { headers: auth });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(299);
+    expect((await fetch(`${gw.url}/chat/x`, { headers: auth })).status).toBe(503);
+    clock.advance(1);
     expect((await fetch(`${gw.url}/chat/x`, { headers: auth })).status).toBe(200);
   });
 

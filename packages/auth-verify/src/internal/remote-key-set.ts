@@ -1,4 +1,4 @@
-import type { Clock } from '@realchat/clock';
+import type { Clock, TimerHandle } from '@realchat/clock';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Algorithm, JSONWebKeySet, JwksOptions, VerifierLogger } from '../types.js';
@@ -80,13 +80,12 @@ export function createRemoteKeySet(
   let lastError: string | null = null;
   let failures = 0;
   let inflight: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
 
   const schedule = (ms: number): void => {
-    clearTimeout(timer);
+    timer?.clear();
     if (closing.signal.aborted) return;
-    timer = setTimeout(() => void refresh(), ms);
-    timer.unref();
+    timer = clock.setTimeout(() => void refresh(), ms, { unref: true });
   };
 
   const load = async (): Promise<{ jwks: JSONWebKeySet; ageMs: number | null }> => {
@@ -162,7 +161,7 @@ export function createRemoteKeySet(
     },
     close() {
       closing.abort();
-      clearTimeout(timer);
+      timer?.clear();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { Clock } from '@realchat/clock';
+import type { Clock, TimerHandle } from '@realchat/clock';
 import { isUniqueViolation, type Database } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { Logger } from '@realchat/logging';
@@ -74,7 +74,7 @@ export class KeyService {
   #published: { jwks: { keys: PublicJwk[] }; validUntilMs: number } | undefined;
   #signing: SigningKey | undefined;
   #staticKey: { signing: SigningKey; jwk: PublicJwk } | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
 
   constructor(deps: { db: Database; encryption: KeyEncryption; settings: AuthSettings; clock: Clock; logger: Logger }) {
     this.#db = deps.db;
@@ -136,19 +136,21 @@ export class KeyService {
     return next.kid;
   }
 
+  /** Runs maintain() every `keyReloadIntervalMs` by the clock, each run after the last one ended. */
   startSchedule(): void {
+    const arm = (): TimerHandle => this.#clock.setTimeout(tick, this.#settings.keyReloadIntervalMs, { unref: true });
     const tick = (): void => {
       this.maintain()
         .catch((err: unknown) => this.#logger.warn({ err }, 'signing key maintenance failed; retrying later'))
         .finally(() => {
-          if (this.#timer !== undefined) this.#timer = setTimeout(tick, this.#settings.keyReloadIntervalMs).unref();
+          if (this.#timer !== undefined) this.#timer = arm();
         });
     };
-    this.#timer = setTimeout(tick, this.#settings.keyReloadIntervalMs).unref();
+    this.#timer = arm();
   }
 
   stopSchedule(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
   }
 

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import type { Logger } from '@realchat/logging';
 import type { UpstreamInstance, UpstreamPool } from './pool.js';
 
@@ -31,13 +32,16 @@ export class HealthChecker {
   readonly #pools: () => Iterable<UpstreamPool>;
   readonly #options: HealthCheckOptions;
   readonly #logger: Logger;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(pools: () => Iterable<UpstreamPool>, options: HealthCheckOptions, logger: Logger) {
+  /** `clock` times the rounds (a probe's own timeout stays on its socket). */
+  constructor(pools: () => Iterable<UpstreamPool>, options: HealthCheckOptions, logger: Logger, clock: Clock = systemClock) {
     this.#pools = pools;
     this.#options = options;
     this.#logger = logger;
+    this.#clock = clock;
   }
 
   /** Probes every instance once and applies the thresholds; concurrent calls share one round. */
@@ -74,12 +78,11 @@ export class HealthChecker {
 
   start(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => void this.checkNow(), this.#options.intervalMs);
-    this.#timer.unref();
+    this.#timer = this.#clock.setInterval(() => void this.checkNow(), this.#options.intervalMs, { unref: true });
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     await this.#running;
   }

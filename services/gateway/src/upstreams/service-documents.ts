@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type TimerHandle } from '@realchat/clock';
 import type { OpenApiDocument } from '@realchat/http';
 import type { Logger } from '@realchat/logging';
 import type { OpenApiMerger } from '../docs/openapi-merge.js';
@@ -12,6 +13,8 @@ export interface ServiceDocumentsOptions {
   readonly retryMs: number;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Times the refreshes. Default systemClock. */
+  readonly clock?: Clock;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -26,8 +29,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export class ServiceDocuments {
   readonly #options: ServiceDocumentsOptions;
   readonly #inFlight = new Map<string, Promise<void>>();
-  #refreshTimer: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #refreshTimer: TimerHandle | undefined;
+  #retryTimer: TimerHandle | undefined;
 
   constructor(options: ServiceDocumentsOptions) {
     this.#options = options;
@@ -42,14 +45,15 @@ export class ServiceDocuments {
 
   start(): void {
     if (this.#refreshTimer !== undefined) return;
+    const clock = this.#options.clock ?? systemClock;
     void this.refresh();
-    this.#refreshTimer = setInterval(() => void this.refresh(), this.#options.refreshMs).unref();
-    this.#retryTimer = setInterval(() => void this.refresh(true), this.#options.retryMs).unref();
+    this.#refreshTimer = clock.setInterval(() => void this.refresh(), this.#options.refreshMs, { unref: true });
+    this.#retryTimer = clock.setInterval(() => void this.refresh(true), this.#options.retryMs, { unref: true });
   }
 
   stop(): void {
-    clearInterval(this.#refreshTimer);
-    clearInterval(this.#retryTimer);
+    this.#refreshTimer?.clear();
+    this.#retryTimer?.clear();
     this.#refreshTimer = undefined;
     this.#retryTimer = undefined;
   }
