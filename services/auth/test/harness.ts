@@ -4,7 +4,7 @@ import { ManualClock } from '@realchat/clock';
 import type { EventEnvelope } from '@realchat/contracts';
 import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { createHttpApp, type App } from '@realchat/http';
-import { silentLogger } from '@realchat/logging';
+import { silentLogger, type Logger } from '@realchat/logging';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
 import { createAuthModule, type AuthModule, type AuthSettings } from '../src/index.js';
 
@@ -50,7 +50,7 @@ export interface Harness {
 }
 
 /** Auth on PGlite + memory + in-process bus (embedded) or Postgres + Redis + NATS JetStream (distributed). */
-export async function startAuth(variant: Variant, overrides: Partial<AuthSettings> = {}, options: { db?: TestDatabase } = {}): Promise<Harness> {
+export async function startAuth(variant: Variant, overrides: Partial<AuthSettings> = {}, options: { db?: TestDatabase; logger?: Logger } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const clock = new ManualClock(Date.now());
   const db = options.db ?? (await createTestDatabase(variant === 'embedded' ? 'pglite' : 'postgres'));
@@ -64,8 +64,9 @@ export async function startAuth(variant: Variant, overrides: Partial<AuthSetting
   const sub = await bus.subscribe({ types: ['user.created', 'user.roles_changed', 'session.revoked'], handler: async (e) => void events.push(e) });
 
   const build = async (settings: AuthSettings) => {
-    const module = await createAuthModule({ db, bus, store, clock, logger: silentLogger, settings, keyEncryptionKey: kek, relayPollIntervalMs: 50 });
-    const app = createHttpApp({ logger: silentLogger });
+    const logger = options.logger ?? silentLogger;
+    const module = await createAuthModule({ db, bus, store, clock, logger, settings, keyEncryptionKey: kek, relayPollIntervalMs: 50 });
+    const app = createHttpApp({ logger });
     await module.register(app);
     await app.ready();
     await module.start();
