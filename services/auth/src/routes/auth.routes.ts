@@ -18,6 +18,8 @@ export interface AuthRouteDeps {
   readonly settings: AuthSettings;
 }
 
+const refreshCookieAttributes = (settings: AuthSettings) => ({ httpOnly: true, secure: settings.cookieSecure, sameSite: 'strict', path: '/auth' }) as const;
+
 const wantsCookie = (request: FastifyRequest): boolean => request.headers[COOKIE_TRANSPORT_HEADER] === 'cookie';
 
 /** The token response (OAuth field names); with the cookie transport the refresh token goes in an HttpOnly cookie instead. */
@@ -25,13 +27,7 @@ export function sendTokens(request: FastifyRequest, reply: FastifyReply, pair: T
   void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   const body = { access_token: pair.accessToken, token_type: 'Bearer' as const, expires_in: pair.expiresIn, refresh_expires_in: pair.refreshExpiresIn };
   if (wantsCookie(request)) {
-    void reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
-      httpOnly: true,
-      secure: settings.cookieSecure,
-      sameSite: 'strict',
-      path: '/auth',
-      maxAge: pair.refreshExpiresIn,
-    });
+    void reply.setCookie(REFRESH_COOKIE, pair.refreshToken, { ...refreshCookieAttributes(settings), maxAge: pair.refreshExpiresIn });
     return reply.send(body);
   }
   return reply.send({ ...body, refresh_token: pair.refreshToken });
@@ -91,7 +87,8 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
 
   app.post('/auth/logout', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody }, preValidation: emptyBodyAsObject }, async (request, reply) => {
     await sessions.revokeByRefreshToken(refreshTokenFrom(request, request.body), 'logout');
-    if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
+    // A browser replaces a cookie only when the attributes match; a clearing cookie repeats them all.
+    if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, refreshCookieAttributes(settings));
     return reply.code(204).send();
   });
 

@@ -146,7 +146,7 @@ export class UserService {
     await this.#throttle.admit(ip, user.email);
     if (!(await this.#passwords.verify(input.currentPassword, user.passwordHash))) {
       await this.#throttle.recordFailure(ip, user.email);
-      throw invalidCredentials('the current password is wrong');
+      throw new AppError(AuthErrors.CURRENT_PASSWORD_INCORRECT, 'the current password is wrong');
     }
     this.#passwords.assertAcceptable(input.newPassword, { email: user.email, path: '/newPassword' });
     const hash = await this.#passwords.hash(input.newPassword);
