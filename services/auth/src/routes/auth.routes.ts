@@ -82,7 +82,7 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
   );
 
   app.post('/auth/refresh', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } }, preValidation: emptyBodyAsObject }, async (request, reply) =>
-    sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body)), settings),
+    sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body), null), settings),
   );
 
   app.post('/auth/logout', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody }, preValidation: emptyBodyAsObject }, async (request, reply) => {
