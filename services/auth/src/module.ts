@@ -94,6 +94,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     events,
     accessTokenTtlMs: settings.accessTokenTtlMs,
     onRevoked: (clientId, until) => revocations.revokeClient(clientId, until),
+    onTokenRevoked: (tokenId, until) => revocations.revokeToken(tokenId, until),
   });
   let revocationSubscription: Subscription | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;

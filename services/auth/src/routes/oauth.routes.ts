@@ -92,6 +92,19 @@ function claimOf(request: FastifyRequest, body: { client_id?: string | undefined
   return undefined;
 }
 
+/**
+ * RFC 6749 3.3: space-delimited scope tokens, duplicates meaning nothing more. A present but blank
+ * `scope` names no scope at all, which is not a request for the default: invalid_scope.
+ */
+function requestedScopes(scope: string | undefined): string[] | undefined {
+  if (scope === undefined) return undefined;
+  const scopes = [...new Set(scope.split(' ').filter((s) => s.length > 0))];
+  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'scope is empty; omit it to get the default scope');
+  return scopes;
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
 export interface OAuthRouteDeps {
   readonly users: UserService;
   readonly sessions: SessionService;
@@ -104,6 +117,12 @@ export interface OAuthRouteDeps {
 export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void> {
   const { users, sessions, clients, tokens, verifier, settings } = deps;
   await app.register(formbody, { bodyLimit: 16 * 1024 });
+  // RFC 6749 3.2, RFC 7009 2.1, RFC 7662 2.1: these endpoints take forms only, refused before any parser runs.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== FORM_TYPE) {
+      throw new OAuthError('invalid_request', `the body must be ${FORM_TYPE}`);
+    }
+  });
   app.setErrorHandler((err, request, reply) => {
     const oauth = toOAuthError(err);
     if (oauth.status >= 500) request.log.error({ err }, 'oauth request failed');
@@ -130,27 +149,33 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
     return client;
   };
 
-  const form = { consumes: ['application/x-www-form-urlencoded'] };
+  const form = { consumes: [FORM_TYPE] };
   const tags = ['oauth'];
 
   app.post('/oauth/token', { config: { auth: 'none' }, schema: { tags, ...form, body: TokenForm } }, async (request, reply) => {
     const body = request.body;
+    // User tokens carry roles, not OAuth scopes: a scope there could only be dropped, never granted.
+    const noScope = (): void => {
+      if (requestedScopes(body.scope) !== undefined) throw new OAuthError('invalid_scope', 'this grant issues user tokens, which take no scope');
+    };
     switch (body.grant_type) {
       case 'password': {
         if (body.username === undefined || body.password === undefined) throw new OAuthError('invalid_request', 'username and password are required');
+        noScope();
         const client = await authenticateClient(request, body, false);
         const pair = await users.login({ email: body.username, password: body.password }, { userAgent: request.headers['user-agent'] ?? null, ip: request.ip, oauthClientId: client?.id ?? null });
         return sendTokens(request, reply, pair, settings);
       }
       case 'refresh_token': {
         if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+        noScope();
         const client = await authenticateClient(request, body, false);
         return sendTokens(request, reply, await sessions.refresh(body.refresh_token, client?.id ?? null), settings);
       }
       case 'client_credentials': {
         const client = await authenticateClient(request, body, true);
         if (client === undefined) throw new OAuthError('invalid_client', 'client authentication is required', 401);
-        const requested = body.scope === undefined ? client.scopes : body.scope.split(' ').filter((s) => s.length > 0);
+        const requested = requestedScopes(body.scope) ?? client.scopes;
         const denied = requested.filter((s) => !client.scopes.includes(s));
         if (denied.length > 0) throw new OAuthError('invalid_scope', `scope not granted to this client: ${denied.join(' ')}`);
         const issued = tokens.issueServiceToken({ clientId: client.id, scopes: requested });
@@ -172,6 +197,7 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
       try {
         const principal = await verifier.verify(token);
         if (principal.kind === 'user') await sessions.revoke({ sessionId: principal.sessionId }, 'logout');
+        else await clients.revokeToken(principal.tokenId, principal.expiresAt);
       } catch (err) {
         if (!isTokenError(err)) throw err;
       }
