@@ -24,6 +24,11 @@ export const AuthEnvSchema = Type.Object({
   AUTH_LOGIN_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Login attempts per IP per minute.' }),
   AUTH_LOGIN_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account and IP per 15 minutes.' }),
   AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per account from all IPs per 15 minutes.' }),
+  AUTH_LOGIN_DEVICE_FAILURE_LIMIT: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'Failed logins per 15 minutes from a browser holding a device cookie of the account; such logins are not subject to the account limits.',
+  }),
   AUTH_REGISTER_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Registrations per IP per minute (a class behind one NAT address registers together).' }),
   AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.Optional(
     Type.String({
@@ -33,7 +38,7 @@ export const AuthEnvSchema = Type.Object({
   ),
   AUTH_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 40, description: 'Base64 32-byte key that encrypts signing keys at rest (from a secrets manager).' })),
   AUTH_KEY_ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the key-encryption key (a mounted secret).' })),
-  AUTH_COOKIE_SECURE: Type.Boolean({ default: true, description: 'Secure attribute of the refresh-token cookie.' }),
+  AUTH_COOKIE_SECURE: Type.Boolean({ default: true, description: 'Secure attribute of the refresh-token and device cookies.' }),
 });
 
 export type AuthEnv = Static<typeof AuthEnvSchema>;
@@ -58,6 +63,8 @@ export interface AuthSettings {
   readonly loginIpLimitPerMinute: number;
   readonly loginFailureLimit: number;
   readonly loginAccountFailureLimit: number;
+  /** Failed logins per known device (device cookie) per 15 minutes; default 10. */
+  readonly loginDeviceFailureLimit: number;
   /** Registrations per IP per minute; default 30. */
   readonly registerIpLimitPerMinute: number;
   readonly bootstrapAdminEmail: string | undefined;
@@ -90,6 +97,7 @@ export function toAuthSettings(env: AuthEnv): AuthSettings {
     loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,
     loginFailureLimit: env.AUTH_LOGIN_FAILURE_LIMIT,
     loginAccountFailureLimit: env.AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT,
+    loginDeviceFailureLimit: env.AUTH_LOGIN_DEVICE_FAILURE_LIMIT,
     registerIpLimitPerMinute: env.AUTH_REGISTER_IP_LIMIT,
     bootstrapAdminEmail: env.AUTH_BOOTSTRAP_ADMIN_EMAIL?.trim().toLowerCase(),
     cookieSecure: env.AUTH_COOKIE_SECURE,

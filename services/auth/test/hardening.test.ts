@@ -182,11 +182,12 @@ describe.each(variants)('auth hardening (%s)', (variant) => {
       db: h.db,
       passwords,
       sessions: h.module.sessions,
-      throttle: new LoginThrottle(h.store, settings),
+      throttle: new LoginThrottle(h.store, settings, h.clock),
       registerThrottle: new RegisterThrottle(h.store, settings, h.clock),
       events: new AuthEvents({ clock: h.clock, wake: () => undefined }),
       clock: h.clock,
       logger: silentLogger,
+      deviceKey: Buffer.alloc(32),
     });
     const meta = { ip: '198.51.100.9', userAgent: null };
     await expect(users.login({ email: uniqueEmail(), password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });

@@ -28,6 +28,7 @@ export const testSettings = (overrides: Partial<AuthSettings> = {}): AuthSetting
   loginIpLimitPerMinute: 1000,
   loginFailureLimit: 5,
   loginAccountFailureLimit: 20,
+  loginDeviceFailureLimit: 10,
   registerIpLimitPerMinute: 1000,
   bootstrapAdminEmail: undefined,
   cookieSecure: true,

@@ -9,6 +9,11 @@ import { newestFirst } from './newest-first.js';
 import { EmptyBody, IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
 
 export const REFRESH_COOKIE = 'realchat_rt';
+/** Marks a browser that signed in to an account before (see DeviceCookies); only the login route reads it. */
+const DEVICE_COOKIE = 'realchat_device';
+const DEVICE_COOKIE_PATH = '/auth/login';
+// Long enough to outlast an account lock by far; renewed at each login.
+const DEVICE_COOKIE_MAX_AGE_S = 180 * 86_400;
 /** Browsers opt into the cookie transport with this header; being custom, it also forces a CORS preflight (CSRF guard). */
 export const COOKIE_TRANSPORT_HEADER = 'x-refresh-token-transport';
 
@@ -77,9 +82,11 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
     reply.code(201).send(await users.register(request.body, { ip: request.ip })),
   );
 
-  app.post('/auth/login', { config: { auth: 'none' }, schema: { tags, body: LoginBody, response: { 200: TokenResponse } } }, async (request, reply) =>
-    sendTokens(request, reply, await users.login(request.body, meta(request)), settings),
-  );
+  app.post('/auth/login', { config: { auth: 'none' }, schema: { tags, body: LoginBody, response: { 200: TokenResponse } } }, async (request, reply) => {
+    const { tokens, deviceCookie } = await users.login(request.body, { ...meta(request), deviceCookie: request.cookies[DEVICE_COOKIE] });
+    void reply.setCookie(DEVICE_COOKIE, deviceCookie, { httpOnly: true, secure: settings.cookieSecure, sameSite: 'strict', path: DEVICE_COOKIE_PATH, maxAge: DEVICE_COOKIE_MAX_AGE_S });
+    return sendTokens(request, reply, tokens, settings);
+  });
 
   app.post('/auth/refresh', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } }, preValidation: emptyBodyAsObject }, async (request, reply) =>
     sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body), null), settings),

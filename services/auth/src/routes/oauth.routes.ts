@@ -163,7 +163,7 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
         if (body.username === undefined || body.password === undefined) throw new OAuthError('invalid_request', 'username and password are required');
         noScope();
         const client = await authenticateClient(request, body, false);
-        const pair = await users.login({ email: body.username, password: body.password }, { userAgent: request.headers['user-agent'] ?? null, ip: request.ip, oauthClientId: client?.id ?? null });
+        const { tokens: pair } = await users.login({ email: body.username, password: body.password }, { userAgent: request.headers['user-agent'] ?? null, ip: request.ip, oauthClientId: client?.id ?? null });
         return sendTokens(request, reply, pair, settings);
       }
       case 'refresh_token': {
