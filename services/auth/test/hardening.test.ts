@@ -213,3 +213,25 @@ describe('AUTH_REGISTER_IP_LIMIT', () => {
     expect(() => loadConfig(AuthEnvSchema, { AUTH_REGISTER_IP_LIMIT: '0' })).toThrow(/AUTH_REGISTER_IP_LIMIT/);
   });
 });
+
+// Regression (outside review): AUTH_ISSUER defaulted to http://localhost:8080 whatever PORT was, so discovery pointed elsewhere.
+describe('AUTH_ISSUER', () => {
+  const issuerOf = (env: Record<string, string>, listen: { PORT?: number; HOST?: string; ANNOUNCE_URL?: string } = {}) =>
+    toAuthSettings({ ...loadConfig(AuthEnvSchema, env), ...listen }).issuer;
+
+  it('defaults to the address the process listens on', () => {
+    expect(issuerOf({})).toBe('http://127.0.0.1:8080');
+    expect(issuerOf({}, { PORT: 18700 })).toBe('http://127.0.0.1:18700');
+    expect(issuerOf({}, { PORT: 18700, HOST: 'auth.internal' })).toBe('http://auth.internal:18700');
+    expect(issuerOf({}, { PORT: 18700, HOST: '0.0.0.0' })).toBe('http://127.0.0.1:18700');
+    expect(issuerOf({}, { PORT: 18700, HOST: '::' })).toBe('http://[::1]:18700');
+    expect(issuerOf({}, { PORT: 18700, HOST: 'fd00::5' })).toBe('http://[fd00::5]:18700');
+  });
+
+  it('takes an explicit value as it is, and requires one behind a gateway (ANNOUNCE_URL)', () => {
+    expect(issuerOf({ AUTH_ISSUER: 'https://chat.example/' }, { PORT: 18700 })).toBe('https://chat.example/');
+    expect(() => issuerOf({}, { PORT: 8081, ANNOUNCE_URL: 'http://127.0.0.1:8081' })).toThrow(/AUTH_ISSUER must be set with ANNOUNCE_URL/);
+    expect(issuerOf({ AUTH_ISSUER: 'https://chat.example' }, { ANNOUNCE_URL: 'http://127.0.0.1:8081' })).toBe('https://chat.example');
+    expect(() => loadConfig(AuthEnvSchema, { AUTH_ISSUER: 'https://chat.example/?a=1' })).toThrow(/AUTH_ISSUER/);
+  });
+});
