@@ -54,6 +54,7 @@ function settingsFor(alg: SigningAlg, signingKeyPem: string): AuthSettings {
     loginIpLimitPerMinute: 30,
     loginFailureLimit: 5,
     loginAccountFailureLimit: 20,
+    loginDeviceFailureLimit: 10,
     registerIpLimitPerMinute: 30,
     bootstrapAdminEmail: undefined,
     cookieSecure: true,

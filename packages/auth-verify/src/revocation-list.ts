@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '@realchat/clock';
 
-/** Revoked sessions and OAuth clients known to this process, checked on every verification without I/O. */
+/** Revoked sessions, OAuth clients and single tokens known to this process, checked on every verification without I/O. */
 export interface RevocationList {
   /** Rejects the session's tokens until `until` (the latest `exp` of its access tokens), plus tolerance. */
   revoke(sessionId: string, until: Date): void;
@@ -8,21 +8,27 @@ export interface RevocationList {
   /** Rejects the client's service (client-credentials) tokens until `until`, plus tolerance. */
   revokeClient(clientId: string, until: Date): void;
   isClientRevoked(clientId: string): boolean;
-  /** Live entries (sessions and clients). */
+  /** Rejects the one token whose `jti` this is until `until` (its `exp`), plus tolerance. */
+  revokeToken(tokenId: string, until: Date): void;
+  isTokenRevoked(tokenId: string): boolean;
+  /** Live entries (sessions, clients and tokens). */
   size(): number;
   /** Calls `listener` on each revocation added from now on (e.g. to close the sockets it covers); returns the function that stops it. */
   onRevoked(listener: (revoked: Revoked) => void): () => void;
 }
 
 /** One revocation as listeners receive it. */
-export type Revoked = { readonly kind: 'session'; readonly sessionId: string } | { readonly kind: 'client'; readonly clientId: string };
+export type Revoked =
+  | { readonly kind: 'session'; readonly sessionId: string }
+  | { readonly kind: 'client'; readonly clientId: string }
+  | { readonly kind: 'token'; readonly tokenId: string };
 
 export interface RevocationListOptions {
   readonly clock?: Clock;
   /** Kept past `until` to cover clock skew and the verifiers' tolerance. Default 60 000. */
   readonly toleranceMs?: number;
   /**
-   * Bound on entries of each kind (sessions, clients); when full, expired entries go first, then
+   * Bound on entries of each kind (sessions, clients, tokens); when full, expired entries go first, then
    * those ending soonest. Default 100 000.
    */
   readonly maxEntries?: number;
@@ -83,7 +89,7 @@ class ExpiringSet {
 }
 
 /**
- * An in-memory set of revoked session ids and client ids with expiry. Entries vanish once every
+ * An in-memory set of revoked session ids, client ids and token ids with expiry. Entries vanish once every
  * token they cover has expired, so the set stays as small as the number of sessions and clients
  * revoked in one access-token lifetime.
  */
@@ -94,6 +100,7 @@ export function createRevocationList(options: RevocationListOptions = {}): Revoc
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
   const sessions = new ExpiringSet(clock, toleranceMs, maxEntries);
   const clients = new ExpiringSet(clock, toleranceMs, maxEntries);
+  const tokens = new ExpiringSet(clock, toleranceMs, maxEntries);
 
   const listeners = new Set<(revoked: Revoked) => void>();
   const notify = (revoked: Revoked): void => {
@@ -111,7 +118,12 @@ export function createRevocationList(options: RevocationListOptions = {}): Revoc
       notify({ kind: 'client', clientId });
     },
     isClientRevoked: (clientId) => clients.has(clientId),
-    size: () => sessions.size() + clients.size(),
+    revokeToken(tokenId, until) {
+      tokens.add(tokenId, until);
+      notify({ kind: 'token', tokenId });
+    },
+    isTokenRevoked: (tokenId) => tokens.has(tokenId),
+    size: () => sessions.size() + clients.size() + tokens.size(),
     onRevoked(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

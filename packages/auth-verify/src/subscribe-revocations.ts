@@ -1,4 +1,4 @@
-import { ClientRevoked, InvalidEventError, isEvent, parseEnvelope, SessionRevoked, type EventEnvelope } from '@realchat/contracts';
+import { ClientRevoked, InvalidEventError, isEvent, parseEnvelope, SessionRevoked, TokenRevoked, type EventEnvelope } from '@realchat/contracts';
 import type { RevocationList } from './revocation-list.js';
 import type { VerifierLogger } from './types.js';
 
@@ -21,9 +21,9 @@ export interface SubscribeRevocationsOptions {
 }
 
 /**
- * Feeds `session.revoked` and `client.revoked` events into `list` through a broadcast
- * subscription, so every instance rejects a revoked session's or client's still-valid access
- * tokens at once. The caller unsubscribes.
+ * Feeds `session.revoked`, `client.revoked` and `token.revoked` events into `list` through a
+ * broadcast subscription, so every instance rejects a revoked session's, client's or single
+ * token's still-valid access tokens at once. The caller unsubscribes.
  */
 export function subscribeRevocations(
   bus: RevocationEventSource,
@@ -31,7 +31,7 @@ export function subscribeRevocations(
   options: SubscribeRevocationsOptions = {},
 ): Promise<{ unsubscribe(): Promise<void> }> {
   return bus.subscribe({
-    types: [SessionRevoked.type, ClientRevoked.type],
+    types: [SessionRevoked.type, ClientRevoked.type, TokenRevoked.type],
     ...(options.since === undefined ? {} : { since: options.since }),
     handler: async (received) => {
       let event;
@@ -45,6 +45,7 @@ export function subscribeRevocations(
       }
       if (isEvent(event, 'session.revoked')) list.revoke(event.data.sessionId, new Date(event.data.accessTokenExpiresAt));
       else if (isEvent(event, 'client.revoked')) list.revokeClient(event.data.clientId, new Date(event.data.accessTokenExpiresAt));
+      else if (isEvent(event, 'token.revoked')) list.revokeToken(event.data.jti, new Date(event.data.expiresAt));
     },
   });
 }

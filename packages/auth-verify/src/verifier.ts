@@ -114,7 +114,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     judged ??= judgeClaims(payloadScratch.toString('utf8', 0, payloadLength), rules, nowMs);
     if ('error' in judged) throw judged.error;
     const { principal, expMs } = judged;
-    if (revocations !== undefined && (principal.kind === 'user' ? revocations.isRevoked(principal.sessionId) : revocations.isClientRevoked(principal.clientId))) {
+    if (
+      revocations !== undefined &&
+      ((principal.kind === 'user' ? revocations.isRevoked(principal.sessionId) : revocations.isClientRevoked(principal.clientId)) || revocations.isTokenRevoked(principal.tokenId))
+    ) {
       throw new TokenError('REVOKED');
     }
     cache?.set(token, principal, expMs, nowMs);
@@ -150,7 +153,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const nowMs = clock.now().getTime();
       const hit = cache?.get(token, nowMs);
       if (hit !== undefined) {
-        if (revocations !== undefined && (hit.sessionId !== null ? revocations.isRevoked(hit.sessionId) : revocations.isClientRevoked(hit.clientId))) {
+        if (
+          revocations !== undefined &&
+          ((hit.sessionId !== null ? revocations.isRevoked(hit.sessionId) : revocations.isClientRevoked(hit.clientId)) || revocations.isTokenRevoked(hit.principal.tokenId))
+        ) {
           throw new TokenError('REVOKED');
         }
         return hit.principal;

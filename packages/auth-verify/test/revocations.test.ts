@@ -100,7 +100,7 @@ describe('subscribeRevocations', () => {
   it('feeds valid session.revoked events into the list, from `since`', async () => {
     const since = new Date(Date.now() - 900_000);
     const { clock, list, subscribe, deliver } = await subscribed({ since });
-    expect(subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked', 'client.revoked'], since }));
+    expect(subscribe).toHaveBeenCalledWith(expect.objectContaining({ types: ['session.revoked', 'client.revoked', 'token.revoked'], since }));
     const event = createEvent(
       'session.revoked',
       { sessionId: sid(1), userId: USER, accessTokenExpiresAt: new Date(clock.now().getTime() + 60_000).toISOString(), reason: 'logout' },
@@ -140,6 +140,15 @@ describe('subscribeRevocations', () => {
     );
     await deliver(event);
     expect([list.isClientRevoked('svc_x'), list.isRevoked('svc_x')]).toEqual([true, false]);
+  });
+
+  it('feeds valid token.revoked events into the list', async () => {
+    const { clock, list, deliver } = await subscribed();
+    const expiresAt = new Date(clock.now().getTime() + 60_000).toISOString();
+    await deliver(createEvent('token.revoked', { jti: 'jti-1', expiresAt }, { producer: 'auth', occurredAt: clock.now() }));
+    expect([list.isTokenRevoked('jti-1'), list.isClientRevoked('jti-1'), list.isTokenRevoked('jti-2')]).toEqual([true, false, false]);
+    await deliver({ ...createEvent('token.revoked', { jti: 'jti-3', expiresAt }, { producer: 'auth', occurredAt: clock.now() }), data: { jti: '', expiresAt } });
+    expect(list.isTokenRevoked('')).toBe(false);
   });
 
   it('drops malformed client.revoked events with a warning', async () => {

@@ -301,6 +301,22 @@ describe('createVerifier: refused tokens', () => {
     revocations.revoke(sid, new Date((NOW_SEC + 900) * 1000));
     await expect(verifier.verify(signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims({ sub: sid, client_id: sid })))).resolves.toMatchObject({ kind: 'service' });
   });
+
+  // Regression (outside review): a service token revoked at /oauth/revoke stayed valid everywhere.
+  it('refuses one revoked token by its jti, cached or not, and only that token', async () => {
+    const clock = new ManualClock();
+    const revocations = createRevocationList({ clock, toleranceMs: 0 });
+    const { verifier } = verifierWith({ clock, revocations });
+    const revoked = signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims({ jti: 'jti-gone' }));
+    const sibling = signRaw(keys.RS256, headerFor(keys.RS256), serviceClaims({ jti: 'jti-kept' }));
+    await expect(verifier.verify(revoked)).resolves.toMatchObject({ kind: 'service', tokenId: 'jti-gone' });
+    revocations.revokeToken('jti-gone', new Date((NOW_SEC + 900) * 1000));
+    expect(await rejectionOf(verifier.verify(revoked))).toMatchObject({ reason: 'REVOKED', status: 401 });
+    await expect(verifier.verify(sibling)).resolves.toMatchObject({ kind: 'service', tokenId: 'jti-kept' });
+    const user = userToken(keys.RS256, { jti: 'jti-user' });
+    revocations.revokeToken('jti-user', new Date((NOW_SEC + 900) * 1000));
+    expect(await reasonOf(user, { revocations, clock })).toBe('REVOKED');
+  });
 });
 
 describe('createVerifier: verified-token cache', () => {

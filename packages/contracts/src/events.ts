@@ -77,10 +77,27 @@ export const ClientRevoked = defineEvent(
   ),
 );
 
+/**
+ * One access token was revoked (RFC 7009; a service token, which has no session to revoke).
+ * Verifiers reject the token whose `jti` matches until `expiresAt`, its `exp`.
+ */
+export const TokenRevoked = defineEvent(
+  'token.revoked',
+  1,
+  Type.Object(
+    {
+      jti: Type.String({ minLength: 1, maxLength: 256 }),
+      expiresAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export type UserCreatedData = Static<typeof UserCreated.schema>;
 export type UserRolesChangedData = Static<typeof UserRolesChanged.schema>;
 export type SessionRevokedData = Static<typeof SessionRevoked.schema>;
 export type ClientRevokedData = Static<typeof ClientRevoked.schema>;
+export type TokenRevokedData = Static<typeof TokenRevoked.schema>;
 
 /** Every event type of the system, keyed by `type`. */
 export const eventCatalog = {
@@ -88,6 +105,7 @@ export const eventCatalog = {
   [UserRolesChanged.type]: UserRolesChanged,
   [SessionRevoked.type]: SessionRevoked,
   [ClientRevoked.type]: ClientRevoked,
+  [TokenRevoked.type]: TokenRevoked,
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

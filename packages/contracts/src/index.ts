@@ -4,6 +4,7 @@ export {
   UserRolesChanged,
   SessionRevoked,
   ClientRevoked,
+  TokenRevoked,
   RoleSchema,
   ROLES,
   eventCatalog,
@@ -14,6 +15,7 @@ export {
   type UserRolesChangedData,
   type SessionRevokedData,
   type ClientRevokedData,
+  type TokenRevokedData,
 } from './events.js';
 export { parseEnvelope, isEvent, createEvent, createEventOf, isEventOf, registerEvents, InvalidEventError } from './validate.js';
 export { newId } from './ids.js';

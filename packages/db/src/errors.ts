@@ -26,10 +26,26 @@ export function isConnectionError(err: unknown): boolean {
   return err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message);
 }
 
-/** Wraps a connection failure into AppError('DATABASE_UNAVAILABLE') keeping it as `cause`; returns other errors unchanged. */
+/*
+ * Driver error fields that carry row or parameter values: PGlite attaches the statement's
+ * `params` (and `queryOptions`); PostgreSQL's `detail` quotes values ("Key (email)=(...)",
+ * "Failing row contains (...)", a password hash included). Errors are logged, so these never leave here.
+ */
+const VALUE_FIELDS = ['params', 'queryOptions', 'detail'] as const;
+
+function withoutValues(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) for (const field of VALUE_FIELDS) if (field in err) delete (err as Record<string, unknown>)[field];
+  return err;
+}
+
+/**
+ * Wraps a connection failure into AppError('DATABASE_UNAVAILABLE') keeping it as `cause`; returns
+ * other errors as they are, minus the fields that quote parameter or row values.
+ */
 export function toDatabaseError(err: unknown): unknown {
-  if (err instanceof AppError || !isConnectionError(err)) return err;
-  return new AppError('DATABASE_UNAVAILABLE', undefined, { cause: err });
+  if (err instanceof AppError) return err;
+  if (!isConnectionError(err)) return withoutValues(err);
+  return new AppError('DATABASE_UNAVAILABLE', undefined, { cause: withoutValues(err) });
 }
 
 /** True when `err` (from `pg` or PGlite) is a unique-constraint violation (SQLSTATE 23505). */

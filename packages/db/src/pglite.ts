@@ -1,4 +1,5 @@
 import { PGlite, type Results, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { toDatabaseError } from './errors.js';
 import { OID, parseDateAsUtc, parseInt8, parseTimestampAsUtc } from './internal/parsers.js';
 import type { Database, QueryResult, Transaction } from './types.js';
 
@@ -12,12 +13,22 @@ function toResult<R>(result: Results<R>): QueryResult<R> {
   return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
 }
 
+// PGlite attaches the statement's parameters to its errors: toDatabaseError drops them.
 function wrap(target: PGlite | PGliteTransaction): Transaction {
   return {
-    query: async <R>(sql: string, params?: readonly unknown[]) =>
-      toResult(await target.query<R>(sql, params === undefined ? undefined : [...params])),
+    query: async <R>(sql: string, params?: readonly unknown[]) => {
+      try {
+        return toResult(await target.query<R>(sql, params === undefined ? undefined : [...params]));
+      } catch (err) {
+        throw toDatabaseError(err);
+      }
+    },
     exec: async (sql: string) => {
-      await target.exec(sql);
+      try {
+        await target.exec(sql);
+      } catch (err) {
+        throw toDatabaseError(err);
+      }
     },
   };
 }

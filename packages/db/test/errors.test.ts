@@ -1,6 +1,7 @@
 import { AppError } from '@realchat/errors';
 import { describe, expect, it } from 'vitest';
 import { isConnectionError, isUniqueViolation } from '../src/index.js';
+import { toDatabaseError } from '../src/errors.js';
 
 function withCode(code: string, message = 'x'): Error {
   return Object.assign(new Error(message), { code });
@@ -27,5 +28,15 @@ describe('database error classification', () => {
     expect(isUniqueViolation(withCode('23503'))).toBe(false);
     expect(isUniqueViolation('23505')).toBe(false);
     expect(isUniqueViolation(null)).toBe(false);
+  });
+
+  // Regression: PGlite's errors carried the statement's parameters, and PostgreSQL's `detail` quotes row values; both reached the logs.
+  it('toDatabaseError drops the fields that carry parameter or row values, keeping code and constraint', () => {
+    const err = Object.assign(new Error('new row violates check constraint'), { code: '23514', constraint: 'c', params: ['a@b.c'], queryOptions: {}, detail: 'Failing row contains (a@b.c).' });
+    expect(toDatabaseError(err)).toBe(err);
+    expect({ ...err }).toEqual({ code: '23514', constraint: 'c' });
+    const down = toDatabaseError(Object.assign(new Error('x'), { code: 'ECONNREFUSED', params: ['secret'] })) as AppError;
+    expect(down.code).toBe('DATABASE_UNAVAILABLE');
+    expect(down.cause).not.toHaveProperty('params');
   });
 });

@@ -20,6 +20,10 @@ export const REDACTED_PATHS = [
   '*.access_token',
   '*.client_secret',
   '*.token',
+  // Database drivers attach statement parameters and quoted row values to their errors.
+  'err.params',
+  'err.queryOptions',
+  'err.detail',
 ];
 
 export function createLogger(config: LoggerConfig, destination?: pino.DestinationStream): Logger {

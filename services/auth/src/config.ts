@@ -6,7 +6,14 @@ const Duration = (defaultValue: string, description: string) => Type.String({ pa
 
 /** The auth service's environment variables (validated once at start-up). */
 export const AuthEnvSchema = Type.Object({
-  AUTH_ISSUER: Type.String({ minLength: 1, default: 'http://localhost:8080', description: 'The `iss` of every token and the OpenID issuer.' }),
+  AUTH_ISSUER: Type.Optional(
+    Type.String({
+      minLength: 1,
+      pattern: '^https?://[^?#]+$',
+      description:
+        'The `iss` of every token and the authorization server issuer (RFC 8414). Default: the address this process listens on, http://HOST:PORT (a wildcard HOST as loopback). Required with ANNOUNCE_URL: instances behind a gateway share its public URL.',
+    }),
+  ),
   AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'realchat', description: 'The `aud` of access tokens.' }),
   AUTH_SIGNING_ALG: Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')], { default: 'RS256' }),
   AUTH_SIGNING_KEY_PEM: Type.Optional(Type.String({ minLength: 50, description: 'A PKCS#8 private key PEM; when set, it is the only signing key and is not rotated.' })),
@@ -24,6 +31,11 @@ export const AuthEnvSchema = Type.Object({
   AUTH_LOGIN_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Login attempts per IP per minute.' }),
   AUTH_LOGIN_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account and IP per 15 minutes.' }),
   AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per account from all IPs per 15 minutes.' }),
+  AUTH_LOGIN_DEVICE_FAILURE_LIMIT: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'Failed logins per 15 minutes from a browser holding a device cookie of the account; such logins are not subject to the account limits.',
+  }),
   AUTH_REGISTER_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Registrations per IP per minute (a class behind one NAT address registers together).' }),
   AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.Optional(
     Type.String({
@@ -33,7 +45,7 @@ export const AuthEnvSchema = Type.Object({
   ),
   AUTH_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 40, description: 'Base64 32-byte key that encrypts signing keys at rest (from a secrets manager).' })),
   AUTH_KEY_ENCRYPTION_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the key-encryption key (a mounted secret).' })),
-  AUTH_COOKIE_SECURE: Type.Boolean({ default: true, description: 'Secure attribute of the refresh-token cookie.' }),
+  AUTH_COOKIE_SECURE: Type.Boolean({ default: true, description: 'Secure attribute of the refresh-token and device cookies.' }),
 });
 
 export type AuthEnv = Static<typeof AuthEnvSchema>;
@@ -58,23 +70,51 @@ export interface AuthSettings {
   readonly loginIpLimitPerMinute: number;
   readonly loginFailureLimit: number;
   readonly loginAccountFailureLimit: number;
+  /** Failed logins per known device (device cookie) per 15 minutes; default 10. */
+  readonly loginDeviceFailureLimit: number;
   /** Registrations per IP per minute; default 30. */
   readonly registerIpLimitPerMinute: number;
   readonly bootstrapAdminEmail: string | undefined;
   readonly cookieSecure: boolean;
 }
 
+/** The runtime's listen address (PORT, HOST) and ANNOUNCE_URL: what the default issuer is made of. */
+export interface ListenEnv {
+  readonly PORT?: number;
+  readonly HOST?: string;
+  readonly ANNOUNCE_URL?: string | undefined;
+}
+
+// The runtime's defaults, for callers that pass AuthEnv alone.
+const DEFAULT_PORT = 8080;
+const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * The issuer when AUTH_ISSUER is unset: where this process answers, so discovery names reachable
+ * URLs. A wildcard HOST (all interfaces) is named by its loopback address; PORT 0 (a port picked
+ * at listen time, tests) cannot be named here, so the issuer then has no port.
+ */
+export function defaultIssuer(listen: { port: number; host: string }): string {
+  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : /^[:0]+$/.test(listen.host) ? '::1' : listen.host;
+  const authority = host.includes(':') ? `[${host}]` : host;
+  return listen.port === 0 ? `http://${authority}` : `http://${authority}:${listen.port}`;
+}
+
 /** A longer grace would let a stolen, already rotated refresh token be replayed for that long without detection. */
 export const MAX_REFRESH_GRACE_MS = 60_000;
 
-/** Throws ConfigError for values the schema cannot express (duration bounds). */
-export function toAuthSettings(env: AuthEnv): AuthSettings {
+/** Throws ConfigError for values the schema cannot express (duration bounds, an issuer that must be given). */
+export function toAuthSettings(env: AuthEnv & ListenEnv): AuthSettings {
   const refreshGraceMs = parseDuration(env.AUTH_REFRESH_GRACE);
+  if (env.AUTH_ISSUER === undefined && env.ANNOUNCE_URL !== undefined) {
+    // Behind a gateway the default (this instance's own address) would differ per instance and from what the gateway expects.
+    throw new ConfigError('invalid configuration: AUTH_ISSUER must be set with ANNOUNCE_URL (the public URL of the gateway, the same for every instance and for the gateway)');
+  }
   if (refreshGraceMs > MAX_REFRESH_GRACE_MS) {
     throw new ConfigError(`invalid configuration: AUTH_REFRESH_GRACE must be at most 60s (got ${JSON.stringify(env.AUTH_REFRESH_GRACE)})`);
   }
   return Object.freeze({
-    issuer: env.AUTH_ISSUER,
+    issuer: env.AUTH_ISSUER ?? defaultIssuer({ port: env.PORT ?? DEFAULT_PORT, host: env.HOST ?? DEFAULT_HOST }),
     audience: env.AUTH_AUDIENCE,
     signingAlg: env.AUTH_SIGNING_ALG,
     signingKeyPem: env.AUTH_SIGNING_KEY_PEM,
@@ -90,6 +130,7 @@ export function toAuthSettings(env: AuthEnv): AuthSettings {
     loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,
     loginFailureLimit: env.AUTH_LOGIN_FAILURE_LIMIT,
     loginAccountFailureLimit: env.AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT,
+    loginDeviceFailureLimit: env.AUTH_LOGIN_DEVICE_FAILURE_LIMIT,
     registerIpLimitPerMinute: env.AUTH_REGISTER_IP_LIMIT,
     bootstrapAdminEmail: env.AUTH_BOOTSTRAP_ADMIN_EMAIL?.trim().toLowerCase(),
     cookieSecure: env.AUTH_COOKIE_SECURE,

@@ -150,13 +150,14 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     derivationKey: encryption.deriveKey('refresh-token-successor'),
     onRevoked: (sessionId, until) => revocations.revoke(sessionId, until),
   });
-  const users = new UserService({ db, passwords, sessions, throttle: new LoginThrottle(store, settings), registerThrottle: new RegisterThrottle(store, settings, clock), events, clock, logger });
+  const users = new UserService({ db, passwords, sessions, throttle: new LoginThrottle(store, settings, clock), registerThrottle: new RegisterThrottle(store, settings, clock), events, clock, logger, deviceKey: encryption.deriveKey('device-cookie') });
   const clients = new ClientService({
     db,
     clock,
     events,
     accessTokenTtlMs: settings.accessTokenTtlMs,
     onRevoked: (clientId, until) => revocations.revokeClient(clientId, until),
+    onTokenRevoked: (tokenId, until) => revocations.revokeToken(tokenId, until),
   });
   let purgeTimer: TimerHandle | undefined;
 

@@ -4,7 +4,7 @@ import { ManualClock } from '@realchat/clock';
 import type { EventEnvelope } from '@realchat/contracts';
 import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { createHttpApp, type App } from '@realchat/http';
-import { silentLogger } from '@realchat/logging';
+import { silentLogger, type Logger } from '@realchat/logging';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
 import { loadConfig } from '@realchat/config';
 import { createServiceHost, RuntimeEnvSchema, type ServiceHost } from '@realchat/runtime';
@@ -30,6 +30,7 @@ export const testSettings = (overrides: Partial<AuthSettings> = {}): AuthSetting
   loginIpLimitPerMinute: 1000,
   loginFailureLimit: 5,
   loginAccountFailureLimit: 20,
+  loginDeviceFailureLimit: 10,
   registerIpLimitPerMinute: 1000,
   bootstrapAdminEmail: undefined,
   cookieSecure: true,
@@ -54,7 +55,7 @@ export interface Harness {
 }
 
 /** Auth on PGlite + memory + in-process bus (embedded) or Postgres + Redis + NATS JetStream (distributed). */
-export async function startAuth(variant: Variant, overrides: Partial<AuthSettings> = {}, options: { db?: TestDatabase } = {}): Promise<Harness> {
+export async function startAuth(variant: Variant, overrides: Partial<AuthSettings> = {}, options: { db?: TestDatabase; logger?: Logger } = {}): Promise<Harness> {
   const id = randomBytes(4).toString('hex');
   const clock = new ManualClock(Date.now());
   const db = options.db ?? (await createTestDatabase(variant === 'embedded' ? 'pglite' : 'postgres'));
@@ -69,14 +70,15 @@ export async function startAuth(variant: Variant, overrides: Partial<AuthSetting
 
   // Through the service host, as both hosts run auth: migrations, outbox relay, then the module.
   const build = async (settings: AuthSettings) => {
+    const logger = options.logger ?? silentLogger;
     const host = await createServiceHost({
       definitions: [createAuthService({ settings: () => settings, keyEncryptionKey: kek })],
-      engines: { db, bus, store, clock, logger: silentLogger, embeddedDataDir: undefined },
+      engines: { db, bus, store, clock, logger, embeddedDataDir: undefined },
       env: loadConfig(RuntimeEnvSchema, {}),
       relayPollIntervalMs: 50,
     });
     const module = host.services[0]!.instance as AuthModule;
-    const app = createHttpApp({ logger: silentLogger });
+    const app = createHttpApp({ logger });
     await host.register(app);
     await app.ready();
     await host.start();

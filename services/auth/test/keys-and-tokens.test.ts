@@ -29,14 +29,22 @@ describe.each(variants)('signing keys and malicious tokens (%s)', (variant) => {
     expect(rows[0]?.private_key_enc).not.toContain('PRIVATE KEY');
   });
 
-  it('serves the OpenID configuration', async () => {
-    const res = await h.app.inject('/.well-known/openid-configuration');
-    expect(res.json()).toMatchObject({
+  // Regression (outside review): the OpenID document advertised an implicit flow and ID-token algorithms that do not exist.
+  it('serves RFC 8414 metadata advertising only what works, and no OpenID configuration', async () => {
+    const res = await h.app.inject('/.well-known/oauth-authorization-server');
+    expect(res.json()).toEqual({
       issuer: 'http://auth.test',
-      jwks_uri: 'http://auth.test/.well-known/jwks.json',
       token_endpoint: 'http://auth.test/oauth/token',
+      jwks_uri: 'http://auth.test/.well-known/jwks.json',
+      response_types_supported: [],
       grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint: 'http://auth.test/oauth/revoke',
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint: 'http://auth.test/oauth/introspect',
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
+    expect((await h.app.inject('/.well-known/openid-configuration')).statusCode).toBe(404);
   });
 
   it('rotates: publishes the next key before it signs, keeps the retired key until its tokens expire', async () => {

@@ -153,7 +153,8 @@ describe.each(variants)('refresh rotation and sessions (%s)', (variant) => {
     const a = await login(h.app, user.email);
     const b = await login(h.app, user.email);
     const wrong = await h.app.inject({ method: 'POST', url: '/auth/password', headers: bearer(a.access_token), payload: { currentPassword: 'not it at all', newPassword: 'a brand new secret' } });
-    expect([wrong.statusCode, wrong.json().code]).toEqual([401, 'INVALID_CREDENTIALS']);
+    // Regression (outside review): a 401 with a Bearer challenge made clients believe they were signed out.
+    expect([wrong.statusCode, wrong.json().code, wrong.headers['www-authenticate']]).toEqual([403, 'CURRENT_PASSWORD_INCORRECT', undefined]);
     const weak = await h.app.inject({ method: 'POST', url: '/auth/password', headers: bearer(a.access_token), payload: { currentPassword: PASSWORD, newPassword: 'password' } });
     expect([weak.statusCode, weak.json().code]).toEqual([400, 'WEAK_PASSWORD']);
     const ok = await h.app.inject({ method: 'POST', url: '/auth/password', headers: bearer(a.access_token), payload: { currentPassword: PASSWORD, newPassword: 'a brand new secret' } });

@@ -18,6 +18,8 @@ export interface RefreshTokenState {
   readonly tokenHash: Buffer;
   readonly sessionId: string;
   readonly userId: string;
+  /** The OAuth client the session belongs to; null for a first-party session. */
+  readonly clientId: string | null;
   readonly expiresAt: Date;
   readonly spentAt: Date | null;
   readonly successorHash: Buffer | null;
@@ -35,12 +37,12 @@ const toBuffer = (value: Uint8Array | null): Buffer | null => (value === null ? 
 export class SessionRepository {
   async insertSession(
     q: Queryable,
-    s: { id: string; userId: string; at: Date; expiresAt: Date; accessExpiresAt: Date; userAgent: string | null; ip: string | null },
+    s: { id: string; userId: string; clientId: string | null; at: Date; expiresAt: Date; accessExpiresAt: Date; userAgent: string | null; ip: string | null },
   ): Promise<void> {
     await q.query(
-      `insert into auth.sessions (id, user_id, created_at, last_used_at, expires_at, access_expires_at, user_agent, ip)
-       values ($1, $2, $3, $3, $4, $5, $6, $7)`,
-      [s.id, s.userId, s.at, s.expiresAt, s.accessExpiresAt, s.userAgent, s.ip],
+      `insert into auth.sessions (id, user_id, client_id, created_at, last_used_at, expires_at, access_expires_at, user_agent, ip)
+       values ($1, $2, $3, $4, $4, $5, $6, $7, $8)`,
+      [s.id, s.userId, s.clientId, s.at, s.expiresAt, s.accessExpiresAt, s.userAgent, s.ip],
     );
   }
 
@@ -55,19 +57,20 @@ export class SessionRepository {
    * The common rotation as one statement (one round trip, one commit): spends a live, unspent
    * token of a live session, inserts its successor and touches the session. Returns undefined
    * when the token is anything else (unknown, spent, expired, revoked); the caller then takes the
-   * careful path under a row lock. A concurrent rotation of the same token waits on the row and
+   * careful path under a row lock; so does a token presented by a client other than the session's
+   * (`clientId`, null for first-party). A concurrent rotation of the same token waits on the row and
    * then finds it spent, so only one statement wins.
    */
   async rotate(
     q: Queryable,
-    r: { hash: Buffer; successorHash: Buffer; at: Date; successorExpiresAt: Date; accessExpiresAt: Date },
+    r: { hash: Buffer; successorHash: Buffer; clientId: string | null; at: Date; successorExpiresAt: Date; accessExpiresAt: Date },
   ): Promise<{ sessionId: string; userId: string; roles: Role[]; successorExpiresAt: Date } | undefined> {
     const { rows } = await q.query<{ sessionId: string; userId: string; roles: Role[]; successorExpiresAt: Date }>(
       `with spent as (
          update auth.refresh_tokens t set spent_at = $3, successor_hash = $2
            from auth.sessions s
           where t.token_hash = $1 and t.spent_at is null and t.expires_at > $3
-            and s.id = t.session_id and s.revoked_at is null and s.expires_at > $3
+            and s.id = t.session_id and s.revoked_at is null and s.expires_at > $3 and s.client_id is not distinct from $6::text
          returning t.session_id, s.user_id, least($4::timestamptz, s.expires_at) as successor_expires_at
        ), touched as (
          -- Rechecked after waiting on the session row: a revocation that committed meanwhile recorded
@@ -81,7 +84,7 @@ export class SessionRepository {
        )
        select spent.session_id as "sessionId", spent.user_id as "userId", u.roles, spent.successor_expires_at as "successorExpiresAt"
          from spent join touched on touched.id = spent.session_id join auth.users u on u.id = spent.user_id`,
-      [r.hash, r.successorHash, r.at, r.successorExpiresAt, r.accessExpiresAt],
+      [r.hash, r.successorHash, r.at, r.successorExpiresAt, r.accessExpiresAt, r.clientId],
     );
     return rows[0];
   }
@@ -95,6 +98,7 @@ export class SessionRepository {
       tokenHash: Uint8Array;
       sessionId: string;
       userId: string;
+      clientId: string | null;
       expiresAt: Date;
       spentAt: Date | null;
       successorHash: Uint8Array | null;
@@ -102,7 +106,7 @@ export class SessionRepository {
       sessionRevokedAt: Date | null;
       successorSpent: boolean | null;
     }>(
-      `select t.token_hash as "tokenHash", t.session_id as "sessionId", s.user_id as "userId", t.expires_at as "expiresAt",
+      `select t.token_hash as "tokenHash", t.session_id as "sessionId", s.user_id as "userId", s.client_id as "clientId", t.expires_at as "expiresAt",
               t.spent_at as "spentAt", t.successor_hash as "successorHash", s.expires_at as "sessionExpiresAt",
               s.revoked_at as "sessionRevokedAt",
               (select c.spent_at is not null from auth.refresh_tokens c where c.token_hash = t.successor_hash) as "successorSpent"

@@ -9,6 +9,11 @@ import { newestFirst } from './newest-first.js';
 import { EmptyBody, IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
 
 export const REFRESH_COOKIE = 'realchat_rt';
+/** Marks a browser that signed in to an account before (see DeviceCookies); only the login route reads it. */
+const DEVICE_COOKIE = 'realchat_device';
+const DEVICE_COOKIE_PATH = '/auth/login';
+// Long enough to outlast an account lock by far; renewed at each login.
+const DEVICE_COOKIE_MAX_AGE_S = 180 * 86_400;
 /** Browsers opt into the cookie transport with this header; being custom, it also forces a CORS preflight (CSRF guard). */
 export const COOKIE_TRANSPORT_HEADER = 'x-refresh-token-transport';
 
@@ -18,6 +23,8 @@ export interface AuthRouteDeps {
   readonly settings: AuthSettings;
 }
 
+const refreshCookieAttributes = (settings: AuthSettings) => ({ httpOnly: true, secure: settings.cookieSecure, sameSite: 'strict', path: '/auth' }) as const;
+
 const wantsCookie = (request: FastifyRequest): boolean => request.headers[COOKIE_TRANSPORT_HEADER] === 'cookie';
 
 /** The token response (OAuth field names); with the cookie transport the refresh token goes in an HttpOnly cookie instead. */
@@ -25,13 +32,7 @@ export function sendTokens(request: FastifyRequest, reply: FastifyReply, pair: T
   void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   const body = { access_token: pair.accessToken, token_type: 'Bearer' as const, expires_in: pair.expiresIn, refresh_expires_in: pair.refreshExpiresIn };
   if (wantsCookie(request)) {
-    void reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
-      httpOnly: true,
-      secure: settings.cookieSecure,
-      sameSite: 'strict',
-      path: '/auth',
-      maxAge: pair.refreshExpiresIn,
-    });
+    void reply.setCookie(REFRESH_COOKIE, pair.refreshToken, { ...refreshCookieAttributes(settings), maxAge: pair.refreshExpiresIn });
     return reply.send(body);
   }
   return reply.send({ ...body, refresh_token: pair.refreshToken });
@@ -81,17 +82,20 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
     reply.code(201).send(await users.register(request.body, { ip: request.ip })),
   );
 
-  app.post('/auth/login', { config: { auth: 'none' }, schema: { tags, body: LoginBody, response: { 200: TokenResponse } } }, async (request, reply) =>
-    sendTokens(request, reply, await users.login(request.body, meta(request)), settings),
-  );
+  app.post('/auth/login', { config: { auth: 'none' }, schema: { tags, body: LoginBody, response: { 200: TokenResponse } } }, async (request, reply) => {
+    const { tokens, deviceCookie } = await users.login(request.body, { ...meta(request), deviceCookie: request.cookies[DEVICE_COOKIE] });
+    void reply.setCookie(DEVICE_COOKIE, deviceCookie, { httpOnly: true, secure: settings.cookieSecure, sameSite: 'strict', path: DEVICE_COOKIE_PATH, maxAge: DEVICE_COOKIE_MAX_AGE_S });
+    return sendTokens(request, reply, tokens, settings);
+  });
 
   app.post('/auth/refresh', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody, response: { 200: TokenResponse } }, preValidation: emptyBodyAsObject }, async (request, reply) =>
-    sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body)), settings),
+    sendTokens(request, reply, await sessions.refresh(refreshTokenFrom(request, request.body), null), settings),
   );
 
   app.post('/auth/logout', { config: { auth: 'none' }, onRequest: emptyJsonAsNoBody, schema: { tags, body: RefreshBody }, preValidation: emptyBodyAsObject }, async (request, reply) => {
     await sessions.revokeByRefreshToken(refreshTokenFrom(request, request.body), 'logout');
-    if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, { path: '/auth' });
+    // A browser replaces a cookie only when the attributes match; a clearing cookie repeats them all.
+    if (request.cookies[REFRESH_COOKIE] !== undefined) void reply.clearCookie(REFRESH_COOKIE, refreshCookieAttributes(settings));
     return reply.code(204).send();
   });
 

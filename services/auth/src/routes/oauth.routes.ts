@@ -63,29 +63,47 @@ const TokenActionForm = Type.Object({
   client_secret: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
-interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
+/** What a request says about its client: a secret to check (Basic or body), a bare client_id, or nothing (first-party). */
+type ClientClaim = { readonly clientId: string; readonly clientSecret: string | undefined } | undefined;
+
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="realchat"' };
 
 /** Client authentication by HTTP Basic (RFC 6749 2.3.1, form-urlencoded parts) or by body parameters, never both. */
-function credentialsOf(request: FastifyRequest, body: { client_id?: string | undefined; client_secret?: string | undefined }): ClientCredentials | undefined {
+function claimOf(request: FastifyRequest, body: { client_id?: string | undefined; client_secret?: string | undefined }): ClientClaim {
   const header = request.headers.authorization;
   const basic = header !== undefined && /^basic /i.test(header) ? header.slice(6).trim() : undefined;
   if (basic !== undefined) {
     if (body.client_secret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method');
     const decoded = Buffer.from(basic, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 1) throw new OAuthError('invalid_client', 'malformed Basic credentials', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+    if (colon < 1) throw new OAuthError('invalid_client', 'malformed Basic credentials', 401, BASIC_CHALLENGE);
+    let claim: ClientClaim;
     try {
-      return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+      claim = { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
     } catch {
-      throw new OAuthError('invalid_client', 'malformed Basic credentials', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+      throw new OAuthError('invalid_client', 'malformed Basic credentials', 401, BASIC_CHALLENGE);
     }
+    // RFC 6749 2.3.1: a client_id in the body must name the same client.
+    if (body.client_id !== undefined && body.client_id !== claim.clientId) throw new OAuthError('invalid_request', 'client_id differs from the authenticated client');
+    return claim;
   }
-  if (body.client_id !== undefined && body.client_secret !== undefined) return { clientId: body.client_id, clientSecret: body.client_secret };
+  if (body.client_id !== undefined) return { clientId: body.client_id, clientSecret: body.client_secret };
+  if (body.client_secret !== undefined) throw new OAuthError('invalid_request', 'client_secret without client_id');
   return undefined;
 }
+
+/**
+ * RFC 6749 3.3: space-delimited scope tokens, duplicates meaning nothing more. A present but blank
+ * `scope` names no scope at all, which is not a request for the default: invalid_scope.
+ */
+function requestedScopes(scope: string | undefined): string[] | undefined {
+  if (scope === undefined) return undefined;
+  const scopes = [...new Set(scope.split(' ').filter((s) => s.length > 0))];
+  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'scope is empty; omit it to get the default scope');
+  return scopes;
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 export interface OAuthRouteDeps {
   readonly users: UserService;
@@ -99,6 +117,12 @@ export interface OAuthRouteDeps {
 export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void> {
   const { users, sessions, clients, tokens, verifier, settings } = deps;
   await app.register(formbody, { bodyLimit: 16 * 1024 });
+  // RFC 6749 3.2, RFC 7009 2.1, RFC 7662 2.1: these endpoints take forms only, refused before any parser runs.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== FORM_TYPE) {
+      throw new OAuthError('invalid_request', `the body must be ${FORM_TYPE}`);
+    }
+  });
   app.setErrorHandler((err, request, reply) => {
     const oauth = toOAuthError(err);
     if (oauth.status >= 500) request.log.error({ err }, 'oauth request failed');
@@ -108,38 +132,50 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
       .send({ error: oauth.error, error_description: oauth.message });
   });
 
+  /**
+   * The authenticated client, or undefined for a first-party request (no client named) when
+   * `required` is false. Every registered client is confidential: naming one (unknown or not)
+   * without its correct secret is invalid_client, never a first-party request.
+   */
   const authenticateClient = async (request: FastifyRequest, body: Static<typeof TokenActionForm> | Static<typeof TokenForm>, required: boolean): Promise<ClientRow | undefined> => {
-    const credentials = credentialsOf(request, body);
-    if (credentials === undefined) {
-      if (required) throw new OAuthError('invalid_client', 'client authentication is required', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+    const claim = claimOf(request, body);
+    if (claim === undefined) {
+      if (required) throw new OAuthError('invalid_client', 'client authentication is required', 401, BASIC_CHALLENGE);
       return undefined;
     }
-    const client = await clients.authenticate(credentials.clientId, credentials.clientSecret);
-    if (client === undefined) throw new OAuthError('invalid_client', 'client authentication failed', 401, { 'www-authenticate': 'Basic realm="realchat"' });
+    // An unknown id and a missing secret cost the same comparison as a wrong secret.
+    const client = await clients.authenticate(claim.clientId, claim.clientSecret ?? '');
+    if (client === undefined || claim.clientSecret === undefined) throw new OAuthError('invalid_client', 'client authentication failed', 401, BASIC_CHALLENGE);
     return client;
   };
 
-  const form = { consumes: ['application/x-www-form-urlencoded'] };
+  const form = { consumes: [FORM_TYPE] };
   const tags = ['oauth'];
 
   app.post('/oauth/token', { config: { auth: 'none' }, schema: { tags, ...form, body: TokenForm } }, async (request, reply) => {
     const body = request.body;
+    // User tokens carry roles, not OAuth scopes: a scope there could only be dropped, never granted.
+    const noScope = (): void => {
+      if (requestedScopes(body.scope) !== undefined) throw new OAuthError('invalid_scope', 'this grant issues user tokens, which take no scope');
+    };
     switch (body.grant_type) {
       case 'password': {
         if (body.username === undefined || body.password === undefined) throw new OAuthError('invalid_request', 'username and password are required');
-        await authenticateClient(request, body, false);
-        const pair = await users.login({ email: body.username, password: body.password }, { userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
+        noScope();
+        const client = await authenticateClient(request, body, false);
+        const { tokens: pair } = await users.login({ email: body.username, password: body.password }, { userAgent: request.headers['user-agent'] ?? null, ip: request.ip, oauthClientId: client?.id ?? null });
         return sendTokens(request, reply, pair, settings);
       }
       case 'refresh_token': {
         if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
-        await authenticateClient(request, body, false);
-        return sendTokens(request, reply, await sessions.refresh(body.refresh_token), settings);
+        noScope();
+        const client = await authenticateClient(request, body, false);
+        return sendTokens(request, reply, await sessions.refresh(body.refresh_token, client?.id ?? null), settings);
       }
       case 'client_credentials': {
         const client = await authenticateClient(request, body, true);
         if (client === undefined) throw new OAuthError('invalid_client', 'client authentication is required', 401);
-        const requested = body.scope === undefined ? client.scopes : body.scope.split(' ').filter((s) => s.length > 0);
+        const requested = requestedScopes(body.scope) ?? client.scopes;
         const denied = requested.filter((s) => !client.scopes.includes(s));
         if (denied.length > 0) throw new OAuthError('invalid_scope', `scope not granted to this client: ${denied.join(' ')}`);
         const issued = tokens.issueServiceToken({ clientId: client.id, scopes: requested });
@@ -161,6 +197,7 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
       try {
         const principal = await verifier.verify(token);
         if (principal.kind === 'user') await sessions.revoke({ sessionId: principal.sessionId }, 'logout');
+        else await clients.revokeToken(principal.tokenId, principal.expiresAt);
       } catch (err) {
         if (!isTokenError(err)) throw err;
       }

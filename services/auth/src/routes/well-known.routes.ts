@@ -14,21 +14,24 @@ export async function wellKnownRoutes(app: App, deps: { keys: KeyService; settin
     reply.header('cache-control', `public, max-age=${keys.jwksMaxAgeSeconds()}`).send(keys.jwks()),
   );
 
-  app.get('/.well-known/openid-configuration', { config: { auth: 'none' }, schema: { tags } }, async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=3600').send({
-      issuer: settings.issuer,
-      jwks_uri: `${base}/.well-known/jwks.json`,
-      token_endpoint: `${base}/oauth/token`,
-      revocation_endpoint: `${base}/oauth/revoke`,
-      introspection_endpoint: `${base}/oauth/introspect`,
-      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
-      response_types_supported: ['token'],
-      subject_types_supported: ['public'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      id_token_signing_alg_values_supported: [keys.signingKey().alg],
-      claims_supported: ['iss', 'aud', 'sub', 'sid', 'roles', 'scope', 'client_id', 'iat', 'exp', 'jti'],
-    }),
+  /*
+   * RFC 8414 metadata, listing only what works: no authorization endpoint (no code or implicit
+   * flow, so no response type), and no OpenID Connect document: no ID tokens, no userinfo.
+   */
+  const metadata = {
+    issuer: settings.issuer,
+    token_endpoint: `${base}/oauth/token`,
+    jwks_uri: `${base}/.well-known/jwks.json`,
+    response_types_supported: [],
+    grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+    // `none`: first-party requests, which name no client.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint: `${base}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint: `${base}/oauth/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+  };
+  app.get('/.well-known/oauth-authorization-server', { config: { auth: 'none' }, schema: { tags } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').send(metadata),
   );
 }

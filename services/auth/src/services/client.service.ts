@@ -18,6 +18,7 @@ export class ClientService {
   readonly #events: AuthEvents;
   readonly #accessTokenTtlMs: number;
   readonly #onRevoked: (clientId: string, until: Date) => void;
+  readonly #onTokenRevoked: (tokenId: string, until: Date) => void;
   readonly #clients = new ClientRepository();
   // Compared against when the client id is unknown, so both failures cost the same.
   readonly #dummyHash = sha256(randomBytes(32).toString('hex'));
@@ -30,12 +31,15 @@ export class ClientService {
     accessTokenTtlMs: number;
     /** After commit: this instance refuses the client's tokens at once. */
     onRevoked: (clientId: string, until: Date) => void;
+    /** After commit: this instance refuses the one service token at once. */
+    onTokenRevoked: (tokenId: string, until: Date) => void;
   }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#events = deps.events;
     this.#accessTokenTtlMs = deps.accessTokenTtlMs;
     this.#onRevoked = deps.onRevoked;
+    this.#onTokenRevoked = deps.onTokenRevoked;
   }
 
   /** Creates a client; the secret is shown once and stored only as its SHA-256. */
@@ -80,5 +84,15 @@ export class ClientService {
     this.#onRevoked(clientId, until);
     this.#events.committed();
     return true;
+  }
+
+  /**
+   * Revokes one service token (RFC 7009) by its `jti` until its `exp`: a service token has no
+   * session to revoke. Records `token.revoked`, so every verifier refuses it too.
+   */
+  async revokeToken(tokenId: string, expiresAt: Date): Promise<void> {
+    await this.#db.transaction((tx) => this.#events.record(tx, 'token.revoked', { jti: tokenId, expiresAt: expiresAt.toISOString() }));
+    this.#onTokenRevoked(tokenId, expiresAt);
+    this.#events.committed();
   }
 }

@@ -23,6 +23,8 @@ export interface TokenPair {
 export interface ClientMeta {
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** The authenticated OAuth client the session is for; absent or null: first-party (the API's own login). */
+  readonly oauthClientId?: string | null;
 }
 
 export type RevocationReason = 'logout' | 'logout_all' | 'user_revoked' | 'password_changed' | 'reuse_detected' | 'roles_changed' | 'admin';
@@ -84,6 +86,7 @@ export class SessionService {
       await this.#sessions.insertSession(tx, {
         id: sessionId,
         userId: user.id,
+        clientId: meta.oauthClientId ?? null,
         at: now,
         expiresAt: sessionExpiresAt,
         accessExpiresAt: access.expiresAt,
@@ -95,7 +98,11 @@ export class SessionService {
     return this.#pair(access, refreshToken, refreshExpiresAt, sessionId, user.id, now);
   }
 
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  /**
+   * Rotates a refresh token presented by `clientId` (null: first-party). A token of another
+   * client's session is refused and left as it was: only its own client may use it.
+   */
+  async refresh(refreshToken: string, clientId: string | null): Promise<TokenPair> {
     if (!looksLikeRefreshToken(refreshToken)) throw invalidToken();
     const hash = sha256(refreshToken);
     const successor = successorOf(refreshToken, this.#derivationKey);
@@ -108,6 +115,7 @@ export class SessionService {
     const rotated = await this.#sessions.rotate(this.#db, {
       hash,
       successorHash,
+      clientId,
       at: now,
       successorExpiresAt: new Date(now.getTime() + this.#settings.refreshTokenTtlMs),
       accessExpiresAt: expectedAccessExpiresAt,
@@ -125,6 +133,7 @@ export class SessionService {
       const state = await this.#sessions.lockToken(tx, hash);
       if (state === undefined || state.sessionRevokedAt !== null) return { kind: 'invalid' } as const;
       if (state.expiresAt <= now || state.sessionExpiresAt <= now) return { kind: 'invalid' } as const;
+      if (state.clientId !== clientId) return { kind: 'invalid' } as const;
       const user = await this.#users.findById(tx, state.userId);
       if (user === undefined) return { kind: 'invalid' } as const;
       let successorExpiresAt: Date;

@@ -12,6 +12,7 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordService } from './password.service.js';
 import type { RegisterThrottle } from './register-throttle.js';
 import type { ClientMeta, RevokedSession, SessionService, TokenPair } from './session.service.js';
+import { DeviceCookies } from '../crypto/device-cookie.js';
 import { AuthErrors } from '../errors.js';
 
 /** Emails compare equal whatever their case, Unicode form or surrounding space. */
@@ -39,6 +40,12 @@ export const toPublicUser = (u: UserRow): PublicUser => ({
 const CREDENTIALS_CHALLENGE = { 'www-authenticate': 'Bearer realm="realchat"' };
 const invalidCredentials = (detail = 'the email or the password is wrong'): AppError => new AppError(AuthErrors.INVALID_CREDENTIALS, detail, { headers: CREDENTIALS_CHALLENGE });
 
+/** A login's outcome: the tokens, and the device cookie that marks this browser as one that signed in to the account. */
+export interface LoginResult {
+  readonly tokens: TokenPair;
+  readonly deviceCookie: string;
+}
+
 /** What AUTH_BOOTSTRAP_ADMIN_EMAIL did at a start-up. */
 export type BootstrapOutcome =
   /** The account was made ADMIN (the one bootstrap grant of this database). */
@@ -61,6 +68,7 @@ export class UserService {
   readonly #events: AuthEvents;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #devices: DeviceCookies;
   readonly #users = new UserRepository();
   readonly #bootstrap = new BootstrapRepository();
 
@@ -73,6 +81,8 @@ export class UserService {
     events: AuthEvents;
     clock: Clock;
     logger: Logger;
+    /** Signs device cookies (derived from the key-encryption key, so every instance agrees). */
+    deviceKey: Buffer;
   }) {
     this.#db = deps.db;
     this.#passwords = deps.passwords;
@@ -82,6 +92,7 @@ export class UserService {
     this.#events = deps.events;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
+    this.#devices = new DeviceCookies(deps.deviceKey);
   }
 
   /** Cheap checks first, then the per-IP limit, and only then the hash. */
@@ -108,23 +119,29 @@ export class UserService {
 
   /**
    * Checks the limits first (a throttled attempt costs no hash); an unknown email pays one dummy
-   * hash so it answers exactly like a wrong password.
+   * hash so it answers exactly like a wrong password. The account is looked up before the limits:
+   * a browser with a device cookie of that account (`deviceCookie`) is held to its own per-device
+   * limit, not to the account's, which strangers may have exhausted.
    */
-  async login(input: { email: string; password: string }, meta: ClientMeta & { ip: string }): Promise<TokenPair> {
+  async login(input: { email: string; password: string }, meta: ClientMeta & { ip: string; deviceCookie?: string | undefined }): Promise<LoginResult> {
     const email = normaliseEmail(input.email);
-    await this.#throttle.admit(meta.ip, email);
     const user = await this.#users.findByEmail(this.#db, email);
+    const deviceId = user === undefined ? undefined : this.#devices.deviceOf(meta.deviceCookie, user.id);
+    const device = user === undefined || deviceId === undefined ? undefined : { userId: user.id, deviceId };
+    await this.#throttle.admit(meta.ip, email, device);
     const ok = user === undefined ? (await this.#passwords.verifyAgainstDummy(input.password), false) : await this.#passwords.verify(input.password, user.passwordHash);
     if (user === undefined || !ok) {
-      await this.#throttle.recordFailure(meta.ip, email);
+      await this.#throttle.recordFailure(meta.ip, email, device);
       throw invalidCredentials();
     }
-    await this.#throttle.recordSuccess(meta.ip, email);
+    await this.#throttle.recordSuccess(meta.ip, email, device);
     if (this.#passwords.needsRehash(user.passwordHash)) {
       await this.#users.updatePasswordHash(this.#db, user.id, await this.#passwords.hash(input.password), this.#clock.now(), { changed: false });
       this.#logger.info({ userId: user.id }, 'password hash upgraded to the current cost');
     }
-    return this.#sessions.start(user, meta);
+    const tokens = await this.#sessions.start(user, meta);
+    // The same device id again, so its failure count follows the browser.
+    return { tokens, deviceCookie: this.#devices.issue(user.id, deviceId) };
   }
 
   async get(id: string): Promise<PublicUser> {
@@ -146,7 +163,7 @@ export class UserService {
     await this.#throttle.admit(ip, user.email);
     if (!(await this.#passwords.verify(input.currentPassword, user.passwordHash))) {
       await this.#throttle.recordFailure(ip, user.email);
-      throw invalidCredentials('the current password is wrong');
+      throw new AppError(AuthErrors.CURRENT_PASSWORD_INCORRECT, 'the current password is wrong');
     }
     this.#passwords.assertAcceptable(input.newPassword, { email: user.email, path: '/newPassword' });
     const hash = await this.#passwords.hash(input.newPassword);
