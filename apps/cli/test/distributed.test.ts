@@ -120,7 +120,7 @@ beforeAll(async () => {
 
   store = createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: REDIS_PREFIX });
   gatewayBus = await createJetStreamBus({ servers: '127.0.0.1:4222', stream: `T_E2E_${id}`, subjectPrefix: `t_e2e_${id}` });
-  gatewayAuthentication = createAuthentication({ issuer: ISSUER, audience: 'realchat', keys: { jwksUrl }, bus: gatewayBus, accessTokenTtlMs: 900_000 });
+  gatewayAuthentication = createAuthentication({ issuer: ISSUER, audience: 'realchat', keys: { jwksUrl }, bus: gatewayBus, accessTokenTtlMs: 900_000, jwks: { cooldownMs: 100 } });
   gatewayVerifier = gatewayAuthentication.verifier;
   gateway = await buildGateway({
     config: gatewayConfig({

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '@realchat/clock';
 import { createRevocationList, type RevocationList, type Revoked } from './revocation-list.js';
 import { subscribeRevocations, type RevocationEventSource } from './subscribe-revocations.js';
-import type { JSONWebKeySet, Verifier, VerifierLogger } from './types.js';
+import type { JSONWebKeySet, JwksOptions, Verifier, VerifierLogger } from './types.js';
 import { createVerifier } from './verifier.js';
 
 /** Everything a process needs to authenticate callers locally: a verifier, the revocations it honours, and their feed. */
@@ -32,6 +32,8 @@ export interface AuthenticationOptions {
   readonly accessTokenTtlMs: number;
   readonly clock?: Clock;
   readonly logger?: VerifierLogger;
+  /** The remote key cache's bounds (refetch cool-down, ages, timeout). */
+  readonly jwks?: JwksOptions;
 }
 
 /**
@@ -46,7 +48,7 @@ export function createAuthentication(options: AuthenticationOptions): Authentica
   const verifier = createVerifier({
     issuer: options.issuer,
     audience: options.audience,
-    ...('jwksUrl' in options.keys ? { jwksUrl: options.keys.jwksUrl } : { keys: options.keys.local }),
+    ...('jwksUrl' in options.keys ? { jwksUrl: options.keys.jwksUrl, ...(options.jwks === undefined ? {} : { jwks: options.jwks }) } : { keys: options.keys.local }),
     revocations,
     clock,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
