@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests import the workspaces' TypeScript sources (their `@realchat/source` export), never a stale
+  // `dist/`; the rest is Vite's default list for server code, which setting it replaces.
+  ssr: { resolve: { conditions: ['@realchat/source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     reporters: ['default', 'json'],
