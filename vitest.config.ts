@@ -5,6 +5,7 @@ export default defineConfig({
   // `dist/`; the rest is Vite's default list for server code, which setting it replaces.
   ssr: { resolve: { conditions: ['@realchat/source', 'module', 'node', 'development|production'] } },
   test: {
+    globalSetup: ['vitest.global-setup.ts'],
     include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest/results.json' },
