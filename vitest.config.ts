@@ -6,7 +6,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@realchat/source', 'module', 'node', 'development|production'] } },
   test: {
     globalSetup: ['vitest.global-setup.ts'],
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest/results.json' },
     testTimeout: 30_000,
