@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests import the workspaces' TypeScript sources (their `@realchat/source` export), never a stale
+  // `dist/`; the rest is Vite's default list for server code, which setting it replaces.
+  ssr: { resolve: { conditions: ['@realchat/source', 'module', 'node', 'development|production'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    globalSetup: ['vitest.global-setup.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest/results.json' },
     testTimeout: 30_000,

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so `realchat` works from a fresh install without a build.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/main.ts');
+// Runs the built CLI (`npm install` builds it; `npm run realchat` runs the sources instead).
+// Imported only after this line so that stack traces point into the TypeScript sources.
+process.setSourceMapsEnabled(true);
+await import('../dist/main.js');

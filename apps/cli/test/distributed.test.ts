@@ -67,7 +67,7 @@ async function login(email: string): Promise<{ access: string; refresh: string }
 
 function startAuth(): Promise<ServiceProcess> {
   return freePort().then(async (port) => {
-    const proc = await startProcess('services/auth/src/server.ts', { ...sharedEnv, PORT: String(port), ANNOUNCE_URL: `http://127.0.0.1:${port}` });
+    const proc = await startProcess('services/auth/dist/server.js', { ...sharedEnv, PORT: String(port), ANNOUNCE_URL: `http://127.0.0.1:${port}` });
     auths.push(proc);
     return proc;
   });
@@ -280,7 +280,7 @@ describe('distributed: gateway, two auth processes, a chat service', { timeout: 
   });
 
   it('runs the gateway as its own process (server.ts) in front of the same auth', async () => {
-    const proc = await startProcess('services/gateway/src/server.ts', {
+    const proc = await startProcess('services/gateway/dist/server.js', {
       ...sharedEnv,
       GATEWAY_UPSTREAMS: `auth=${auths[0]!.url}`,
       AUTH_JWKS_URL: `${auths[0]!.url}/.well-known/jwks.json`,

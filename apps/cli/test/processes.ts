@@ -43,11 +43,16 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
   throw new Error(`process did not come up at ${url}:\n${output()}`);
 }
 
-/** Starts a TypeScript entry point (relative to the repository root) as its own process and waits for /healthz. */
+/**
+ * Starts a built entry point (relative to the repository root, e.g. `services/auth/dist/server.js`,
+ * built by Vitest's global setup), or a test's TypeScript one, as its own process and waits for /healthz.
+ */
 export async function startProcess(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
   const port = env['PORT'] ?? String(await freePort());
-  // `--import tsx` keeps it one process: SIGKILL must kill the service itself, not a wrapper.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port, HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node itself, not `npm start`: SIGKILL must kill the service, not a wrapper. A TypeScript entry
+  // (a test's own service) is loaded through tsx, and imports the built workspaces all the same.
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, ['--enable-source-maps', ...loader, entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port, HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));

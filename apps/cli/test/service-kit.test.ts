@@ -160,7 +160,7 @@ describe('a service added with the kit: its own process behind the gateway proce
 
     const authPort = await freePort();
     processes.push(
-      await startProcess('services/auth/src/server.ts', {
+      await startProcess('services/auth/dist/server.js', {
         ...shared,
         PORT: String(authPort),
         ANNOUNCE_URL: `http://127.0.0.1:${authPort}`,
@@ -172,7 +172,7 @@ describe('a service added with the kit: its own process behind the gateway proce
     const jwks = `http://127.0.0.1:${authPort}/.well-known/jwks.json`;
     const notesPort = await freePort();
     processes.push(await startProcess('apps/cli/test/fixtures/notes/server.ts', { ...shared, PORT: String(notesPort), ANNOUNCE_URL: `http://127.0.0.1:${notesPort}`, AUTH_JWKS_URL: jwks }));
-    const gw = await startProcess('services/gateway/src/server.ts', {
+    const gw = await startProcess('services/gateway/dist/server.js', {
       ...shared,
       AUTH_JWKS_URL: jwks,
       GATEWAY_DISCOVERY_INTERVAL: '200ms',

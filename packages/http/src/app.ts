@@ -21,6 +21,10 @@ declare module 'fastify' {
     /** The app's Prometheus registry behind `/metrics`. */
     metrics: Registry;
   }
+  interface FastifyRequest {
+    /** The `route` label of the request's metrics when the route pattern says too little (a catch-all proxy: `/chat/*`). */
+    metricsRoute: string | null;
+  }
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;

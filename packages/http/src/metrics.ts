@@ -2,13 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
 import { PUBLIC_ROUTE_CONFIG } from './public-route.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The `route` label when the route pattern says too little (a catch-all proxy: `/chat/*`). */
-    metricsRoute: string | null;
-  }
-}
-
 const DURATION = 'http_request_duration_seconds';
 const DURATION_HELP = 'HTTP request latency by method and route';
 const BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];

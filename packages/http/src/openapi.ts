@@ -1,3 +1,6 @@
+// The route schema's OpenAPI fields (tags, summary, hide) are @fastify/swagger's augmentation of
+// FastifySchema; kept in this package's declarations so services built against them see it too.
+/// <reference types="@fastify/swagger" preserve="true" />
 import fastifySwagger from '@fastify/swagger';
 import type { App } from './app.js';
 import { PUBLIC_ROUTE_CONFIG } from './public-route.js';
