@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from 'typebox';
+import { createAuthentication } from '@realchat/auth-verify';
+import { createInProcessBus, type EventBus } from '@realchat/bus';
+import { ManualClock } from '@realchat/clock';
+import { loadConfig } from '@realchat/config';
+import { createEvent, type EventEnvelope } from '@realchat/contracts';
+import { createPGliteDatabase, type Database } from '@realchat/db';
+import { createHttpApp } from '@realchat/http';
+import { silentLogger } from '@realchat/logging';
+import { createMemoryStore } from '@realchat/store';
+import { createServiceHost, defineService, RuntimeEnvSchema, type AnyServiceDefinition, type ServiceInstance } from '@realchat/runtime';
+
+const env = loadConfig(RuntimeEnvSchema, {});
+const keys = { keys: [] };
+
+/** A service that records what the host does to it, in order. */
+function recorder(name: string, log: string[], extra: Partial<ServiceInstance> = {}, issuesTokens = false): AnyServiceDefinition {
+  const instance = (): ServiceInstance => ({
+    async register() {
+      log.push(`${name}.register`);
+    },
+    async start() {
+      log.push(`${name}.start`);
+    },
+    async stop() {
+      log.push(`${name}.stop`);
+    },
+    ...extra,
+  });
+  if (issuesTokens) {
+    return defineService({
+      name,
+      prefixes: [`/${name}`],
+      env: Type.Object({}),
+      issuesTokens: true,
+      async create({ bus, clock }) {
+        log.push(`${name}.create`);
+        return { ...instance(), authentication: createAuthentication({ issuer: 'http://t', audience: 'realchat', keys: { local: () => keys }, bus, accessTokenTtlMs: 60_000, clock }) };
+      },
+    });
+  }
+  return defineService({
+    name,
+    prefixes: [`/${name}`],
+    env: Type.Object({}),
+    async create() {
+      log.push(`${name}.create`);
+      return instance();
+    },
+  });
+}
+
+describe('service host', () => {
+  let db: Database;
+  let bus: EventBus;
+  const clock = new ManualClock();
+  const engines = () => ({ db, bus, store: createMemoryStore({ clock }), clock, logger: silentLogger, embeddedDataDir: undefined });
+
+  beforeAll(async () => {
+    db = await createPGliteDatabase({});
+    bus = createInProcessBus({ clock });
+  });
+  afterAll(async () => {
+    await bus.close();
+    await db.close();
+  });
+
+  it('creates the token issuer first, starts in the order listed and stops in reverse, once', async () => {
+    const log: string[] = [];
+    const host = await createServiceHost({ definitions: [recorder('chat', log), recorder('auth', log, {}, true), recorder('forum', log)], engines: engines(), env });
+    const app = createHttpApp({ logger: silentLogger });
+    await host.register(app);
+    await host.start();
+    await Promise.all([host.stop(), host.stop()]);
+    expect(log).toEqual(['auth.create', 'chat.create', 'forum.create', 'chat.register', 'auth.register', 'forum.register', 'chat.start', 'auth.start', 'forum.start', 'forum.stop', 'auth.stop', 'chat.stop']);
+    await app.close();
+  });
+
+  it('stops what a failed start had started, and what it never reached', async () => {
+    const log: string[] = [];
+    const failing = recorder('forum', log, {
+      async start() {
+        throw new Error('forum cannot start');
+      },
+    });
+    const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), failing, recorder('notes', log)], engines: engines(), env });
+    await expect(host.start()).rejects.toThrow('forum cannot start');
+    await host.stop();
+    expect(log.filter((l) => l.endsWith('.stop'))).toEqual(['forum.stop', 'auth.stop', 'notes.stop']);
+  });
+
+  it('refuses two services on one prefix, two token issuers, or none without an authentication', async () => {
+    const log: string[] = [];
+    const twin = defineService({ name: 'other', prefixes: ['/other', '/chat'], env: Type.Object({}), create: async () => ({ register: async () => undefined }) });
+    await expect(createServiceHost({ definitions: [recorder('auth', log, {}, true), recorder('chat', log), twin], engines: engines(), env })).rejects.toThrow('prefix /chat is claimed by chat and other');
+    await expect(createServiceHost({ definitions: [recorder('auth', log, {}, true), recorder('auth2', log, {}, true)], engines: engines(), env })).rejects.toThrow('only one service may issue tokens');
+    await expect(createServiceHost({ definitions: [recorder('chat', log)], engines: engines(), env })).rejects.toThrow('no service issues tokens here');
+    expect(() => defineService({ name: 'x', prefixes: ['/y'], env: Type.Object({}), create: async () => ({ register: async () => undefined }) })).toThrow('must include /x');
+  });
+
+  it('refuses a WebSocket endpoint outside its service, and a database a service never declared', async () => {
+    const log: string[] = [];
+    const stray = recorder('chat', log, { websockets: [{ path: '/forum/ws', onConnection: () => undefined }] });
+    await expect(createServiceHost({ definitions: [recorder('auth', log, {}, true), stray], engines: engines(), env })).rejects.toThrow('/forum/ws is under no prefix of chat');
+    let seen: Database | undefined;
+    const noDb = defineService({
+      name: 'plain',
+      prefixes: ['/plain'],
+      env: Type.Object({}),
+      async create({ db: given }) {
+        seen = given;
+        return { register: async () => undefined };
+      },
+    });
+    const { db: _db, ...withoutDb } = engines();
+    const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), noDb], engines: withoutDb, env });
+    await expect(seen!.query('select 1')).rejects.toThrow('no database was declared');
+    await host.stop();
+  });
+
+  it('runs a consumer once per event, in the transaction that records it, and retries a failure', async () => {
+    const log: string[] = [];
+    const handled: string[] = [];
+    let failNext = true;
+    const consumer = defineService({
+      name: 'feed',
+      prefixes: ['/feed'],
+      env: Type.Object({}),
+      database: { schema: 'feed', migrations: [] },
+      async create() {
+        return {
+          register: async () => undefined,
+          consumers: [
+            {
+              name: 'users',
+              types: ['user.created'],
+              async handle(event: EventEnvelope) {
+                if (failNext) {
+                  failNext = false;
+                  throw new Error('first delivery fails');
+                }
+                handled.push(event.id);
+              },
+            },
+          ],
+        };
+      },
+    });
+    const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), consumer], engines: engines(), env });
+    await host.start();
+    const event = createEvent('user.created', { userId: '01a237de-2d1a-7479-ab1b-b0b2c27125b9', displayName: 'Ada', roles: ['STUDENT'], createdAt: new Date().toISOString() }, { producer: 'auth', occurredAt: new Date() });
+    await bus.publish(event);
+    // The failed delivery comes back after the in-process bus's backoff.
+    for (let i = 0; i < 50 && handled.length === 0; i++) await clock.advanceAsync(1_000);
+    await bus.publish(event);
+    await clock.advanceAsync(1_000);
+    expect(handled).toEqual([event.id]);
+    const { rows } = await db.query<{ consumer: string }>('select consumer from feed.processed_events where event_id = $1', [event.id]);
+    expect(rows).toEqual([{ consumer: 'feed-users' }]);
+    await host.stop();
+  });
+});
