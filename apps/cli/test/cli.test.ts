@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli as run } from './processes.js';
 
 // Every command is a fresh process opening PGlite: seconds each, more on a loaded machine.
-describe('realchat CLI (embedded data folder)', { timeout: 120_000 }, () => {
+describe('realchat CLI (embedded data folder)', { timeout: 300_000 }, () => {
   let dataDir: string;
   let env: Record<string, string>;
   beforeAll(async () => {
