@@ -42,6 +42,15 @@ export interface HttpAppOptions {
   readonly defaultMetrics?: boolean;
   /** Headers every response carries (the gateway's security headers); names in lower case. A route may override one. */
   readonly responseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Rewrites each request target before routing (Fastify's `rewriteUrl`): what it returns is the
+   * `request.url` that the router, every hook and handler see. The gateway normalises paths here.
+   */
+  readonly rewriteUrl?: (url: string) => string;
+}
+
+function rewriteWith(rewrite: (url: string) => string): (req: RawRequestDefaultExpression) => string {
+  return (req) => rewrite(req.url ?? '/');
 }
 
 /**
@@ -55,6 +64,7 @@ export function createHttpApp(options: HttpAppOptions): App {
     trustProxy: options.trustProxy ?? false,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
+    ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: rewriteWith(options.rewriteUrl) }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The router's own refusals (a badly encoded URL, a path parameter over maxParamLength) skip
     // the error handler unless given here: problem+json like every other error.
