@@ -73,7 +73,7 @@ export function createHttpApp(options: HttpAppOptions): App {
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only by default: a text body would reach schemas as a string; routes that take forms add a parser.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  installErrorHandling(app, options.clock);
   // One hook for every fixed header: each hook is a measurable share of a small request.
   const fixed = Object.entries(options.responseHeaders ?? {});
   app.addHook('onRequest', (request, reply, done) => {
