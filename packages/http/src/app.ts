@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '@realchat/clock';
 import type { Registry } from 'prom-client';
 import { requestIdFrom, type Logger } from '@realchat/logging';
+import { createClientErrorHandler } from './client-error.js';
 import { installErrorHandling, sendProblem, toAppError } from './error-handler.js';
 import { createMetrics } from './metrics.js';
 import { Probes, registerProbeRoutes } from './probes.js';
@@ -64,6 +65,8 @@ export function createHttpApp(options: HttpAppOptions): App {
     trustProxy: options.trustProxy ?? false,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
+    // What Node's parser refuses (431, a malformed request) is answered in problem+json too.
+    clientErrorHandler: createClientErrorHandler(options.responseHeaders ?? {}),
     ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: rewriteWith(options.rewriteUrl) }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The router's own refusals (a badly encoded URL, a path parameter over maxParamLength) skip
