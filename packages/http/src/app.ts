@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '@realchat/clock';
 import type { Registry } from 'prom-client';
 import { requestIdFrom, type Logger } from '@realchat/logging';
+import { createClientErrorHandler } from './client-error.js';
 import { installErrorHandling, sendProblem, toAppError } from './error-handler.js';
 import { createMetrics } from './metrics.js';
 import { Probes, registerProbeRoutes } from './probes.js';
@@ -42,6 +43,15 @@ export interface HttpAppOptions {
   readonly defaultMetrics?: boolean;
   /** Headers every response carries (the gateway's security headers); names in lower case. A route may override one. */
   readonly responseHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Rewrites each request target before routing (Fastify's `rewriteUrl`): what it returns is the
+   * `request.url` that the router, every hook and handler see. The gateway normalises paths here.
+   */
+  readonly rewriteUrl?: (url: string) => string;
+}
+
+function rewriteWith(rewrite: (url: string) => string): (req: RawRequestDefaultExpression) => string {
+  return (req) => rewrite(req.url ?? '/');
 }
 
 /**
@@ -55,6 +65,9 @@ export function createHttpApp(options: HttpAppOptions): App {
     trustProxy: options.trustProxy ?? false,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
+    // What Node's parser refuses (431, a malformed request) is answered in problem+json too.
+    clientErrorHandler: createClientErrorHandler(options.responseHeaders ?? {}),
+    ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: rewriteWith(options.rewriteUrl) }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The router's own refusals (a badly encoded URL, a path parameter over maxParamLength) skip
     // the error handler unless given here: problem+json like every other error.
@@ -63,7 +76,7 @@ export function createHttpApp(options: HttpAppOptions): App {
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only by default: a text body would reach schemas as a string; routes that take forms add a parser.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  installErrorHandling(app, options.clock);
   // One hook for every fixed header: each hook is a measurable share of a small request.
   const fixed = Object.entries(options.responseHeaders ?? {});
   app.addHook('onRequest', (request, reply, done) => {

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
+import type { Clock } from '@realchat/clock';
 import { AppError, PROBLEM_CONTENT_TYPE, toProblem, type ErrorCode } from '@realchat/errors';
+import { drainRequest } from './lingering-drain.js';
 import { fieldErrors } from './validation.js';
 
 /** The stable code for a status that Fastify or a plugin (rate limit, content negotiation, ...) sets on its error. */
@@ -87,9 +89,14 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
 }
 
 /** One renderer for every error: problem+json; 5xx are logged with their cause, never echoed. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, clock?: Clock): void {
   app.setErrorHandler((err, request, reply) => {
     const appError = toAppError(err);
+    if (appError.code === 'PAYLOAD_TOO_LARGE') {
+      // Fastify asks to close at once, which resets a client still sending: drain instead.
+      void reply.removeHeader('connection');
+      drainRequest(request.raw, clock);
+    }
     if (appError.status >= 500) request.log.error({ err, code: appError.code }, 'request failed');
     else request.log.info({ code: appError.code, detail: appError.message }, 'request rejected');
     return sendProblem(request, reply, appError);

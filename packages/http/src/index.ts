@@ -6,6 +6,7 @@ export { ServiceManifestSchema, SERVICE_MANIFEST_MEMBER, type ServiceManifest } 
 export { registerOpenApi, type OpenApiOptions, type OpenApiDocument } from './openapi.js';
 export { OutboxMetrics } from './outbox-metrics.js';
 export { clientKey } from './client-key.js';
+export { drainRequest } from './lingering-drain.js';
 export {
   pageQuery,
   Page,

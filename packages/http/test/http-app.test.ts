@@ -1,3 +1,4 @@
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '@realchat/clock';
 import { Type } from 'typebox';
@@ -261,5 +262,32 @@ describe('errors that Fastify or a plugin raise with a status', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', status: 400 });
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  it('answers headers over the limit and a malformed request with a problem, not Node’s bare answer', async () => {
+    const server = createHttpApp({ logger: silentLogger, responseHeaders: { 'x-frame-options': 'DENY' } });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as AddressInfo;
+    const send = (bytes: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+        socket.end(bytes);
+      });
+    try {
+      const big = await send(`GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(big).toMatch(/^HTTP\/1\.1 431 .*\r\ncontent-type: application\/problem\+json/);
+      expect(big).toContain('x-frame-options: DENY');
+      expect(JSON.parse(big.split('\r\n\r\n')[1]!)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+      const malformed = await send('GET /healthz HTTP/9.x\r\n\r\n');
+      expect(JSON.parse(malformed.split('\r\n\r\n')[1]!)).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    } finally {
+      await server.close();
+    }
   });
 });

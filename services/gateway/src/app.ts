@@ -9,6 +9,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { installDocs } from './docs/docs.plugin.js';
 import { installEdge } from './edge/edge.plugin.js';
+import { normalizeTarget } from './edge/request-target.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { createGatewayMetrics } from './metrics.js';
 import { installProxy } from './proxy/proxy.plugin.js';
@@ -62,7 +63,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const trustProxy = config.trustProxy === false ? false : [...config.trustProxy];
   // Security headers on every answer (errors, preflights, proxied responses); /docs overrides its CSP.
-  const app = createHttpApp({ logger, clock, bodyLimit: config.bodyLimit, trustProxy, defaultMetrics: false, responseHeaders: securityHeaders({ hsts: config.hsts }) });
+  const app = createHttpApp({ logger, clock, bodyLimit: config.bodyLimit, trustProxy, defaultMetrics: false, responseHeaders: securityHeaders({ hsts: config.hsts }),
+    // One spelling of every path for the router, the edge checks and the proxy alike.
+    rewriteUrl: normalizeTarget,
+  });
   const directory = new ServiceDirectory({
     routes: config.routes,
     upstreams: config.upstreams,

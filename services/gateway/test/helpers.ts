@@ -1,6 +1,6 @@
 import { randomUUID, sign as cryptoSign, KeyObject } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { createAuthentication, createVerifier, type JsonWebKey, type Verifier } from '@realchat/auth-verify';
@@ -297,5 +297,59 @@ export function wsConnect(base: string, path: string, headers: Record<string, st
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
     });
     socket.once('error', reject);
+  });
+}
+
+/** How a POST of a large body ended: the answer, or the connection error that cut it. */
+export type PostOutcome = { readonly status: number; readonly type: string | undefined; readonly code: string | undefined } | { readonly error: string };
+
+/**
+ * POSTs `size` bytes of JSON over a raw socket, declared by Content-Length or chunked, writing the
+ * whole body whatever the server answers meanwhile (as clients do). A connection error before the
+ * body is written and the answer read is the outcome: the upload broke.
+ */
+export function postLarge(base: string, path: string, size: number, chunked: boolean, headers: Record<string, string> = {}): Promise<PostOutcome> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let received = Buffer.alloc(0);
+    let written = false;
+    let answer: PostOutcome | undefined;
+    const settle = (outcome: PostOutcome): void => {
+      resolve(outcome);
+      socket.destroy();
+    };
+    socket.on('error', (err: NodeJS.ErrnoException) => settle({ error: err.code ?? err.message }));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1 || answer !== undefined) return;
+      const head = received.subarray(0, end).toString('latin1');
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      const body = received.subarray(end + 4, end + 4 + length).toString();
+      answer = { status: Number(head.split(' ')[1]), type: /\r\ncontent-type: *([^;\r]+)/i.exec(head)?.[1], code: body.startsWith('{') ? (JSON.parse(body) as { code?: string }).code : undefined };
+      if (written) settle(answer);
+    });
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const framing = chunked ? 'transfer-encoding: chunked' : `content-length: ${size}`;
+    socket.write(`POST ${path} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n${framing}\r\n${extra}\r\n`);
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let sent = 0;
+    const write = (): void => {
+      while (sent < size && !socket.destroyed) {
+        const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        sent += part.length;
+        const ok = socket.write(chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]) : part);
+        if (!ok) {
+          socket.once('drain', write);
+          return;
+        }
+      }
+      if (chunked) socket.write('0\r\n\r\n');
+      written = true;
+      if (answer !== undefined) settle(answer);
+    };
+    write();
   });
 }

@@ -118,9 +118,10 @@ describe.each(STORE_KINDS)('WebSocket proxy (%s store)', (kind) => {
     const bad = refused(await wsConnect(gw.url, '/chat/live', { authorization: 'Bearer x.y.z' }));
     expect(bad.status).toBe(401);
     expect(bad.body).toMatchObject({ code: 'INVALID_TOKEN' });
-    // Written raw: a WebSocket client would resolve the dot segments itself.
+    // Written raw: a WebSocket client would resolve the dot segments itself. The gateway resolves
+    // them too, and judges the handshake as one on /chat/live.
     const dotted = await rawRequest(gw.url, '/oauth/%2e%2e/chat/live', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
-    expect(dotted.status).toBe(400);
+    expect(dotted.status).toBe(401);
     expect(chat.upgrades.length).toBe(before);
 
     const token = tokenFor(key);

@@ -4,7 +4,7 @@ import { TokenError, verifyBearer, type Principal, type Verifier } from '@realch
 import { AppError } from '@realchat/errors';
 import type { RateLimitDecision, RateLimiter } from '@realchat/store';
 import { clientKey, type App } from '@realchat/http';
-import { INTERNAL_PREFIX, pathOf, underPrefix } from '../upstreams/route-table.js';
+import { INTERNAL_PREFIX, pathOf } from '../upstreams/route-table.js';
 import type { AccessPolicy, AccessRule } from './access-policy.js';
 
 export interface EdgeGuardOptions {
@@ -27,27 +27,34 @@ export interface EdgeGuardOptions {
 }
 
 const REALM = 'Bearer realm="realchat"';
-const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
+const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})|%00/;
 
 /**
- * The path the policy and router judge: percent-decoded, without dot segments; throws a 400
- * AppError for a path that cannot be judged safely.
+ * The path the policy and the hidden-path checks judge: the request target as `normalizeTarget`
+ * left it (the router's `rewriteUrl` and the upgrade dispatcher apply it first), without query or
+ * trailing slash. Escapes stay for the policy's router to decode, as the services' routers do.
+ * Throws a 400 AppError for a target normalising could not make judgeable.
  */
 export function cleanPath(url: string): string {
-  const raw = pathOf(url);
-  let path = raw;
-  if (raw.includes('%')) {
-    try {
-      path = decodeURIComponent(raw);
-    } catch {
-      throw new AppError('BAD_REQUEST', 'the path is not valid percent-encoding');
-    }
-  }
-  // Services route paths literally; a `..` could make the edge and the service disagree on the path.
-  // Most paths have no dot at all: the regular expression only runs on those that do.
-  if ((path.includes('.') && DOT_SEGMENT.test(path)) || path.includes('\\') || path.includes('\0')) throw new AppError('BAD_REQUEST', 'the path has dot segments or forbidden characters');
+  const path = pathOf(url);
+  if (path.charCodeAt(0) !== 47 /* / */) throw new AppError('BAD_REQUEST', 'the request target is not a path');
+  if (path.includes('%') && MALFORMED_ESCAPE.test(path)) throw new AppError('BAD_REQUEST', 'the path is not valid percent-encoding');
   // The gateway's and the services' routers ignore one trailing slash: `/x/` must meet the rules of `/x`.
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/**
+ * True when `path` lies under `prefix` in any letter case, the prefix ending at `/` or at an
+ * encoded one (`%2F`): a hidden path stays hidden however it is spelt.
+ */
+export function underPrefixIgnoringCase(path: string, prefix: string): boolean {
+  // Most paths differ in their second character: compare it before anything allocates.
+  if (path.length < prefix.length || (path.charCodeAt(1) | 0x20) !== prefix.charCodeAt(1)) return false;
+  if (path.length > prefix.length) {
+    const next = path.charCodeAt(prefix.length);
+    if (next !== 47 /* / */ && !(next === 37 /* % */ && path.slice(prefix.length, prefix.length + 3).toUpperCase() === '%2F')) return false;
+  }
+  return path.slice(0, prefix.length).toLowerCase() === prefix;
 }
 
 function insufficient(rule: AccessRule): AppError {
@@ -110,6 +117,10 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
   const { policy, ipLimiter, userLimiter, unlimited, rateLimited } = options;
   const restricted = options.restricted ?? new Map<string, (address: string) => boolean>();
   const authorize = createAuthorize(options.verifier, options.verifyOutcomes);
+  const restrictedOf = (path: string): ((address: string) => boolean) | undefined => {
+    for (const [restrictedPath, allowed] of restricted) if (path.length === restrictedPath.length && underPrefixIgnoringCase(path, restrictedPath)) return allowed;
+    return undefined;
+  };
 
   const hit = async (limiter: RateLimiter, key: string, request: FastifyRequest): Promise<RateLimitDecision | undefined> => {
     try {
@@ -159,12 +170,13 @@ export function installEdgeGuard(app: App, options: EdgeGuardOptions): void {
       done(err as AppError);
       return;
     }
-    if (underPrefix(path, INTERNAL_PREFIX)) {
+    if (underPrefixIgnoringCase(path, INTERNAL_PREFIX)) {
       done(new AppError('ROUTE_NOT_FOUND', `no route for ${request.method} ${path}`));
       return;
     }
-    const allowed = restricted.get(path);
-    if (allowed !== undefined && !allowed(request.ip)) {
+    const allowed = restrictedOf(path);
+    // A restricted path in another letter case is no route: as hidden as the path itself.
+    if (allowed !== undefined && (!allowed(request.ip) || !restricted.has(path))) {
       // Word for word the router's answer to a path it does not know.
       done(new AppError('ROUTE_NOT_FOUND', `no route for ${request.method} ${pathOf(request.url)}`));
       return;

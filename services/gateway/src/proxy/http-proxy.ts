@@ -45,7 +45,8 @@ class BodyTooLarge extends Error {}
 /** The request body, counted as it streams so a chunked upload cannot exceed the limit either. */
 async function* limitedBody(req: IncomingMessage, limit: number, onTooLarge: () => void): AsyncGenerator<Buffer> {
   let received = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Not destroyed when the limit stops the loop: the rest of the body is drained, not reset.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     received += chunk.length;
     if (received > limit) {
       onTooLarge();

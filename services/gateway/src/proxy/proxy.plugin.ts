@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from '@realchat/errors';
-import type { App } from '@realchat/http';
+import { drainRequest, type App } from '@realchat/http';
 import type { GatewayContext } from '../context.js';
 import type { UpstreamPool } from '../upstreams/pool.js';
 import { pathOf } from '../upstreams/route-table.js';
@@ -51,9 +51,10 @@ export async function installProxy(app: App, ctx: GatewayContext): Promise<void>
           for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;
           headers['content-type'] = PROBLEM_CONTENT_TYPE;
           headers['content-length'] = Buffer.byteLength(body);
-          if (error.code === 'PAYLOAD_TOO_LARGE') headers['connection'] = 'close';
           res.writeHead(error.status, headers as Record<string, string | number | string[]>);
           res.end(body);
+          // The client may still be sending the body: read it off rather than reset the connection.
+          if (error.code === 'PAYLOAD_TOO_LARGE') drainRequest(request.raw, ctx.clock);
         },
         onError(kind, err) {
           metrics.proxyErrors.inc({ service: pool.service, kind });

@@ -7,9 +7,10 @@ import { requestIdFrom } from '@realchat/logging';
 import type { SocketEndpoints } from '@realchat/runtime';
 import type { GatewayContext } from '../context.js';
 import type { Edge } from '../edge/edge.plugin.js';
-import { cleanPath } from '../edge/edge-guard.js';
+import { cleanPath, underPrefixIgnoringCase } from '../edge/edge-guard.js';
 import { createHandshakeCheck } from '../edge/handshake.js';
-import { INTERNAL_PREFIX, pathOf, underPrefix } from '../upstreams/route-table.js';
+import { normalizeTarget } from '../edge/request-target.js';
+import { INTERNAL_PREFIX, pathOf } from '../upstreams/route-table.js';
 import { createUpgradeProxy, rawResponse } from './ws-proxy.js';
 
 /**
@@ -53,19 +54,21 @@ export function installUpgrades(app: App, ctx: GatewayContext, edge: Edge, hoste
   };
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = pathOf(req.url ?? '/');
+    // Upgrades skip Fastify's rewriteUrl: the same normal form, for the checks and the upstream alike.
+    req.url = normalizeTarget(req.url ?? '/');
+    const path = pathOf(req.url);
     let clean: string;
     try {
-      clean = cleanPath(req.url ?? '/');
+      clean = cleanPath(req.url);
     } catch (err) {
       socket.on('error', () => socket.destroy());
       rawResponse(socket, err as AppError, requestIdFrom(req.headers['x-request-id']), path);
       return;
     }
-    if (!underPrefix(clean, INTERNAL_PREFIX) && !directory.isHosted(path) && proxy.handle(req, socket, head)) return;
+    if (!underPrefixIgnoringCase(clean, INTERNAL_PREFIX) && !directory.isHosted(path) && proxy.handle(req, socket, head)) return;
     socket.on('error', () => socket.destroy());
     const requestId = requestIdFrom(req.headers['x-request-id']);
-    if (underPrefix(clean, INTERNAL_PREFIX) || !directory.isHosted(path)) {
+    if (underPrefixIgnoringCase(clean, INTERNAL_PREFIX) || !directory.isHosted(path)) {
       rawResponse(socket, new AppError('ROUTE_NOT_FOUND', `no WebSocket endpoint at ${path}`), requestId, path);
       return;
     }
