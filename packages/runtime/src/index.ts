@@ -18,4 +18,4 @@ export {
 export { createServiceHost, migrateServices, type HostedService, type HostEngines, type ServiceHost, type ServiceHostOptions } from './host.js';
 export { AuthenticationEnvSchema, remoteAuthentication, serviceEnvSchema, type AuthenticationEnv } from './authentication-env.js';
 export { createSocketEndpoints, type SocketEndpoints } from './sockets.js';
-export { runService, serve, refuseUpgrade, type RunningServer, type RunServiceOptions } from './run-service.js';
+export { runService, serve, type RunningServer, type RunServiceOptions } from './run-service.js';

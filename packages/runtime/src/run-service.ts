@@ -19,7 +19,7 @@ export interface RunningServer {
 }
 
 /** Answers an upgrade the process does not serve, or refuses, with a problem document. */
-export function refuseUpgrade(socket: Duplex, error: AppError, path: string): void {
+function refuseUpgrade(socket: Duplex, error: AppError, path: string): void {
   const body = JSON.stringify(toProblem(error, { instance: path }));
   socket.end(`HTTP/1.1 ${error.status} ${error.title}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

@@ -3,8 +3,8 @@ import cookie from '@fastify/cookie';
 import { authGuard, createAuthentication, type Authentication, type JSONWebKeySet, type RevocationList, type Verifier } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
 import type { Clock, TimerHandle } from '@realchat/clock';
-import { ClientRevoked, SessionRevoked, UserCreated, UserRolesChanged, type EventEnvelope } from '@realchat/contracts';
-import type { Database, Queryable } from '@realchat/db';
+import { ClientRevoked, SessionRevoked, UserCreated, UserRolesChanged } from '@realchat/contracts';
+import type { Database } from '@realchat/db';
 import type { App } from '@realchat/http';
 import type { Logger } from '@realchat/logging';
 import { CommandError, defineService, type ServiceCommand, type TokenIssuerInstance } from '@realchat/runtime';
@@ -20,7 +20,7 @@ import { wellKnownRoutes } from './routes/well-known.routes.js';
 import { ClientService } from './services/client.service.js';
 import { KeyService } from './services/key.service.js';
 import { LoginThrottle } from './services/login-throttle.js';
-import { AUTH_SCHEMA, AuthEvents } from './services/outbox.js';
+import { AUTH_SCHEMA, AuthEvents, type AuthOutbox } from './services/outbox.js';
 import { PasswordService } from './services/password.service.js';
 import { RegisterThrottle } from './services/register-throttle.js';
 import { SessionService } from './services/session.service.js';
@@ -41,7 +41,7 @@ export interface AuthDeps {
   /** The 32-byte key-encryption key (see loadKeyEncryptionKey). */
   readonly keyEncryptionKey: Buffer;
   /** Where events are recorded (the host's outbox of the auth schema). */
-  readonly outbox: { append(tx: Queryable, event: EventEnvelope): Promise<void>; committed(): void };
+  readonly outbox: AuthOutbox;
 }
 
 /** The auth service's running instance: what a host needs, plus the handles its commands and tests use. */

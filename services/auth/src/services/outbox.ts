@@ -1,15 +1,19 @@
 import type { Clock } from '@realchat/clock';
-import { createEvent, type EventDataOf, type EventEnvelope, type EventType } from '@realchat/contracts';
+import { createEvent, type EventDataOf, type EventType } from '@realchat/contracts';
 import type { Queryable } from '@realchat/db';
+import type { Outbox } from '@realchat/runtime';
 
 export const AUTH_SCHEMA = 'auth';
+
+/** The part of the host's outbox auth uses. */
+export type AuthOutbox = Pick<Outbox, 'append' | 'committed'>;
 
 /** Records events in the same transaction as the change; the host's relay publishes them after commit. */
 export class AuthEvents {
   readonly #clock: Clock;
-  readonly #outbox: { append(tx: Queryable, event: EventEnvelope): Promise<void>; committed(): void };
+  readonly #outbox: AuthOutbox;
 
-  constructor(deps: { clock: Clock; outbox: { append(tx: Queryable, event: EventEnvelope): Promise<void>; committed(): void } }) {
+  constructor(deps: { clock: Clock; outbox: AuthOutbox }) {
     this.#clock = deps.clock;
     this.#outbox = deps.outbox;
   }
