@@ -1,5 +1,6 @@
 import { authService } from '@realchat/auth';
+import { chatService } from '@realchat/chat';
 import type { AnyServiceDefinition } from '@realchat/runtime';
 
 /** Every service of RealChat, in start order: the one list the CLI (start, migrate, outbox, commands) reads. */
-export const SERVICES: readonly AnyServiceDefinition[] = [authService];
+export const SERVICES: readonly AnyServiceDefinition[] = [authService, chatService];
