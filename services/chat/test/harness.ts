@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { buildGateway, gatewayConfig, type GatewayConfig } from '@realchat/gateway';
 import type { App } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
-import { createServiceHost, serviceEnvSchema, type ServiceHost } from '@realchat/runtime';
+import { createServiceHost, serviceEnvSchema, type RuntimeEnv, type ServiceHost } from '@realchat/runtime';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@realchat/store';
 import { chatService, type ChatModule } from '../src/index.js';
 
@@ -60,7 +60,8 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
     keyEncryptionKey: randomBytes(32),
   });
   const definitions = [authService, chatService];
-  const env = loadConfig(serviceEnvSchema(definitions), { AUTH_ISSUER: 'http://auth.test', ...options.env });
+  // serviceEnvSchema holds RuntimeEnvSchema's members: what it loads is a RuntimeEnv and more.
+  const env = loadConfig(serviceEnvSchema(definitions), { AUTH_ISSUER: 'http://auth.test', ...options.env }) as RuntimeEnv & Readonly<Record<string, unknown>>;
   const host = await createServiceHost({
     definitions,
     engines: { db, bus, store, clock, logger: silentLogger, embeddedDataDir: undefined },
