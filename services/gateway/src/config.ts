@@ -28,6 +28,8 @@ export interface GatewayConfig {
   /** `false`: the socket peer is the client; otherwise the addresses/CIDRs of trusted proxies in front. */
   readonly trustProxy: false | readonly string[];
   readonly rateLimit: { readonly ip: RateLimitSetting | false; readonly user: RateLimitSetting | false };
+  /** Open WebSockets one client address may hold on this gateway instance at once (hosted and proxied together). */
+  readonly maxSocketsPerIp: number;
   readonly proxy: { readonly timeoutMs: number; readonly maxAttempts: number };
   readonly healthCheck: HealthCheckOptions;
   readonly ejection: PassiveEjectionOptions;
@@ -56,6 +58,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     rateLimit: { ip: { limit: 600, windowMs: 60_000 }, user: { limit: 1200, windowMs: 60_000 } },
+    maxSocketsPerIp: 64,
     proxy: { timeoutMs: 10_000, maxAttempts: 2 },
     healthCheck: { path: '/healthz', intervalMs: 5_000, timeoutMs: 2_000, unhealthyThreshold: 2, healthyThreshold: 2 },
     ejection: { consecutiveFailures: 3, cooloffMs: 10_000 },

@@ -378,3 +378,45 @@ describe('WebSocket proxy failures and shutdown', () => {
     expect(client.readyState).toBe(client.CLOSED);
   });
 });
+
+describe('WebSocket open-socket cap per client address', () => {
+  let key: TestKey;
+  let chat: WsUpstream;
+  let store: KeyValueStore;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    key = await makeKey();
+    chat = await startWsUpstream();
+    store = makeStore('memory');
+    gw = await startGateway({ key, store, config: { upstreams: { chat: [chat.url] }, maxSocketsPerIp: 2, rateLimit: { ip: false, user: false } } });
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await chat.close();
+    await store.close();
+  });
+
+  it('refuses the socket over the cap with 429 until one of the open ones closes', async () => {
+    const first = opened(await wsConnect(gw.url, '/chat/ws'));
+    const second = opened(await wsConnect(gw.url, '/chat/ws'));
+    const upgrades = chat.upgrades.length;
+    const third = refused(await wsConnect(gw.url, '/chat/ws'));
+    expect([third.status, third.body['code'], third.headers['retry-after']]).toEqual([429, 'RATE_LIMITED', '1']);
+    // Refused at the edge: the upstream never saw it.
+    expect(chat.upgrades.length).toBe(upgrades);
+    const closed = once(first, 'close');
+    first.close();
+    await closed;
+    // The slot frees when the TCP connection ends, shortly after the close handshake.
+    let next: WsOutcome = await wsConnect(gw.url, '/chat/ws');
+    for (let i = 0; i < 50 && !('socket' in next); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      next = await wsConnect(gw.url, '/chat/ws');
+    }
+    const reopened = opened(next);
+    reopened.close();
+    second.close();
+  });
+});

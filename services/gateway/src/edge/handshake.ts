@@ -9,6 +9,8 @@ export interface HandshakeCheckOptions {
   /** Whether an address is a trusted proxy (`proxy-addr`'s compiled trust), as for HTTP requests. */
   readonly trust: (address: string, hop: number) => boolean;
   readonly ipLimiter?: RateLimiter;
+  /** Open sockets one client address may hold at once. */
+  readonly maxSocketsPerIp: number;
   /** The edge's access rule and token check for the handshake; throws the AppError to refuse it with. */
   readonly authorize: (method: string, url: string, authorization: string | undefined) => Promise<void>;
   /** Other browser origins allowed to open sockets; the gateway's own origin and requests without `Origin` (non-browser clients) pass. */
@@ -34,17 +36,20 @@ export function handshakeFacts(req: IncomingMessage, trust: (address: string, ho
 
 /**
  * The edge checks of a WebSocket handshake, whoever serves the socket (a hosted endpoint or an
- * upstream): the origin allow-list, the per-IP limit, the access rule. Resolves with the error to
- * refuse the handshake with, or undefined.
+ * upstream): the origin allow-list, the per-IP rate of handshakes, the access rule, and the per-IP
+ * count of open sockets. Resolves with the error to refuse the handshake with, or undefined; an
+ * accepted handshake counts against its address until its TCP connection closes.
  */
 export function createHandshakeCheck(options: HandshakeCheckOptions): (req: IncomingMessage) => Promise<AppError | undefined> {
+  const open = new Map<string, number>();
   return async (req) => {
     const { chain, host, proto } = handshakeFacts(req, options.trust);
+    const client = chain[0] === undefined ? 'unknown' : clientKey(chain[0]);
     // Cross-site WebSocket hijacking needs another origin: a page served by the gateway itself may connect.
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `${proto}://${host}` && !options.allowedOrigins.has(origin)) return new AppError('FORBIDDEN', 'this origin may not open sockets');
     if (options.ipLimiter !== undefined) {
-      const decision = await options.ipLimiter.hit(`ip:${chain[0] === undefined ? 'unknown' : clientKey(chain[0])}`).catch(() => undefined);
+      const decision = await options.ipLimiter.hit(`ip:${client}`).catch(() => undefined);
       if (decision !== undefined && !decision.allowed) {
         const retry = String(Math.ceil(decision.resetMs / 1000));
         return new AppError('RATE_LIMITED', `too many requests; retry in ${retry} s`, { headers: { 'Retry-After': retry } });
@@ -56,6 +61,16 @@ export function createHandshakeCheck(options: HandshakeCheckOptions): (req: Inco
       if (!(err instanceof AppError) || err.status >= 500) options.logger.warn({ err }, 'websocket handshake check failed');
       return err instanceof AppError ? err : new AppError('INTERNAL', 'the handshake could not be checked', { cause: err });
     }
+    const count = open.get(client) ?? 0;
+    if (count >= options.maxSocketsPerIp) return new AppError('RATE_LIMITED', `at most ${options.maxSocketsPerIp} open sockets per client address`, { headers: { 'Retry-After': '1' } });
+    // The upgraded socket is this TCP connection, whether served here or piped to an upstream.
+    if (req.socket.destroyed) return undefined;
+    open.set(client, count + 1);
+    req.socket.once('close', () => {
+      const left = (open.get(client) ?? 1) - 1;
+      if (left === 0) open.delete(client);
+      else open.set(client, left);
+    });
     return undefined;
   };
 }

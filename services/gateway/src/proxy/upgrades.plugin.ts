@@ -26,6 +26,7 @@ export function installUpgrades(app: App, ctx: GatewayContext, edge: Edge, hoste
     ...(edge.ipLimiter === undefined ? {} : { ipLimiter: edge.ipLimiter }),
     authorize: edge.authorizeUpgrade,
     allowedOrigins: new Set(config.corsOrigins),
+    maxSocketsPerIp: config.maxSocketsPerIp,
     logger,
   });
   const proxy = createUpgradeProxy({
