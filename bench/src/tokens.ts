@@ -49,6 +49,7 @@ function settingsFor(alg: SigningAlg, signingKeyPem: string): AuthSettings {
     keyRotationIntervalMs: 30 * 86_400_000,
     keyPublishLeadMs: 600_000,
     keyReloadIntervalMs: 30_000,
+    clientReloadIntervalMs: 2_000,
     bcryptCost: 4,
     bcryptConcurrency: 1,
     loginIpLimitPerMinute: 30,

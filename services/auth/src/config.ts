@@ -24,6 +24,7 @@ export const AuthEnvSchema = Type.Object({
   AUTH_KEY_ROTATION_INTERVAL: Duration('30d', 'How often a new signing key is introduced.'),
   AUTH_KEY_PUBLISH_LEAD: Duration('10m', 'How long a new key is published in the JWKS before it signs.'),
   AUTH_KEY_RELOAD_INTERVAL: Duration('30s', 'How often an instance reloads the key set (rotation by another instance).'),
+  AUTH_CLIENT_RELOAD_INTERVAL: Duration('2s', 'How often an instance reloads the live service clients (one created by another process is accepted after at most this long).'),
   AUTH_BCRYPT_COST: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
   AUTH_BCRYPT_CONCURRENCY: Type.Optional(
     Type.Integer({ minimum: 1, description: 'bcrypt hashes run at once; the rest queue. Default: one less than the cores (at least 1), so the event loop keeps a core.' }),
@@ -65,6 +66,7 @@ export interface AuthSettings {
   readonly keyRotationIntervalMs: number;
   readonly keyPublishLeadMs: number;
   readonly keyReloadIntervalMs: number;
+  readonly clientReloadIntervalMs: number;
   readonly bcryptCost: number;
   readonly bcryptConcurrency: number;
   readonly loginIpLimitPerMinute: number;
@@ -125,6 +127,7 @@ export function toAuthSettings(env: AuthEnv & ListenEnv): AuthSettings {
     keyRotationIntervalMs: parseDuration(env.AUTH_KEY_ROTATION_INTERVAL),
     keyPublishLeadMs: parseDuration(env.AUTH_KEY_PUBLISH_LEAD),
     keyReloadIntervalMs: parseDuration(env.AUTH_KEY_RELOAD_INTERVAL),
+    clientReloadIntervalMs: parseDuration(env.AUTH_CLIENT_RELOAD_INTERVAL),
     bcryptCost: env.AUTH_BCRYPT_COST,
     bcryptConcurrency: env.AUTH_BCRYPT_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,

@@ -156,8 +156,15 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
     clock,
     events,
     accessTokenTtlMs: settings.accessTokenTtlMs,
+    reloadIntervalMs: settings.clientReloadIntervalMs,
+    onReloadError: (err) => logger.warn({ err }, 'reloading the service clients failed'),
     onRevoked: (clientId, until) => revocations.revokeClient(clientId, until),
     onTokenRevoked: (tokenId, until) => revocations.revokeToken(tokenId, until),
+  });
+  await clients.load();
+  // Another instance revoked a client: refuse it here at once, not at the next reload.
+  authentication.onRevoked((revoked) => {
+    if (revoked.kind === 'client') clients.forget(revoked.clientId);
   });
   let purgeTimer: TimerHandle | undefined;
 
@@ -189,6 +196,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
 
     async start(): Promise<void> {
       keys.startSchedule();
+      clients.startReloading();
       purgeTimer = clock.setInterval(
         () => {
           sessions.purgeEnded().catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
@@ -207,6 +215,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
 
     async stop(): Promise<void> {
       keys.stopSchedule();
+      clients.stopReloading();
       purgeTimer?.clear();
     },
   };

@@ -25,6 +25,7 @@ export const testSettings = (overrides: Partial<AuthSettings> = {}): AuthSetting
   keyRotationIntervalMs: 30 * 86_400_000,
   keyPublishLeadMs: 10 * 60_000,
   keyReloadIntervalMs: 30_000,
+  clientReloadIntervalMs: 2_000,
   bcryptCost: 4,
   bcryptConcurrency: 1,
   loginIpLimitPerMinute: 1000,

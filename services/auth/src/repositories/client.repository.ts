@@ -19,13 +19,12 @@ export class ClientRepository {
     ]);
   }
 
-  async findLive(q: Queryable, id: string): Promise<ClientRow | undefined> {
+  /** Every live client with its secret hash: the set an instance authenticates from. */
+  async listLive(q: Queryable): Promise<ClientRow[]> {
     const { rows } = await q.query<Omit<ClientRow, 'secretHash'> & { secretHash: Uint8Array }>(
-      `select id, name, secret_hash as "secretHash", scopes, created_at as "createdAt" from auth.oauth_clients where id = $1 and revoked_at is null`,
-      [id],
+      'select id, name, secret_hash as "secretHash", scopes, created_at as "createdAt" from auth.oauth_clients where revoked_at is null',
     );
-    const row = rows[0];
-    return row === undefined ? undefined : { ...row, secretHash: Buffer.from(row.secretHash) };
+    return rows.map((row) => ({ ...row, secretHash: Buffer.from(row.secretHash) }));
   }
 
   async list(q: Queryable): Promise<Array<Omit<ClientRow, 'secretHash'>>> {

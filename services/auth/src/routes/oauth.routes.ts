@@ -144,7 +144,7 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
       return undefined;
     }
     // An unknown id and a missing secret cost the same comparison as a wrong secret.
-    const client = await clients.authenticate(claim.clientId, claim.clientSecret ?? '');
+    const client = clients.authenticate(claim.clientId, claim.clientSecret ?? '');
     if (client === undefined || claim.clientSecret === undefined) throw new OAuthError('invalid_client', 'client authentication failed', 401, BASIC_CHALLENGE);
     return client;
   };
@@ -226,7 +226,7 @@ export async function oauthRoutes(app: App, deps: OAuthRouteDeps): Promise<void>
       const common = { active: true, token_type: 'access_token', iss: settings.issuer, aud: settings.audience, exp: Math.floor(principal.expiresAt.getTime() / 1000), jti: principal.tokenId };
       if (principal.kind === 'service') {
         // A revoked client's tokens still verify until they expire; introspection is the authoritative answer.
-        if (!(await clients.isLive(principal.clientId))) return { active: false };
+        if (!(clients.isLive(principal.clientId))) return { active: false };
         return { ...common, sub: principal.clientId, client_id: principal.clientId, scope: principal.scopes.join(' ') };
       }
       // The authoritative answer: a session revoked on another instance is inactive even before its event arrives.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '@realchat/clock';
+import type { Clock, TimerHandle } from '@realchat/clock';
 import type { Database } from '@realchat/db';
 import { constantTimeEqual, newClientSecret, sha256 } from '../crypto/tokens.js';
 import { ClientRepository, type ClientRow } from '../repositories/client.repository.js';
@@ -19,9 +19,19 @@ export class ClientService {
   readonly #accessTokenTtlMs: number;
   readonly #onRevoked: (clientId: string, until: Date) => void;
   readonly #onTokenRevoked: (tokenId: string, until: Date) => void;
+  readonly #reloadIntervalMs: number;
+  readonly #onReloadError: (err: unknown) => void;
   readonly #clients = new ClientRepository();
   // Compared against when the client id is unknown, so both failures cost the same.
   readonly #dummyHash = sha256(randomBytes(32).toString('hex'));
+  /**
+   * The live clients by id. Every grant authenticates from memory: a known client, an unknown
+   * one, a revoked one and a wrong secret cost the same, and no query runs per token.
+   */
+  #live = new Map<string, ClientRow>();
+  /** Revoked while this process runs: a reload that read the row before the revocation never brings it back. */
+  readonly #revoked = new Set<string>();
+  #reloadTimer: TimerHandle | undefined;
 
   constructor(deps: {
     db: Database;
@@ -29,6 +39,9 @@ export class ClientService {
     events: AuthEvents;
     /** The lifetime of the service tokens this service issues. */
     accessTokenTtlMs: number;
+    /** How often the live clients are reloaded (clients created or revoked by another process). */
+    reloadIntervalMs: number;
+    onReloadError: (err: unknown) => void;
     /** After commit: this instance refuses the client's tokens at once. */
     onRevoked: (clientId: string, until: Date) => void;
     /** After commit: this instance refuses the one service token at once. */
@@ -38,8 +51,44 @@ export class ClientService {
     this.#clock = deps.clock;
     this.#events = deps.events;
     this.#accessTokenTtlMs = deps.accessTokenTtlMs;
+    this.#reloadIntervalMs = deps.reloadIntervalMs;
+    this.#onReloadError = deps.onReloadError;
     this.#onRevoked = deps.onRevoked;
     this.#onTokenRevoked = deps.onTokenRevoked;
+  }
+
+  /** Reads the live clients; keeps the ones this instance created since the read began. */
+  async load(): Promise<void> {
+    const startedAt = this.#clock.now();
+    const rows = await this.#clients.listLive(this.#db);
+    const next = new Map(rows.filter((row) => !this.#revoked.has(row.id)).map((row) => [row.id, row]));
+    for (const [id, row] of this.#live) if (!next.has(id) && row.createdAt >= startedAt) next.set(id, row);
+    this.#live = next;
+  }
+
+  /** Reloads every `reloadIntervalMs` by the clock, each run after the last one ended (a clock moved by days runs it once, not once per interval). */
+  startReloading(): void {
+    if (this.#reloadTimer !== undefined) return;
+    const arm = (): TimerHandle => this.#clock.setTimeout(tick, this.#reloadIntervalMs, { unref: true });
+    const tick = (): void => {
+      this.load()
+        .catch(this.#onReloadError)
+        .finally(() => {
+          if (this.#reloadTimer !== undefined) this.#reloadTimer = arm();
+        });
+    };
+    this.#reloadTimer = arm();
+  }
+
+  stopReloading(): void {
+    this.#reloadTimer?.clear();
+    this.#reloadTimer = undefined;
+  }
+
+  /** The client was revoked (here, or by another instance's `client.revoked`): refused from now on. */
+  forget(clientId: string): void {
+    this.#revoked.add(clientId);
+    this.#live.delete(clientId);
   }
 
   /** Creates a client; the secret is shown once and stored only as its SHA-256. */
@@ -47,19 +96,21 @@ export class ClientService {
     for (const scope of scopes) if (!isValidScope(scope)) throw new Error(`invalid scope ${JSON.stringify(scope)}`);
     const clientId = `svc_${randomBytes(12).toString('base64url')}`;
     const clientSecret = newClientSecret();
-    await this.#clients.insert(this.#db, { id: clientId, name, secretHash: sha256(clientSecret), scopes: [...new Set(scopes)], createdAt: this.#clock.now() });
+    const row: ClientRow = { id: clientId, name, secretHash: sha256(clientSecret), scopes: [...new Set(scopes)], createdAt: this.#clock.now() };
+    await this.#clients.insert(this.#db, row);
+    this.#live.set(clientId, row);
     return { clientId, clientSecret, scopes: [...new Set(scopes)] };
   }
 
-  async authenticate(clientId: string, clientSecret: string): Promise<ClientRow | undefined> {
-    const client = await this.#clients.findLive(this.#db, clientId);
+  authenticate(clientId: string, clientSecret: string): ClientRow | undefined {
+    const client = this.#live.get(clientId);
     const ok = constantTimeEqual(sha256(clientSecret), client?.secretHash ?? this.#dummyHash);
     return ok ? client : undefined;
   }
 
   /** Whether the client exists and is not revoked (its tokens are then no longer active). */
-  async isLive(clientId: string): Promise<boolean> {
-    return (await this.#clients.findLive(this.#db, clientId)) !== undefined;
+  isLive(clientId: string): boolean {
+    return this.#live.has(clientId);
   }
 
   list(): Promise<Array<Omit<ClientRow, 'secretHash'>>> {
@@ -81,6 +132,7 @@ export class ClientService {
       return true;
     });
     if (!revoked) return false;
+    this.forget(clientId);
     this.#onRevoked(clientId, until);
     this.#events.committed();
     return true;
