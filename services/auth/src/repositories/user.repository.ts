@@ -41,6 +41,10 @@ export class UserRepository {
     );
   }
 
+  async updateDisplayName(q: Queryable, id: string, displayName: string, at: Date): Promise<void> {
+    await q.query('update auth.users set display_name = $2, updated_at = $3 where id = $1', [id, displayName, at]);
+  }
+
   async updateRoles(q: Queryable, id: string, roles: readonly Role[], at: Date): Promise<void> {
     await q.query('update auth.users set roles = $2, updated_at = $3 where id = $1', [id, roles, at]);
   }
