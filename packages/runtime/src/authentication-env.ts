@@ -49,7 +49,7 @@ export function remoteAuthentication(env: AuthenticationEnv, deps: { bus?: Event
 const USERS_READ_SCOPE = 'users:read';
 const LOOKUP_TIMEOUT_MS = 5_000;
 const userAnswer = Compile(Type.Object({ id: Type.String(), displayName: Type.String(), roles: Type.Array(RoleSchema) }));
-const notFoundAnswer = Compile(Type.Object({ code: Type.Literal('NOT_FOUND') }));
+const noneAnswer = Compile(Type.Object({ code: Type.Union([Type.Literal('NOT_FOUND'), Type.Literal('VALIDATION_FAILED')]) }));
 
 /**
  * User lookups over auth's internal routes with a client-credentials token. Without credentials
@@ -78,14 +78,15 @@ export function remoteIdentity(env: AuthenticationEnv & IdentityEnv, deps: { clo
     } catch (err) {
       throw new AppError('UPSTREAM_UNAVAILABLE', 'auth cannot be reached for a user lookup', { cause: err });
     }
-    // Only auth's own NOT_FOUND means "no such user": a 404 for the route itself is a wrong AUTH_INTERNAL_URL.
-    if (res.status === 404 && notFoundAnswer.Check(body)) return null;
+    // No such user, or an id or address no account can have; a 404 for the route itself
+    // (ROUTE_NOT_FOUND) is a wrong AUTH_INTERNAL_URL, not an answer.
+    if ((res.status === 404 || res.status === 400) && noneAnswer.Check(body)) return null;
     if (res.status !== 200 || !userAnswer.Check(body)) throw new AppError('UPSTREAM_UNAVAILABLE', 'auth answered a user lookup unexpectedly', { cause: new Error(`auth answered ${res.status}`) });
     return { id: body.id, displayName: body.displayName, roles: body.roles };
   };
   return {
     findUser: (id) => lookup(`/internal/users/${encodeURIComponent(id)}`),
-    findUserByEmail: (email) => lookup(`/internal/users?${new URLSearchParams({ email }).toString()}`),
+    findUserByEmail: (email) => lookup(`/internal/users?${new URLSearchParams({ email: email.trim() }).toString()}`),
   };
 }
 

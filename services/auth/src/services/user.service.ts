@@ -181,10 +181,9 @@ export class UserService implements Identity {
     const displayName = cleanDisplayName(input.displayName);
     const user = await this.#db.transaction(async (tx) => {
       const found = await this.#users.findById(tx, id, { forUpdate: true });
-      if (found === undefined) throw new AppError('NOT_FOUND', 'no such user');
-      const now = this.#clock.now();
-      await this.#users.updateDisplayName(tx, id, displayName, now);
-      await this.#events.record(tx, 'user.updated', { userId: id, displayName, updatedAt: now.toISOString() });
+      const updatedAt = await this.#users.updateDisplayName(tx, id, displayName, this.#clock.now());
+      if (found === undefined || updatedAt === undefined) throw new AppError('NOT_FOUND', 'no such user');
+      await this.#events.record(tx, 'user.updated', { userId: id, displayName, updatedAt: updatedAt.toISOString() });
       return { ...found, displayName };
     });
     this.#events.committed();
