@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, newId } from '@realchat/contracts';
 import { usersConsumer } from '../src/people/people.js';
+import type { PeopleService } from '../src/people/people.service.js';
 import { call, eventually, signUp, startChat, uniqueEmail, variants, type ChatHarness, type TestUser } from './harness.js';
 
 interface FriendRequest {
@@ -199,7 +200,7 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
     expect((await request(bob, { userId: ada.id })).status).toBe(201);
   });
 
-  it('answers a request by email the same for an unknown, a known and a blocked address, and only the known one gets it', async () => {
+  it('answers a request by email the same for an unknown, a known, a blocked address and a friend\'s, and only the known one gets it', async () => {
     const [ada, bob, eve, cid] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Eve'), await signUp(h, 'Cid')];
     expect((await call(h, eve, 'POST', '/chat/blocks', { userId: ada.id })).status).toBe(200);
     await befriend(ada, cid);
@@ -213,8 +214,12 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
     for (const answer of answers) expect(answer).toEqual(answers[0]);
     expect(answers[0]?.status).toBe(202);
     expect(JSON.stringify(answers[0]?.body)).not.toMatch(/Bob|Eve|@/);
+    // The requests are made after the answer (202 Accepted): wait for them to be done.
+    await eventually(async () => (await requests(ada)).length > 0);
+    await (h.chat.people as PeopleService).idle();
     expect((await requests(ada)).map((r) => r.user.id)).toEqual([bob.id]);
     expect(await requests(eve)).toEqual([]);
+    await eventually(() => h.events.some((e) => e.type === 'chat.friend_request.created' && (e.data as { toUserId: string }).toUserId === bob.id));
     const self = await request(ada, { email: ada.email });
     expect([self.status, self.body.code]).toEqual([400, 'SELF_TARGET']);
   });

@@ -1,7 +1,7 @@
 import { createEventOf, newId } from '@realchat/contracts';
 import { isUniqueViolation, type Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
-import type { Identity } from '@realchat/runtime';
+import type { Identity, IdentityUser } from '@realchat/runtime';
 import type { ChatContext } from '../context.js';
 import type { People, UserSummary } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
@@ -36,6 +36,8 @@ export class PeopleService implements People {
   readonly #context: ChatContext;
   readonly #identity: Identity;
   readonly #repo = new PeopleRepository();
+  /** Requests by email still being made after their answer left. */
+  readonly #background = new Set<Promise<void>>();
 
   constructor(context: ChatContext) {
     this.#context = context;
@@ -79,50 +81,62 @@ export class PeopleService implements People {
     const target = await this.find(targetId);
     if (target === null) throw noSuchUser();
     await this.#requireSelf(me);
-    const outcome = await this.#request(me, target.id, true);
-    if (outcome === null) throw noSuchUser();
+    const outcome = await this.#request(me, target.id);
     return this.#view(me, outcome.request, outcome.kind === 'accepted' ? 'accepted' : 'pending', target);
   }
 
   /**
-   * A request by email: whatever the address (unknown, blocked, already a friend), the caller
-   * learns nothing, and the work is the same as far as it can be: the lookup at auth, then the same
-   * transaction (locks and checks) against the account or, for none, an id that matches nobody.
+   * A request by email. The caller learns nothing of the address (unknown, blocked, already a
+   * friend: the same 202) and cannot time it either: the answer may leave once auth was asked,
+   * which costs the same for an account as for none; the request itself is the returned task, to
+   * run after the answer left (202 Accepted), its refusals kept to itself.
    */
-  async requestByEmail(me: string, email: string): Promise<void> {
+  async requestByEmail(me: string, email: string): Promise<() => void> {
     const asOf = this.#context.clock.now();
     const found = await this.#identity.findUserByEmail(email);
     if (found?.id === me) throw notYourself();
-    if (found !== null) await this.#repo.upsertUser(this.#context.db, { id: found.id, displayName: found.displayName, roles: found.roles, updatedAt: asOf });
-    await this.#requireSelf(me);
+    return () => {
+      if (found === null) return;
+      const work = this.#requestFound(me, found, asOf).finally(() => this.#background.delete(work));
+      this.#background.add(work);
+    };
+  }
+
+  async #requestFound(me: string, found: IdentityUser, asOf: Date): Promise<void> {
     try {
-      await this.#request(me, found?.id ?? newId(), found !== null);
+      await this.#repo.upsertUser(this.#context.db, { id: found.id, displayName: found.displayName, roles: found.roles, updatedAt: asOf });
+      await this.#requireSelf(me);
+      await this.#request(me, found.id);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      if (err instanceof AppError && err.status < 500) return;
+      this.#context.logger.warn({ err }, 'a friend request by email failed');
     }
+  }
+
+  /** Resolves once the requests by email made so far are done (stop waits for them). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#background]);
   }
 
   /**
    * One transaction under the pair's lock: blocked → BLOCKED, friends → ALREADY_FRIENDS, my
-   * pending request → FRIEND_REQUEST_PENDING, theirs → accepted (both want it), else a new one
-   * (`exists` false: the checks only, for an address that names nobody, and null).
+   * pending request → FRIEND_REQUEST_PENDING, theirs → accepted (both want it), else a new one.
    */
-  async #request(me: string, other: string, exists: boolean): Promise<RequestOutcome | null> {
+  async #request(me: string, other: string): Promise<RequestOutcome> {
     const { db, clock, outbox } = this.#context;
-    let outcome: RequestOutcome | null;
+    let outcome: RequestOutcome;
     try {
-      outcome = await db.transaction(async (tx) => {
+      outcome = await db.transaction(async (tx): Promise<RequestOutcome> => {
         await this.#repo.lockPair(tx, me, other);
         if (await this.#repo.isBlockedBetween(tx, me, other)) throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
         if (await this.#repo.areFriends(tx, me, other)) throw new AppError(ChatErrors.ALREADY_FRIENDS, 'you are friends already');
         const pending = await this.#repo.findPendingBetween(tx, me, other);
         if (pending?.fromUser === me) throw new AppError(ChatErrors.FRIEND_REQUEST_PENDING, 'your request is pending already');
-        if (pending !== undefined) return { kind: 'accepted' as const, request: await this.#accept(tx, pending) };
-        if (!exists) return null;
+        if (pending !== undefined) return { kind: 'accepted', request: await this.#accept(tx, pending) };
         const request = { id: newId(), fromUser: me, toUser: other, status: 'pending' as const, createdAt: clock.now() };
         await this.#repo.insertRequest(tx, request);
         await outbox.append(tx, createEventOf(FriendRequestCreated, { requestId: request.id, fromUserId: me, toUserId: other, createdAt: request.createdAt.toISOString() }, { producer: 'chat', occurredAt: request.createdAt }));
-        return { kind: 'created' as const, request };
+        return { kind: 'created', request };
       });
     } catch (err) {
       // The pair lock makes this unreachable while both rows are projected; it still must not be a 500.

@@ -12,6 +12,8 @@ export interface PeoplePart {
   readonly people: People;
   readonly consumers: readonly EventConsumer[];
   register(app: App): Promise<void>;
+  /** Waits for the work still running after its answer (requests by email). */
+  stop(): Promise<void>;
 }
 
 /** Keeps `chat.users` from auth's news; an older event never overwrites a newer row. */
@@ -38,5 +40,6 @@ export function createPeople(context: ChatContext): PeoplePart {
     people: service,
     consumers: [usersConsumer()],
     register: (app) => peopleRoutes(app, service),
+    stop: () => service.idle(),
   };
 }
