@@ -64,8 +64,8 @@ export class PeopleService implements People {
     return this.#repo.isBlockedBetween(this.#context.db, a, b);
   }
 
-  /** Summaries of `ids` in their order, from the projection and, for those it lacks, from auth. */
-  async summaries(ids: readonly string[]): Promise<Map<string, UserSummary>> {
+  /** Summaries of `ids` by id, from the projection and, for those it lacks, from auth. */
+  async #summaries(ids: readonly string[]): Promise<Map<string, UserSummary>> {
     const byId = new Map((await this.#repo.findUsers(this.#context.db, ids)).map((u) => [u.id, u]));
     for (const id of ids) {
       if (byId.has(id)) continue;
@@ -169,7 +169,7 @@ export class PeopleService implements People {
       return (await this.#repo.friendSince(tx, request.fromUser, request.toUser)) ?? this.#context.clock.now();
     });
     outbox.committed();
-    const friend = (await this.summaries([request.fromUser])).get(request.fromUser) ?? { id: request.fromUser, displayName: '' };
+    const friend = (await this.#summaries([request.fromUser])).get(request.fromUser) ?? { id: request.fromUser, displayName: '' };
     return { ...friend, at: since };
   }
 
@@ -192,7 +192,7 @@ export class PeopleService implements People {
 
   async listRequests(me: string, page: { direction: 'incoming' | 'outgoing' | undefined; after: PagePosition | undefined; take: number }): Promise<Array<DatedRequest & { view: FriendRequestView }>> {
     const rows = await this.#repo.listPending(this.#context.db, me, page);
-    const users = await this.summaries(rows.map((r) => r.otherId));
+    const users = await this.#summaries(rows.map((r) => r.otherId));
     return rows.map((r) => ({ ...r, view: this.#view(me, r, 'pending', users.get(r.otherId) ?? { id: r.otherId, displayName: '' }) }));
   }
 
@@ -233,7 +233,7 @@ export class PeopleService implements People {
   }
 
   async #dated(rows: readonly DatedUser[]): Promise<DatedSummary[]> {
-    const users = await this.summaries(rows.map((r) => r.id));
+    const users = await this.#summaries(rows.map((r) => r.id));
     return rows.map((r) => ({ ...(users.get(r.id) ?? { id: r.id, displayName: '' }), at: r.at }));
   }
 
