@@ -69,7 +69,10 @@ export function remoteIdentity(env: AuthenticationEnv & IdentityEnv, deps: { clo
   const doFetch = deps.fetch ?? fetch;
   const tokens = createServiceTokenSource({ tokenUrl: new URL('/oauth/token', base).href, clientId, clientSecret, scope: USERS_READ_SCOPE, clock: deps.clock, fetch: doFetch });
   const lookup = async (path: string): Promise<IdentityUser | null> => {
-    const token = await tokens.getToken();
+    const token = await tokens.getToken().catch((err: unknown) => {
+      // Refused credentials are this process's misconfiguration: unavailable to the caller (logged with the cause), not a 500.
+      throw err instanceof AppError && err.code === 'INTERNAL' ? new AppError('SERVICE_UNAVAILABLE', 'auth refused this service\'s credentials', { cause: err }) : err;
+    });
     let res: Response;
     let body: unknown;
     try {

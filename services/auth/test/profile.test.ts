@@ -99,6 +99,8 @@ describe.each(variants)('profile changes and user lookups for other services (%s
       fetch: async (input, init) => (String(input).includes('/internal/') ? new Response('{"code":"ROUTE_NOT_FOUND"}', { status: 404 }) : viaApp(input, init)),
     });
     await expect(astray.findUser(user.id)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    const refused = remoteIdentity({ ...env, AUTH_CLIENT_ID: client.clientId, AUTH_CLIENT_SECRET: 'cs_wrong' }, { clock: h.clock, logger: silentLogger, fetch: viaApp });
+    await expect(refused.findUser(user.id)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
 
     // Without credentials: one warning when made, SERVICE_UNAVAILABLE only when used.
     const warn = vi.spyOn(silentLogger, 'warn');
