@@ -21,6 +21,20 @@ export const UserCreated = defineEvent(
   ),
 );
 
+/** A user changed their profile; `updatedAt` orders it against other news of the same user. */
+export const UserUpdated = defineEvent(
+  'user.updated',
+  1,
+  Type.Object(
+    {
+      userId: Type.String({ format: 'uuid' }),
+      displayName: Type.String(),
+      updatedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const UserRolesChanged = defineEvent(
   'user.roles_changed',
   1,
@@ -94,6 +108,7 @@ export const TokenRevoked = defineEvent(
 );
 
 export type UserCreatedData = Static<typeof UserCreated.schema>;
+export type UserUpdatedData = Static<typeof UserUpdated.schema>;
 export type UserRolesChangedData = Static<typeof UserRolesChanged.schema>;
 export type SessionRevokedData = Static<typeof SessionRevoked.schema>;
 export type ClientRevokedData = Static<typeof ClientRevoked.schema>;
@@ -102,6 +117,7 @@ export type TokenRevokedData = Static<typeof TokenRevoked.schema>;
 /** Every event type of the system, keyed by `type`. */
 export const eventCatalog = {
   [UserCreated.type]: UserCreated,
+  [UserUpdated.type]: UserUpdated,
   [UserRolesChanged.type]: UserRolesChanged,
   [SessionRevoked.type]: SessionRevoked,
   [ClientRevoked.type]: ClientRevoked,

@@ -1,6 +1,7 @@
 export { EnvelopeSchema, defineEvent, type EventEnvelope, type EventDefinition } from './envelope.js';
 export {
   UserCreated,
+  UserUpdated,
   UserRolesChanged,
   SessionRevoked,
   ClientRevoked,
@@ -12,6 +13,7 @@ export {
   type EventType,
   type EventDataOf,
   type UserCreatedData,
+  type UserUpdatedData,
   type UserRolesChangedData,
   type SessionRevokedData,
   type ClientRevokedData,

@@ -3,11 +3,12 @@ import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, type Even
 import type { Clock } from '@realchat/clock';
 import { registerEvents } from '@realchat/contracts';
 import { migrate, type Database } from '@realchat/db';
+import { AppError } from '@realchat/errors';
 import { collectAccessRules, OutboxMetrics, registerOpenApi, SERVICE_MANIFEST_MEMBER, type AccessRule, type App, type ServiceManifest } from '@realchat/http';
 import type { Logger } from '@realchat/logging';
 import type { KeyValueStore } from '@realchat/store';
 import type { RuntimeEnv } from './env.js';
-import type { AnyServiceDefinition, Outbox, ServiceInstance, WebSocketEndpoint } from './service.js';
+import type { AnyServiceDefinition, Identity, Outbox, ServiceInstance, WebSocketEndpoint } from './service.js';
 
 const API_VERSION = '0.1.0';
 
@@ -69,6 +70,8 @@ export interface ServiceHostOptions {
   readonly env: RuntimeEnv & Readonly<Record<string, unknown>>;
   /** How callers are authenticated when no token issuer is among `definitions` (distributed mode); the host starts and closes it. */
   readonly authentication?: Authentication;
+  /** How users are looked up when no token issuer is among `definitions`; without it every lookup is SERVICE_UNAVAILABLE. */
+  readonly identity?: Identity;
   /** Migrate before creating (default true; the CLI's one-shot commands migrate too). */
   readonly migrate?: boolean;
   /** Relay poll interval (tests shorten it). */
@@ -114,6 +117,13 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
   if (options.migrate !== false && engines.db !== undefined) await migrateServices(definitions, engines.db, logger);
 
   const issuer = definitions.find((d) => d.issuesTokens === true);
+  let identity = options.identity;
+  // Handed out before the issuer's instance exists: resolved at each call.
+  const current = (): Identity => {
+    if (identity === undefined) throw new AppError('SERVICE_UNAVAILABLE', 'user lookups are not configured in this process');
+    return identity;
+  };
+  const hostIdentity: Identity = { findUser: async (id) => current().findUser(id), findUserByEmail: async (email) => current().findUserByEmail(email) };
   const services: HostedService[] = [];
   const metrics: OutboxMetrics[] = [];
   const contextOf = (d: AnyServiceDefinition) => {
@@ -132,7 +142,7 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
       },
       committed: () => relay?.notify(),
     };
-    return { relay, context: { ...engines, db, env: env as never, outbox } };
+    return { relay, context: { ...engines, db, env: env as never, outbox, identity: hostIdentity } };
   };
 
   let authentication = options.authentication;
@@ -142,6 +152,7 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
       const { relay, context } = contextOf(issuer);
       const instance = await issuer.create(context);
       authentication = instance.authentication;
+      identity = instance.identity;
       byName.set(issuer.name, { definition: issuer, instance, relay });
     }
     if (authentication === undefined) throw new TypeError('no service issues tokens here and no authentication was given');

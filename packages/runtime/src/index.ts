@@ -6,6 +6,8 @@ export {
   defineService,
   type AnyServiceDefinition,
   type EventConsumer,
+  type Identity,
+  type IdentityUser,
   type Outbox,
   type ServiceCommand,
   type ServiceContext,
@@ -16,6 +18,6 @@ export {
   type WebSocketEndpoint,
 } from './service.js';
 export { createServiceHost, migrateServices, type HostedService, type HostEngines, type ServiceHost, type ServiceHostOptions } from './host.js';
-export { AuthenticationEnvSchema, remoteAuthentication, serviceEnvSchema, type AuthenticationEnv } from './authentication-env.js';
+export { AuthenticationEnvSchema, IdentityEnvSchema, remoteAuthentication, remoteIdentity, serviceEnvSchema, type AuthenticationEnv, type IdentityEnv } from './authentication-env.js';
 export { createSocketEndpoints, type SocketEndpoints } from './sockets.js';
 export { runService, serve, type RunningServer, type RunServiceOptions } from './run-service.js';

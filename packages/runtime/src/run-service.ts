@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '@realchat/config';
 import { createAnnouncer, type Announcer } from '@realchat/discovery';
 import { AppError, toProblem } from '@realchat/errors';
 import { createHttpApp, type App } from '@realchat/http';
-import { remoteAuthentication, serviceEnvSchema, type AuthenticationEnv } from './authentication-env.js';
+import { remoteAuthentication, remoteIdentity, serviceEnvSchema, type AuthenticationEnv, type IdentityEnv } from './authentication-env.js';
 import { trustProxyOf, type RuntimeEnv } from './env.js';
 import { createServiceHost, type ServiceHost } from './host.js';
 import { createRuntime, type Runtime } from './runtime.js';
@@ -108,7 +108,8 @@ export async function runService(definition: AnyServiceDefinition, options: RunS
   let served = false;
   try {
     const authentication = definition.issuesTokens === true ? undefined : remoteAuthentication(env as unknown as AuthenticationEnv, runtime);
-    const host = await createServiceHost({ definitions: [definition], engines: runtime, env, ...(authentication === undefined ? {} : { authentication }) });
+    const identity = definition.issuesTokens === true ? undefined : remoteIdentity(env as unknown as AuthenticationEnv & IdentityEnv, runtime);
+    const host = await createServiceHost({ definitions: [definition], engines: runtime, env, ...(authentication === undefined ? {} : { authentication }), ...(identity === undefined ? {} : { identity }) });
     const app = createHttpApp({ logger: runtime.logger, clock: runtime.clock, bodyLimit: env.BODY_LIMIT, trustProxy, defaultMetrics: true });
     await host.register(app);
     if (authentication !== undefined) {

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { Authentication } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
-import type { EventDefinition, EventEnvelope } from '@realchat/contracts';
+import type { EventDefinition, EventEnvelope, Role } from '@realchat/contracts';
 import type { Database, MigrationSource, Queryable } from '@realchat/db';
 import type { ServiceErrors } from '@realchat/errors';
 import type { App } from '@realchat/http';
@@ -22,6 +22,24 @@ export interface Outbox {
   committed(): void;
 }
 
+/** A user as the token issuer knows them: what other services may learn of an account (never its email). */
+export interface IdentityUser {
+  readonly id: string;
+  readonly displayName: string;
+  readonly roles: readonly Role[];
+}
+
+/**
+ * Looks users up at the token issuer: in process when it is hosted alongside, else over its
+ * internal routes with a service token. Throws AppError('SERVICE_UNAVAILABLE') when it cannot ask.
+ */
+export interface Identity {
+  /** The user with this id, or null when there is none. */
+  findUser(id: string): Promise<IdentityUser | null>;
+  /** The user with this email (compared as the issuer compares emails at login), or null. */
+  findUserByEmail(email: string): Promise<IdentityUser | null>;
+}
+
 /** What a host hands to a service's `create`: it cannot tell the embedded engines from the real ones. */
 export interface ServiceContext<Env> {
   /** The runtime's variables and the service's own, validated once by the host. */
@@ -32,6 +50,8 @@ export interface ServiceContext<Env> {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly outbox: Outbox;
+  /** User lookups at the token issuer. */
+  readonly identity: Identity;
   /** The absolute data folder when the database is embedded (PGlite), else undefined. */
   readonly embeddedDataDir: string | undefined;
 }
@@ -95,6 +115,8 @@ export interface ServiceInstance {
 /** The instance of the service that issues tokens (auth): it authenticates the others in embedded mode. */
 export interface TokenIssuerInstance extends ServiceInstance {
   readonly authentication: Authentication;
+  /** Serves the other services' `identity` when they are hosted in the same process. */
+  readonly identity: Identity;
 }
 
 interface ServiceDeclaration<E extends TObject, I extends ServiceInstance> {

@@ -9,10 +9,16 @@ import { createPGliteDatabase, type Database } from '@realchat/db';
 import { createHttpApp } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { createMemoryStore } from '@realchat/store';
-import { createServiceHost, defineService, RuntimeEnvSchema, type AnyServiceDefinition, type ServiceInstance } from '@realchat/runtime';
+import { createServiceHost, defineService, RuntimeEnvSchema, type AnyServiceDefinition, type Identity, type IdentityUser, type ServiceInstance } from '@realchat/runtime';
 
 const env = loadConfig(RuntimeEnvSchema, {});
 const keys = { keys: [] };
+const ada: IdentityUser = { id: '01a237de-2d1a-7479-ab1b-b0b2c27125b9', displayName: 'Ada', roles: ['STUDENT'] };
+/** The issuer's accounts: one, Ada. */
+const issuerIdentity: Identity = {
+  findUser: async (id) => (id === ada.id ? ada : null),
+  findUserByEmail: async (email) => (email.trim().toLowerCase() === 'ada@example.com' ? ada : null),
+};
 
 /** A service that records what the host does to it, in order. */
 function recorder(name: string, log: string[], extra: Partial<ServiceInstance> = {}, issuesTokens = false): AnyServiceDefinition {
@@ -36,7 +42,7 @@ function recorder(name: string, log: string[], extra: Partial<ServiceInstance> =
       issuesTokens: true,
       async create({ bus, clock }) {
         log.push(`${name}.create`);
-        return { ...instance(), authentication: createAuthentication({ issuer: 'http://t', audience: 'realchat', keys: { local: () => keys }, bus, accessTokenTtlMs: 60_000, clock }) };
+        return { ...instance(), authentication: createAuthentication({ issuer: 'http://t', audience: 'realchat', keys: { local: () => keys }, bus, accessTokenTtlMs: 60_000, clock }), identity: issuerIdentity };
       },
     });
   }
@@ -117,6 +123,35 @@ describe('service host', () => {
     const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), noDb], engines: withoutDb, env });
     await expect(seen!.query('select 1')).rejects.toThrow('no database was declared');
     await host.stop();
+  });
+
+  it('serves the issuer\'s user lookups to the other services in process, and refuses them when nobody answers', async () => {
+    const log: string[] = [];
+    let identity: Identity | undefined;
+    const looker = defineService({
+      name: 'chat',
+      prefixes: ['/chat'],
+      env: Type.Object({}),
+      async create(context) {
+        identity = context.identity;
+        return { register: async () => undefined };
+      },
+    });
+    const host = await createServiceHost({ definitions: [looker, recorder('auth', log, {}, true)], engines: engines(), env });
+    expect(await identity!.findUser(ada.id)).toEqual(ada);
+    expect(await identity!.findUser('01a237de-2d1a-7479-ab1b-b0b2c27125ba')).toBeNull();
+    expect(await identity!.findUserByEmail(' ADA@example.com')).toEqual(ada);
+    expect(await identity!.findUserByEmail('bob@example.com')).toBeNull();
+    await host.stop();
+
+    // No issuer here and no remote lookups given: a lookup fails (503), the host still runs.
+    const authentication = createAuthentication({ issuer: 'http://t', audience: 'realchat', keys: { local: () => keys }, accessTokenTtlMs: 60_000, clock });
+    const alone = await createServiceHost({ definitions: [looker], engines: engines(), env, authentication });
+    await expect(identity!.findUser(ada.id)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    await alone.stop();
+    const remote = await createServiceHost({ definitions: [looker], engines: engines(), env, authentication, identity: issuerIdentity });
+    expect(await identity!.findUserByEmail('ada@example.com')).toEqual(ada);
+    await remote.stop();
   });
 
   it('runs a consumer once per event, in the transaction that records it, and retries a failure', async () => {

@@ -48,6 +48,7 @@ export const chatService = defineService({
       async stop() {
         await sockets.stop();
         await messaging.stop();
+        await people.stop();
         await hub.stop();
       },
     };

@@ -41,6 +41,18 @@ export class UserRepository {
     );
   }
 
+  /**
+   * Returns the row's new `updated_at`: `at`, or a millisecond past the previous one when the clock
+   * has not moved past it, so that the events of one user stay strictly ordered by it.
+   */
+  async updateDisplayName(q: Queryable, id: string, displayName: string, at: Date): Promise<Date | undefined> {
+    const { rows } = await q.query<{ updatedAt: Date }>(
+      `update auth.users set display_name = $2, updated_at = greatest($3::timestamptz, updated_at + interval '1 millisecond') where id = $1 returning updated_at as "updatedAt"`,
+      [id, displayName, at],
+    );
+    return rows[0]?.updatedAt;
+  }
+
   async updateRoles(q: Queryable, id: string, roles: readonly Role[], at: Date): Promise<void> {
     await q.query('update auth.users set roles = $2, updated_at = $3 where id = $1', [id, roles, at]);
   }

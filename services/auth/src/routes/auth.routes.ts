@@ -6,7 +6,7 @@ import type { AuthSettings } from '../config.js';
 import type { SessionService, TokenPair } from '../services/session.service.js';
 import { toPublicUser, type UserService } from '../services/user.service.js';
 import { newestFirst } from './newest-first.js';
-import { EmptyBody, IdParams, LoginBody, PasswordBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
+import { EmptyBody, IdParams, LoginBody, PasswordBody, ProfileBody, RefreshBody, RegisterBody, RolesBody, SessionPage, SessionsQuery, TokenResponse, User, UserPage, UsersQuery } from './schemas.js';
 
 export const REFRESH_COOKIE = 'realchat_rt';
 /** Marks a browser that signed in to an account before (see DeviceCookies); only the login route reads it. */
@@ -110,6 +110,10 @@ export async function authRoutes(app: App, deps: AuthRouteDeps): Promise<void> {
   );
 
   app.get('/auth/me', { schema: { tags, security: [{ bearer: [] }], response: { 200: User } } }, async (request) => users.get(userOf(request).userId));
+
+  app.patch('/auth/me', { schema: { tags, security: [{ bearer: [] }], body: ProfileBody, response: { 200: User } } }, async (request) =>
+    users.updateProfile(userOf(request).userId, request.body),
+  );
 
   app.get(
     '/auth/sessions',

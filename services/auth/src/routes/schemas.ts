@@ -7,10 +7,14 @@ export const Email = Type.String({ format: 'email', maxLength: 254 });
 // The strength rules run in PasswordService; the schema only bounds the size.
 export const Password = Type.String({ minLength: 1, maxLength: 256 });
 
-export const RegisterBody = Type.Object(
-  { email: Email, password: Password, displayName: Type.String({ minLength: 1, maxLength: 64 }) },
-  { additionalProperties: false },
-);
+// Trimmed by the service, which refuses a blank one.
+const DisplayName = Type.String({ minLength: 1, maxLength: 64 });
+
+export const RegisterBody = Type.Object({ email: Email, password: Password, displayName: DisplayName }, { additionalProperties: false });
+
+export const ProfileBody = Type.Object({ displayName: DisplayName }, { additionalProperties: false });
+
+export const EmailQuery = Type.Object({ email: Email }, { additionalProperties: false });
 
 export const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
 

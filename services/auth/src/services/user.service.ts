@@ -4,6 +4,7 @@ import { newId, type Role } from '@realchat/contracts';
 import { isUniqueViolation, type Database, type Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { Logger } from '@realchat/logging';
+import type { Identity, IdentityUser } from '@realchat/runtime';
 import { BootstrapRepository } from '../repositories/bootstrap.repository.js';
 import type { KeysetPosition } from '../repositories/keyset.js';
 import { UserRepository, type UserRow } from '../repositories/user.repository.js';
@@ -59,7 +60,17 @@ export type BootstrapOutcome =
   /** The account was registered after the first start-up that named its address: never promoted. */
   | 'registered_after_configured';
 
-export class UserService {
+/** A display name as stored: NFC, trimmed, never blank. */
+function cleanDisplayName(raw: string): string {
+  const displayName = raw.normalize('NFC').trim();
+  if (displayName.length === 0) throw new AppError('VALIDATION_FAILED', 'displayName must not be blank', { errors: [{ path: '/displayName', message: 'must not be blank' }] });
+  return displayName;
+}
+
+const toIdentityUser = (u: UserRow): IdentityUser => ({ id: u.id, displayName: u.displayName, roles: u.roles });
+
+/** Accounts: registration, login, profile and roles; also the other services' user lookups in process (`Identity`). */
+export class UserService implements Identity {
   readonly #db: Database;
   readonly #passwords: PasswordService;
   readonly #sessions: SessionService;
@@ -98,8 +109,7 @@ export class UserService {
   /** Cheap checks first, then the per-IP limit, and only then the hash. */
   async register(input: { email: string; password: string; displayName: string }, meta: { ip: string }): Promise<PublicUser> {
     const email = normaliseEmail(input.email);
-    const displayName = input.displayName.normalize('NFC').trim();
-    if (displayName.length === 0) throw new AppError('VALIDATION_FAILED', 'displayName must not be blank', { errors: [{ path: '/displayName', message: 'must not be blank' }] });
+    const displayName = cleanDisplayName(input.displayName);
     this.#passwords.assertAcceptable(input.password, { email, path: '/password' });
     await this.#registerThrottle.admit(meta.ip);
     const now = this.#clock.now();
@@ -147,6 +157,36 @@ export class UserService {
   async get(id: string): Promise<PublicUser> {
     const user = await this.#users.findById(this.#db, id);
     if (user === undefined) throw new AppError('NOT_FOUND', 'no such user');
+    return toPublicUser(user);
+  }
+
+  async getByEmail(email: string): Promise<PublicUser> {
+    const user = await this.#users.findByEmail(this.#db, normaliseEmail(email));
+    if (user === undefined) throw new AppError('NOT_FOUND', 'no such user');
+    return toPublicUser(user);
+  }
+
+  async findUser(id: string): Promise<IdentityUser | null> {
+    const user = await this.#users.findById(this.#db, id);
+    return user === undefined ? null : toIdentityUser(user);
+  }
+
+  async findUserByEmail(email: string): Promise<IdentityUser | null> {
+    const user = await this.#users.findByEmail(this.#db, normaliseEmail(email));
+    return user === undefined ? null : toIdentityUser(user);
+  }
+
+  /** Changes the user's display name and tells the other services (`user.updated`), in one transaction. */
+  async updateProfile(id: string, input: { displayName: string }): Promise<PublicUser> {
+    const displayName = cleanDisplayName(input.displayName);
+    const user = await this.#db.transaction(async (tx) => {
+      const found = await this.#users.findById(tx, id, { forUpdate: true });
+      const updatedAt = await this.#users.updateDisplayName(tx, id, displayName, this.#clock.now());
+      if (found === undefined || updatedAt === undefined) throw new AppError('NOT_FOUND', 'no such user');
+      await this.#events.record(tx, 'user.updated', { userId: id, displayName, updatedAt: updatedAt.toISOString() });
+      return { ...found, displayName };
+    });
+    this.#events.committed();
     return toPublicUser(user);
   }
 
