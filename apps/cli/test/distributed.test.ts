@@ -237,7 +237,7 @@ describe('distributed: gateway, two auth processes, a chat service', { timeout: 
       for (let attempt = 0; token === undefined; attempt += 1) {
         token = await source.getToken().catch((error: unknown) => {
           if (attempt >= 30) throw error;
-          return new Promise<undefined>((resolve) => setTimeout(resolve, 100));
+          return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100));
         });
       }
       expect(await source.getToken()).toBe(token);
