@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { createAuthService, toAuthSettings, type AuthModule } from '@realchat/auth';
-import { createInProcessBus, createJetStreamBus, type EventBus } from '@realchat/bus';
+import { createInProcessBus, createInProcessLiveChannel, createJetStreamBus, createNatsLiveChannel, type EventBus, type LiveChannel } from '@realchat/bus';
 import { ManualClock } from '@realchat/clock';
 import { loadConfig } from '@realchat/config';
 import type { EventEnvelope } from '@realchat/contracts';
@@ -28,6 +28,8 @@ export interface ChatHarness {
   readonly chat: ChatModule;
   readonly db: TestDatabase;
   readonly bus: EventBus;
+  /** Live fan-out between chat instances (NATS core subjects when distributed). */
+  readonly live: LiveChannel;
   readonly store: KeyValueStore;
   /** The injected clock: starts at the real time; tests move it. */
   readonly clock: ManualClock;
@@ -51,6 +53,7 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
     variant === 'embedded'
       ? createInProcessBus({ clock })
       : await createJetStreamBus({ servers: '127.0.0.1:4222', stream: `T_CHAT_${id}`, subjectPrefix: `t_chat_${id}` });
+  const live = variant === 'embedded' ? createInProcessLiveChannel() : await createNatsLiveChannel({ servers: '127.0.0.1:4222', subjectPrefix: `t_chat_live_${id}` });
   const store = variant === 'embedded' ? createMemoryStore({ clock }) : createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: `t:chat:${id}:` });
   const events: EventEnvelope[] = [];
   const sub = await bus.subscribe({ types: ['user.created', 'user.updated', 'session.revoked', 'chat.message.created', 'chat.friend_request.created', 'chat.friend_request.accepted'], handler: async (e) => void events.push(e) });
@@ -64,7 +67,7 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
   const env = loadConfig(serviceEnvSchema(definitions), { AUTH_ISSUER: 'http://auth.test', ...options.env }) as RuntimeEnv & Readonly<Record<string, unknown>>;
   const host = await createServiceHost({
     definitions,
-    engines: { db, bus, store, clock, logger: silentLogger, embeddedDataDir: undefined },
+    engines: { db, bus, live, store, clock, logger: silentLogger, embeddedDataDir: undefined },
     env,
     relayPollIntervalMs: 20,
   });
@@ -84,6 +87,7 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
     chat,
     db,
     bus,
+    live,
     store,
     clock,
     events,
@@ -92,6 +96,7 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
       await gateway.close();
       await sub.unsubscribe();
       await bus.close();
+      await live.close();
       await store.close();
       await db.close();
     },
