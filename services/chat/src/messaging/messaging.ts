@@ -1,7 +1,7 @@
-import { AppError } from '@realchat/errors';
 import type { App } from '@realchat/http';
 import type { ChatContext } from '../context.js';
 import type { LiveHub, Messaging, People } from '../domain/types.js';
+import { MessagingService } from './messaging.service.js';
 
 /** Conversations, members, messages, reactions and search: their routes and the `Messaging` seam. */
 export interface MessagingPart {
@@ -11,12 +11,10 @@ export interface MessagingPart {
   stop(): Promise<void>;
 }
 
-export function createMessaging(_context: ChatContext, _deps: { readonly people: People; readonly hub: LiveHub }): MessagingPart {
-  const unbuilt = async (): Promise<never> => {
-    throw new AppError('INTERNAL', 'not built yet');
-  };
+export function createMessaging(context: ChatContext, deps: { readonly people: People; readonly hub: LiveHub }): MessagingPart {
+  const messages = new MessagingService(context, deps.hub);
   return {
-    messaging: { send: unbuilt, messagesAfter: unbuilt, memberships: unbuilt, membersOf: unbuilt, markRead: unbuilt, markDelivered: unbuilt },
+    messaging: messages,
     register: async () => undefined,
     start: async () => undefined,
     stop: async () => undefined,

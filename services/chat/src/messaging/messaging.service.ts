@@ -1,0 +1,246 @@
+import { createEventOf, newId } from '@realchat/contracts';
+import { AppError } from '@realchat/errors';
+import type { ChatContext } from '../context.js';
+import type { ChatMessage, LiveHub, Messaging, SendInput } from '../domain/types.js';
+import { ChatErrors } from '../errors.js';
+import { ChatMessageCreated } from '../events.js';
+import { MessagingRepository, type Position, type Standing } from './messaging.repository.js';
+
+/** Who acts: ADMINs moderate any conversation. */
+export interface Actor {
+  readonly userId: string;
+  readonly admin: boolean;
+}
+
+const CLIENT_MSG_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const PREVIEW_LENGTH = 200;
+const RATE_WINDOW_MS = 60_000;
+
+export const notFound = (what = 'conversation'): AppError => new AppError('NOT_FOUND', `no such ${what}`);
+export const notAMember = (): AppError => new AppError(ChatErrors.NOT_A_MEMBER, 'you are not a member of this conversation');
+
+/** The caller's standing, or the error saying why they cannot act: 404 for none, NOT_A_MEMBER. */
+export function requireMember(standing: Standing | undefined): Standing & { role: 'owner' | 'member' } {
+  if (standing === undefined) throw notFound();
+  if (standing.role === null) throw notAMember();
+  return standing as Standing & { role: 'owner' | 'member' };
+}
+
+/** Thrown inside a send's transaction to roll back the seq bump of a repeated clientMsgId. */
+class RepeatedSend extends Error {}
+
+/** Characters as people count them (code points), counted only when the code units could be too many. */
+function tooLong(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let n = 0;
+  for (const _ of text) if (++n > max) return true;
+  return false;
+}
+
+/** A trimmed message body: empty is VALIDATION_FAILED, past CHAT_MESSAGE_MAX_LENGTH is MESSAGE_TOO_LONG. */
+export function messageBody(raw: string, max: number): string {
+  const body = raw.trim();
+  if (body === '') throw new AppError('VALIDATION_FAILED', 'the message is empty', { errors: [{ path: '/body', message: 'must not be empty' }] });
+  if (tooLong(body, max)) throw new AppError(ChatErrors.MESSAGE_TOO_LONG, `a message holds at most ${max} characters`);
+  return body;
+}
+
+/** The first `PREVIEW_LENGTH` code units, never cutting a surrogate pair in half. */
+function preview(body: string): string {
+  if (body.length <= PREVIEW_LENGTH) return body;
+  const cut = body.slice(0, PREVIEW_LENGTH);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/** Messages: the `Messaging` seam (send, positions, replay) and edits, deletes, reactions, history and search. */
+export class MessagingService implements Messaging {
+  readonly #context: ChatContext;
+  readonly #hub: LiveHub;
+  readonly #repo = new MessagingRepository();
+
+  constructor(context: ChatContext, hub: LiveHub) {
+    this.#context = context;
+    this.#hub = hub;
+  }
+
+  async send(input: SendInput): Promise<ChatMessage> {
+    return (await this.sendOnce(input)).message;
+  }
+
+  /**
+   * The send path: validation, the sender's rate, then one transaction (seq bump, insert, the
+   * sender's read position, the outbox event), then the live fan-out. `created` is false for a
+   * repeated clientMsgId, which stores nothing and leaves no gap in seq.
+   */
+  async sendOnce(input: SendInput): Promise<{ message: ChatMessage; created: boolean }> {
+    const { env, store, clock, db, outbox } = this.#context;
+    if (!CLIENT_MSG_ID.test(input.clientMsgId)) throw new AppError('VALIDATION_FAILED', 'clientMsgId: 1 to 64 of A-Z a-z 0-9 _ -', { errors: [{ path: '/clientMsgId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }] });
+    const body = messageBody(input.body, env.CHAT_MESSAGE_MAX_LENGTH);
+    const rate = await store.increment(`chat:send-rate:${input.senderId}`, RATE_WINDOW_MS);
+    if (rate.value > env.CHAT_SEND_RATE_PER_MINUTE) {
+      throw new AppError(ChatErrors.SEND_RATE_LIMITED, 'too many messages; slow down', { headers: { 'retry-after': String(Math.max(1, Math.ceil(rate.ttlMs / 1000))) } });
+    }
+    const id = newId();
+    const at = clock.now();
+    // Two tries: a failed statement is diagnosed after the fact, and membership may change in between.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let stored: { seq: number; memberIds: string[] } | undefined;
+      try {
+        stored = await db.transaction(async (tx) => {
+          const outcome = await this.#repo.send(tx, { id, conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body, at });
+          if (outcome === undefined) return undefined;
+          if (outcome.seq === null) throw new RepeatedSend();
+          const event = createEventOf(
+            ChatMessageCreated,
+            {
+              messageId: id,
+              conversationId: input.conversationId,
+              conversationType: outcome.type,
+              conversationName: outcome.name,
+              seq: outcome.seq,
+              senderId: input.senderId,
+              recipientIds: outcome.memberIds.filter((m) => m !== input.senderId),
+              preview: preview(body),
+              createdAt: at.toISOString(),
+            },
+            { producer: 'chat', occurredAt: at },
+          );
+          await outbox.append(tx, event);
+          return { seq: outcome.seq, memberIds: outcome.memberIds };
+        });
+      } catch (err) {
+        if (!(err instanceof RepeatedSend)) throw err;
+        const first = await this.#repo.messageByClientId(db, input.conversationId, input.senderId, input.clientMsgId);
+        if (first === undefined) throw new Error('a repeated clientMsgId without its first message', { cause: err });
+        return { message: first, created: false };
+      }
+      if (stored !== undefined) {
+        outbox.committed();
+        const message: ChatMessage = {
+          id,
+          conversationId: input.conversationId,
+          seq: stored.seq,
+          senderId: input.senderId,
+          clientMsgId: input.clientMsgId,
+          body,
+          createdAt: at.toISOString(),
+          editedAt: null,
+          deletedAt: null,
+          reactions: [],
+        };
+        this.#hub.deliver(stored.memberIds, { type: 'message.new', message });
+        return { message, created: true };
+      }
+      const standing = requireMember(await this.#repo.standing(db, input.conversationId, input.senderId));
+      if (standing.type === 'direct') throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
+    }
+    throw notAMember();
+  }
+
+  async messagesAfter(userId: string, conversationId: string, after: number, limit: number): Promise<readonly ChatMessage[]> {
+    const rows = await this.#repo.messagesAfter(this.#context.db, userId, conversationId, after, limit);
+    if (rows.length === 0) await this.#member(userId, conversationId);
+    return rows;
+  }
+
+  /** A history page, oldest first: the newest `take` before `before` (or the newest of all). */
+  async messagesBefore(userId: string, conversationId: string, before: number | undefined, take: number): Promise<ChatMessage[]> {
+    const rows = await this.#repo.messagesBefore(this.#context.db, userId, conversationId, before, take);
+    if (rows.length === 0) await this.#member(userId, conversationId);
+    return rows.reverse();
+  }
+
+  async memberships(userId: string): Promise<ReadonlyMap<string, number>> {
+    const rows = await this.#repo.memberships(this.#context.db, userId);
+    return new Map(rows.map((r) => [r.id, r.lastSeq]));
+  }
+
+  async membersOf(userId: string, conversationId: string): Promise<readonly string[]> {
+    const ids = await this.#repo.memberIds(this.#context.db, conversationId);
+    if (!ids.includes(userId)) throw notAMember();
+    return ids;
+  }
+
+  async markRead(userId: string, conversationId: string, seq: number): Promise<number> {
+    return this.#mark('read', userId, conversationId, seq);
+  }
+
+  async markDelivered(userId: string, conversationId: string, seq: number): Promise<number> {
+    return this.#mark('delivered', userId, conversationId, seq);
+  }
+
+  async #mark(position: Position, userId: string, conversationId: string, seq: number): Promise<number> {
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new AppError('VALIDATION_FAILED', 'seq: a whole number from 0', { errors: [{ path: '/seq', message: 'must be an integer >= 0' }] });
+    const { db } = this.#context;
+    const moved = await this.#repo.advance(db, position, userId, conversationId, seq);
+    if (moved === undefined) {
+      const stored = await this.#repo.position(db, position, userId, conversationId);
+      if (stored === undefined) throw notAMember();
+      return stored;
+    }
+    this.#hub.deliver(moved.memberIds, { type: position, conversationId, userId, seq: moved.seq });
+    return moved.seq;
+  }
+
+  /** The sender edits their own message (still a member of its conversation). */
+  async edit(userId: string, messageId: string, rawBody: string): Promise<ChatMessage> {
+    const body = messageBody(rawBody, this.#context.env.CHAT_MESSAGE_MAX_LENGTH);
+    const { db, clock } = this.#context;
+    const message = await this.#readable(userId, messageId);
+    if (message.senderId !== userId) throw new AppError('FORBIDDEN', 'you can only edit your own messages');
+    if (message.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
+    if (!(await this.#repo.edit(db, messageId, body, clock.now()))) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
+    return this.#announce(messageId, 'message.updated');
+  }
+
+  /** The sender, or an ADMIN (any message, member or not), soft-deletes; deleting again changes nothing. */
+  async remove(actor: Actor, messageId: string): Promise<void> {
+    const { db, clock } = this.#context;
+    const message = actor.admin ? await this.#repo.message(db, messageId) : await this.#readable(actor.userId, messageId);
+    if (message === undefined) throw notFound('message');
+    if (message.senderId !== actor.userId && !actor.admin) throw new AppError('FORBIDDEN', 'you can only delete your own messages');
+    const changed = await db.transaction((tx) => this.#repo.softDelete(tx, messageId, actor.userId, clock.now()));
+    if (changed) await this.#announce(messageId, 'message.deleted');
+  }
+
+  /** Adds (`add`) or takes back the caller's `emoji` on a message; idempotent both ways. */
+  async react(userId: string, messageId: string, emoji: string, add: boolean): Promise<ChatMessage> {
+    const { db, clock } = this.#context;
+    const message = await this.#readable(userId, messageId);
+    if (add && message.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
+    const changed = add ? await this.#repo.addReaction(db, messageId, userId, emoji, clock.now()) : await this.#repo.removeReaction(db, messageId, userId, emoji);
+    const now = (await this.#repo.message(db, messageId)) ?? message;
+    if (changed) {
+      const members = await this.#repo.memberIds(db, now.conversationId);
+      this.#hub.deliver(members, { type: 'reaction', conversationId: now.conversationId, messageId, userId, emoji, action: add ? 'added' : 'removed', reactions: now.reactions });
+    }
+    return now;
+  }
+
+  async search(userId: string, query: { text: string; conversationId: string | undefined; after: { at: Date; id: string } | undefined; take: number }): Promise<ChatMessage[]> {
+    if (query.conversationId !== undefined) await this.#member(userId, query.conversationId);
+    return this.#repo.search(this.#context.db, userId, query);
+  }
+
+  /** A message of a conversation the user is a member of: 404 for none, NOT_A_MEMBER otherwise. */
+  async #readable(userId: string, messageId: string): Promise<ChatMessage> {
+    const message = await this.#repo.message(this.#context.db, messageId);
+    if (message === undefined) throw notFound('message');
+    await this.#member(userId, message.conversationId);
+    return message;
+  }
+
+  async #member(userId: string, conversationId: string): Promise<void> {
+    requireMember(await this.#repo.standing(this.#context.db, conversationId, userId));
+  }
+
+  /** Reads the message as committed and tells the members. */
+  async #announce(messageId: string, type: 'message.updated' | 'message.deleted'): Promise<ChatMessage> {
+    const { db } = this.#context;
+    const message = await this.#repo.message(db, messageId);
+    if (message === undefined) throw notFound('message');
+    this.#hub.deliver(await this.#repo.memberIds(db, message.conversationId), { type, message });
+    return message;
+  }
+}
