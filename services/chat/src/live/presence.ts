@@ -94,15 +94,16 @@ export class Presence {
     });
   }
 
-  /** The status of each of `userId`'s friends (for the `ready` snapshot). */
-  async friendsOf(userId: string): Promise<PresenceFrame[]> {
+  /** `userId`'s friends online now, with their last seen (the `ready` snapshot). */
+  async onlineFriends(userId: string): Promise<PresenceFrame[]> {
     const friends = await this.#o.people.friendIds(userId);
-    return Promise.all(
-      friends.map(async (friend): Promise<PresenceFrame> => {
-        const [online, seen] = await Promise.all([this.#online(friend), this.#o.store.get(seenKey(friend))]);
-        return { type: 'presence', userId: friend, status: online ? 'online' : 'offline', lastSeenAt: seen };
+    const statuses = await Promise.all(
+      friends.map(async (friend): Promise<PresenceFrame | undefined> => {
+        if (!(await this.#online(friend))) return undefined;
+        return { type: 'presence', userId: friend, status: 'online', lastSeenAt: await this.#o.store.get(seenKey(friend)) };
       }),
     );
+    return statuses.filter((frame) => frame !== undefined);
   }
 
   async #online(userId: string): Promise<boolean> {

@@ -258,7 +258,7 @@ export class ChatSocket implements LocalSocket {
     if (previous !== undefined) return;
     const { presence } = this.#host;
     await presence.connected(principal.userId);
-    for (const frame of await presence.friendsOf(principal.userId)) this.push(frame, JSON.stringify(frame));
+    for (const frame of await presence.onlineFriends(principal.userId)) this.push(frame, JSON.stringify(frame));
   }
 
   async #typing(userId: string, conversationId: string): Promise<void> {
