@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { WebSocket } from 'ws';
+import type { UserPrincipal } from '@realchat/auth-verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '@realchat/store';
 import { ManualClock } from '@realchat/clock';
 import { silentLogger } from '@realchat/logging';
 import { Hub, type LocalSocket } from '../src/live/hub.js';
 import { Presence } from '../src/live/presence.js';
-import type { LiveFrame, People } from '../src/domain/types.js';
+import { ChatSocket, type SocketHost } from '../src/live/socket.js';
+import type { ChatContext } from '../src/context.js';
+import type { ChatMessage, LiveFrame, Messaging, People } from '../src/domain/types.js';
 import { call, connect, eventually, openSocket, PASSWORD, signUp, startChat, variants, type ChatHarness, type TestSocket, type TestUser } from './harness.js';
 
 type Frame = TestSocket['frames'][number];
@@ -318,5 +323,114 @@ describe('presence: a killed instance\'s users go offline after the TTL', () => 
     expect(await alive.onlineFriends('ada')).toEqual([]);
     await alive.stop();
     await store.close();
+  });
+});
+
+/** A stand-in for a `ws` socket: records what is sent, holds write callbacks until `flush()`. */
+class FakeWs extends EventEmitter {
+  bufferedAmount = 0;
+  readonly sent: Array<Record<string, unknown> & { type: string }> = [];
+  closeCode: number | undefined;
+  terminated = false;
+  readonly #callbacks: Array<(err?: Error) => void> = [];
+  send(text: string, cb: (err?: Error) => void): void {
+    this.sent.push(JSON.parse(text) as (typeof this.sent)[number]);
+    this.#callbacks.push(cb);
+  }
+  /** The client caught up: everything buffered is written. */
+  flush(): void {
+    this.bufferedAmount = 0;
+    for (const cb of this.#callbacks.splice(0)) cb();
+  }
+  ping(_data: unknown, _mask: unknown, cb: (err?: Error) => void): void {
+    cb();
+  }
+  close(code: number): void {
+    this.closeCode = code;
+    queueMicrotask(() => this.emit('close'));
+  }
+  terminate(): void {
+    this.terminated = true;
+    queueMicrotask(() => this.emit('close'));
+  }
+}
+
+describe('live: one socket, with the network faked', () => {
+  const conv = randomUUID();
+  const message = (seq: number): ChatMessage => ({ id: `m${seq}`, conversationId: conv, seq, senderId: 'bob', clientMsgId: `c${seq}`, body: `#${seq}`, createdAt: new Date(0).toISOString(), editedAt: null, deletedAt: null, reactions: [] });
+  const newFrame = (seq: number): LiveFrame => ({ type: 'message.new', message: message(seq) });
+  const typing: LiveFrame = { type: 'typing', conversationId: conv, userId: 'bob' };
+  const principal: UserPrincipal = { kind: 'user', userId: 'ada', sessionId: 's1', roles: ['STUDENT'], scopes: [], tokenId: 't1', expiresAt: new Date(Date.UTC(2030, 0, 1)) };
+
+  function open(messaging: Partial<Messaging> = {}): { ws: FakeWs; socket: ChatSocket } {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const context = {
+      clock,
+      logger: silentLogger,
+      env: { CHAT_AUTH_TIMEOUT_MS: 5_000, CHAT_SOCKET_QUEUE_MAX: 16, CHAT_RESUME_MAX_MESSAGES: 100 },
+      authentication: { verifier: { verify: async () => principal } },
+    } as unknown as ChatContext;
+    const presence = { connected: async () => undefined, onlineFriends: async () => [] } as unknown as Presence;
+    const ws = new FakeWs();
+    const host: SocketHost = { context, messaging: messaging as Messaging, hub: { deliver: () => undefined }, presence, authenticated: () => undefined, closed: () => undefined };
+    const socket = new ChatSocket(ws as unknown as WebSocket, host);
+    return { ws, socket };
+  }
+  async function authenticated(messaging: Partial<Messaging> = {}): Promise<{ ws: FakeWs; socket: ChatSocket }> {
+    const opened = open(messaging);
+    opened.ws.emit('message', Buffer.from(JSON.stringify({ type: 'auth', token: 't' })), false);
+    await eventually(() => opened.ws.sent.some((f) => f.type === 'ready'));
+    return opened;
+  }
+  const push = (socket: ChatSocket, frame: LiveFrame): void => socket.push(frame, JSON.stringify(frame));
+
+  it('queues behind a slow client, drops typing first, drains when it catches up, and closes with 4008 when still full', async () => {
+    const { ws, socket } = await authenticated();
+    ws.bufferedAmount = 10 * 1024 * 1024;
+    for (let i = 0; i < 8; i++) push(socket, typing);
+    for (let seq = 1; seq <= 4; seq++) push(socket, newFrame(seq));
+    expect(ws.sent.map((f) => f.type)).toEqual(['ready']);
+    ws.flush();
+    expect(ws.sent.filter((f) => f.type === 'message.new').map((f) => (f['message'] as ChatMessage).seq)).toEqual([1, 2, 3, 4]);
+    expect(ws.sent.filter((f) => f.type === 'typing').length).toBe(8);
+
+    ws.bufferedAmount = 10 * 1024 * 1024;
+    for (let i = 0; i < 8; i++) push(socket, typing);
+    // Past half the queue, typing is not even queued; a full queue evicts the typing first.
+    push(socket, typing);
+    for (let seq = 5; seq <= 20; seq++) push(socket, newFrame(seq));
+    expect(ws.closeCode).toBeUndefined();
+    push(socket, newFrame(21));
+    expect(ws.closeCode).toBe(4008);
+    ws.flush();
+    expect(ws.sent.filter((f) => f.type === 'typing').length).toBe(8);
+  });
+
+  it('holds live frames during a resume and sends them after `resumed`, none twice', async () => {
+    let release: ((messages: readonly ChatMessage[]) => void) | undefined;
+    const { ws, socket } = await authenticated({
+      memberships: async () => new Map([[conv, 3]]),
+      messagesAfter: () => new Promise((resolve) => (release = resolve)),
+    });
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'resume', cursors: { [conv]: 0 } })), false);
+    await eventually(() => release !== undefined);
+    push(socket, newFrame(3));
+    push(socket, newFrame(4));
+    push(socket, typing);
+    expect(ws.sent.map((f) => f.type)).toEqual(['ready']);
+    release!([message(1), message(2), message(3)]);
+    await eventually(() => ws.sent.some((f) => f.type === 'typing'));
+    expect(ws.sent.map((f) => (f.type === 'message.new' ? `new ${(f['message'] as ChatMessage).seq}` : f.type))).toEqual(['ready', 'new 1', 'new 2', 'new 3', 'resumed', 'new 4', 'typing']);
+    expect(ws.sent.find((f) => f.type === 'resumed')).toEqual({ type: 'resumed', conversations: [{ id: conv, lastSeq: 3 }], truncated: [] });
+  });
+
+  it('reaps a socket that did not answer the previous ping, not one that did', async () => {
+    const { ws, socket } = await authenticated();
+    socket.heartbeat();
+    ws.emit('pong');
+    socket.heartbeat();
+    expect(ws.terminated).toBe(false);
+    socket.heartbeat();
+    expect(ws.terminated).toBe(true);
   });
 });

@@ -1,4 +1,3 @@
-import type { WebSocket } from 'ws';
 import type { UserPrincipal } from '@realchat/auth-verify';
 import type { TimerHandle } from '@realchat/clock';
 import type { WebSocketEndpoint } from '@realchat/runtime';
@@ -42,7 +41,7 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
   const { clock, logger, authentication } = context;
   const hub = deps.hub.hub;
   const presence = new Presence({ store: context.store, clock, hub, people: deps.people, logger, instanceId: hub.instanceId, ttlMs: context.env.CHAT_PRESENCE_TTL_MS });
-  const sockets = new Map<WebSocket, ChatSocket>();
+  const sockets = new Set<ChatSocket>();
   const bySession = new Map<string, Set<ChatSocket>>();
   let stopping = false;
   let pinger: TimerHandle | undefined;
@@ -70,7 +69,7 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
       index(socket, socket.principal!);
     },
     closed(socket: ChatSocket, principal: UserPrincipal | undefined) {
-      for (const [ws, s] of sockets) if (s === socket) sockets.delete(ws);
+      sockets.delete(socket);
       if (principal === undefined) return;
       hub.detach(socket);
       unindex(socket, principal);
@@ -87,7 +86,7 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
           ws.close(CloseCode.RESTARTING, 'server shutting down');
           return;
         }
-        sockets.set(ws, new ChatSocket(ws, host));
+        sockets.add(new ChatSocket(ws, host));
       },
     },
     async start() {
@@ -97,12 +96,12 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
         if (revoked.kind === 'session') {
           for (const socket of bySession.get(revoked.sessionId) ?? []) socket.close(CloseCode.UNAUTHENTICATED, 'session revoked');
         } else if (revoked.kind === 'token') {
-          for (const socket of sockets.values()) if (socket.principal?.tokenId === revoked.tokenId) socket.close(CloseCode.UNAUTHENTICATED, 'token revoked');
+          for (const socket of sockets) if (socket.principal?.tokenId === revoked.tokenId) socket.close(CloseCode.UNAUTHENTICATED, 'token revoked');
         }
       });
       pinger = clock.setInterval(
         () => {
-          for (const socket of sockets.values()) socket.heartbeat();
+          for (const socket of sockets) socket.heartbeat();
         },
         PING_INTERVAL_MS,
         { unref: true },
@@ -112,13 +111,12 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
       stopping = true;
       pinger?.clear();
       stopRevocations?.();
-      const open = [...sockets.keys()];
-      const closed = Promise.all(open.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())))));
-      for (const socket of sockets.values()) socket.close(CloseCode.RESTARTING, 'server shutting down');
+      const open = [...sockets];
+      for (const socket of open) socket.close(CloseCode.RESTARTING, 'server shutting down');
       let grace: TimerHandle | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (grace = clock.setTimeout(resolve, CLOSE_GRACE_MS, { unref: true })))]);
+      await Promise.race([Promise.all(open.map((socket) => socket.done)), new Promise<void>((resolve) => (grace = clock.setTimeout(resolve, CLOSE_GRACE_MS, { unref: true })))]);
       grace?.clear();
-      for (const ws of open) if (ws.readyState !== ws.CLOSED) ws.terminate();
+      for (const socket of sockets) socket.terminate();
       await presence.stop();
     },
   };

@@ -69,6 +69,8 @@ export class ChatSocket implements LocalSocket {
   /** Liveness: a ping went out (and was flushed) with no pong since. */
   #awaitingPong = false;
   #pingFlushed = false;
+  /** Resolves once the connection is closed. */
+  readonly done: Promise<void>;
 
   constructor(ws: WebSocket, host: SocketHost) {
     this.#ws = ws;
@@ -79,7 +81,12 @@ export class ChatSocket implements LocalSocket {
     ws.on('pong', () => {
       this.#awaitingPong = false;
     });
-    ws.on('close', () => this.#closed());
+    this.done = new Promise((resolve) => {
+      ws.on('close', () => {
+        this.#closed();
+        resolve();
+      });
+    });
   }
 
   get userId(): string {
@@ -96,6 +103,11 @@ export class ChatSocket implements LocalSocket {
     this.#closing = true;
     this.#queue.length = 0;
     this.#ws.close(code, reason);
+  }
+
+  /** Cuts the connection without a closing handshake (a client that does not answer it). */
+  terminate(): void {
+    this.#ws.terminate();
   }
 
   /** Called every ping interval: reaps a socket that did not answer the last ping, else pings it. */
