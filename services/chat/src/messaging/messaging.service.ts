@@ -144,11 +144,24 @@ export class MessagingService implements Messaging {
     return rows;
   }
 
-  /** A history page, oldest first: the newest `take` before `before` (or the newest of all). */
-  async messagesBefore(userId: string, conversationId: string, before: number | undefined, take: number): Promise<ChatMessage[]> {
-    const rows = await this.#repo.messagesBefore(this.#context.db, userId, conversationId, before, take);
+  /**
+   * A history page in ascending seq. `after`: the oldest `limit` past it, the cursor the largest
+   * seq when newer ones exist. Else the newest `limit` before `before` (or of all), the cursor the
+   * smallest seq when older ones exist.
+   */
+  async history(userId: string, conversationId: string, page: { before: number | undefined; after: number | undefined; limit: number }): Promise<{ items: ChatMessage[]; nextCursor: string | null }> {
+    const { db } = this.#context;
+    const { before, after, limit } = page;
+    if (after !== undefined) {
+      const rows = await this.#repo.messagesAfter(db, userId, conversationId, after, limit + 1);
+      if (rows.length === 0) await this.#member(userId, conversationId);
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]?.seq) : null };
+    }
+    const rows = await this.#repo.messagesBefore(db, userId, conversationId, before, limit + 1);
     if (rows.length === 0) await this.#member(userId, conversationId);
-    return rows.reverse();
+    const items = rows.slice(0, limit).reverse();
+    return { items, nextCursor: rows.length > limit ? String(items[0]?.seq) : null };
   }
 
   async memberships(userId: string): Promise<ReadonlyMap<string, number>> {
