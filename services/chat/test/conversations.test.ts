@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@realchat/contracts';
-import type { ChatMessage, Conversation } from '../src/domain/types.js';
+import type { ChatContext } from '../src/context.js';
+import type { ChatMessage, Conversation, LiveFrame, LiveHub } from '../src/domain/types.js';
+import { ConversationsService } from '../src/messaging/conversations.service.js';
 import { call, PASSWORD, signUp, startChat, variants, type ChatHarness, type TestUser } from './harness.js';
 
 interface PageOf<T> {
@@ -246,5 +248,37 @@ describe.each(variants)('conversations: direct ones, groups and their members (%
     const bad = await list(ada, '?cursor=not-a-cursor!');
     expect([bad.status, bad.body.code]).toEqual([400, 'INVALID_CURSOR']);
     expect((await list(ada, '?limit=101')).status).toBe(400);
+  });
+
+  it('tells the members of each change after its commit, and the one who left that it is gone', async () => {
+    const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
+    for (const u of [bob, cyd]) await befriend(ada, u);
+    const seen: Array<{ to: string[]; frame: LiveFrame }> = [];
+    const hub: LiveHub = { deliver: (to, frame) => void seen.push({ to: [...to].sort(), frame }) };
+    // A context on the harness's engines with a recording hub (the host keeps its own inside the module).
+    const context = { env: { CHAT_GROUP_MAX_MEMBERS: MAX_MEMBERS }, db: h.db, clock: h.clock } as unknown as ChatContext; // only what conversations read
+    const conversations = new ConversationsService(context, h.chat.people, hub);
+    const actor = (u: TestUser) => ({ userId: u.id, admin: false });
+    const take = () => seen.splice(0);
+    const sorted = (...users: TestUser[]) => users.map((u) => u.id).sort();
+
+    const direct = await conversations.direct(ada.id, bob.id);
+    expect(take()).toEqual([{ to: sorted(ada, bob), frame: { type: 'conversation.updated', conversation: direct.conversation } }]);
+    await conversations.direct(bob.id, ada.id);
+    expect(take()).toEqual([]);
+
+    const group = await conversations.group(ada.id, 'G', [bob.id]);
+    expect(take()).toEqual([{ to: sorted(ada, bob), frame: { type: 'conversation.updated', conversation: group } }]);
+    const renamed = await conversations.rename(actor(ada), group.id, 'H');
+    expect(take()).toEqual([{ to: sorted(ada, bob), frame: { type: 'conversation.updated', conversation: renamed } }]);
+    const grown = await conversations.addMembers(actor(ada), group.id, [cyd.id]);
+    expect(take()).toEqual([{ to: sorted(ada, bob, cyd), frame: { type: 'conversation.updated', conversation: grown } }]);
+    await conversations.removeMember(actor(ada), group.id, bob.id);
+    expect(take()).toEqual([
+      { to: [bob.id], frame: { type: 'conversation.removed', conversationId: group.id } },
+      { to: sorted(ada, cyd), frame: { type: 'conversation.updated', conversation: expect.objectContaining({ id: group.id, members: [expect.objectContaining({ id: ada.id }), expect.objectContaining({ id: cyd.id })] }) } },
+    ]);
+    await expect(conversations.rename(actor(bob), group.id, 'X')).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    expect(take()).toEqual([]);
   });
 });

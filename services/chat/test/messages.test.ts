@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '@realchat/contracts';
-import type { ChatMessage, Conversation } from '../src/domain/types.js';
+import { newId, type EventEnvelope } from '@realchat/contracts';
+import type { Queryable } from '@realchat/db';
+import { appendToOutbox } from '@realchat/bus';
+import { silentLogger } from '@realchat/logging';
+import type { ChatContext } from '../src/context.js';
+import type { ChatMessage, Conversation, LiveFrame, LiveHub } from '../src/domain/types.js';
+import { MessagingService } from '../src/messaging/messaging.service.js';
 import { call, eventually, PASSWORD, signUp, startChat, variants, type ChatHarness, type TestUser } from './harness.js';
 
 interface PageOf<T> {
@@ -293,5 +298,51 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     expect([...(await messaging.memberships(bob.id))]).toEqual([[id, 3]]);
     expect([...(await messaging.membersOf(bob.id, id))].sort()).toEqual([ada.id, bob.id].sort());
     await expect(messaging.membersOf(stranger.id, id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+  });
+
+  it('hands each change to the live hub after its commit, with the frame that fits', async () => {
+    const [ada, bob, id] = await pair();
+    const seen: Array<{ to: string[]; frame: LiveFrame }> = [];
+    const hub: LiveHub = { deliver: (to, frame) => void seen.push({ to: [...to].sort(), frame }) };
+    // A context on the harness's engines with a recording hub (the host keeps its own inside the module).
+    const context = {
+      env: { CHAT_MESSAGE_MAX_LENGTH: MAX_LENGTH, CHAT_SEND_RATE_PER_MINUTE: RATE, CHAT_GROUP_MAX_MEMBERS: 10 },
+      db: h.db,
+      store: h.store,
+      clock: h.clock,
+      logger: silentLogger,
+      outbox: { schema: 'chat', append: (tx: Queryable, event: EventEnvelope) => appendToOutbox(tx, 'chat', event), committed: () => undefined },
+    } as unknown as ChatContext; // only what messaging reads
+    const messages = new MessagingService(context, hub);
+    const both = [ada.id, bob.id].sort();
+    const take = () => seen.splice(0);
+
+    const message = await messages.send({ conversationId: id, senderId: ada.id, clientMsgId: 'live', body: 'hi' });
+    expect(take()).toEqual([{ to: both, frame: { type: 'message.new', message } }]);
+    await messages.send({ conversationId: id, senderId: ada.id, clientMsgId: 'live', body: 'hi' });
+    expect(take()).toEqual([]);
+    await expect(messages.send({ conversationId: id, senderId: (await signUp(h)).id, clientMsgId: 'x', body: 'x' })).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    expect(take()).toEqual([]);
+
+    expect(await messages.markRead(bob.id, id, 1)).toBe(1);
+    expect(await messages.markRead(bob.id, id, 1)).toBe(1);
+    expect(await messages.markDelivered(bob.id, id, 5)).toBe(1);
+    expect(take()).toEqual([
+      { to: both, frame: { type: 'read', conversationId: id, userId: bob.id, seq: 1 } },
+      { to: both, frame: { type: 'delivered', conversationId: id, userId: bob.id, seq: 1 } },
+    ]);
+
+    const edited = await messages.edit(ada.id, message.id, 'hello');
+    expect(take()).toEqual([{ to: both, frame: { type: 'message.updated', message: edited } }]);
+    await messages.react(bob.id, message.id, '👍', true);
+    await messages.react(bob.id, message.id, '👍', true);
+    await messages.react(bob.id, message.id, '👍', false);
+    expect(take()).toEqual([
+      { to: both, frame: { type: 'reaction', conversationId: id, messageId: message.id, userId: bob.id, emoji: '👍', action: 'added', reactions: [{ emoji: '👍', count: 1 }] } },
+      { to: both, frame: { type: 'reaction', conversationId: id, messageId: message.id, userId: bob.id, emoji: '👍', action: 'removed', reactions: [] } },
+    ]);
+    await messages.remove({ userId: ada.id, admin: false }, message.id);
+    await messages.remove({ userId: ada.id, admin: false }, message.id);
+    expect(take()).toEqual([{ to: both, frame: { type: 'message.deleted', message: expect.objectContaining({ id: message.id, body: '', deletedAt: expect.any(String) }) } }]);
   });
 });
