@@ -120,6 +120,9 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     const stranger = await signUp(h, 'Stranger');
     expect((await post(stranger, id, { clientMsgId: 'a', body: 'x' })).body.code).toBe('NOT_A_MEMBER');
     expect((await post(ada, newId(), { clientMsgId: 'a', body: 'x' })).status).toBe(404);
+    // The seam (the socket's path) refuses a malformed id with a 400 too, never a driver error.
+    await expect(h.chat.messaging.send({ conversationId: 'nope', senderId: ada.id, clientMsgId: 'a', body: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(h.chat.messaging.markRead(ada.id, 'nope', 1)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((await call(h, bob, 'POST', '/chat/blocks', { userId: ada.id })).status).toBe(200);
     const blocked = await post(ada, id, { clientMsgId: 'b', body: 'x' });
     expect([blocked.status, blocked.body.code]).toEqual([403, 'BLOCKED']);
@@ -160,7 +163,7 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     expect((await history(bob, id, '?after=7')).body).toEqual({ items: [], nextCursor: null });
     expect(await h.chat.messaging.messagesAfter(ada.id, id, 5, 10)).toEqual(tail.items);
 
-    for (const query of ['?before=3&after=1', '?limit=101', '?limit=0', '?before=0', '?after=-1', '?before=x', '?cursor=abc']) {
+    for (const query of ['?before=3&after=1', '?limit=101', '?limit=0', '?before=0', '?after=-1', '?before=x', '?after=99999999999999999999', '?cursor=abc']) {
       const res = await history(ada, id, query);
       expect([query, res.status, res.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
     }

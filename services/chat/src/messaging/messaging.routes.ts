@@ -54,8 +54,8 @@ const ReactionParams = Type.Object({ id: Uuid, emoji: Type.String({ minLength: 1
 
 const HistoryQuery = Type.Object(
   {
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'The newest messages with a smaller seq.' })),
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'The oldest messages with a greater seq (not with `before`).' })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The newest messages with a smaller seq.' })),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'The oldest messages with a greater seq (not with `before`).' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })) as unknown as ReturnType<typeof Type.Integer>,
   },
   { additionalProperties: false },
