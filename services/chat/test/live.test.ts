@@ -53,13 +53,12 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     expect(sent.status).toBe(201);
     expect((await call(h, b, 'POST', `/chat/friends/requests/${sent.body.id}/accept`)).status).toBe(200);
   };
-  /** A group conversation of `members` (the first owns it), written directly: the REST routes are messaging's. */
+  /** A group of `members` created over REST by the first (a friend of the others). */
   const conversation = async (members: readonly TestUser[]): Promise<string> => {
-    const id = randomUUID();
-    const at = h.clock.now().toISOString();
-    await h.db.query("insert into chat.conversations (id, type, name, created_by, created_at, updated_at, last_activity_at) values ($1, 'group', 'Test', $2, $3, $3, $3)", [id, members[0]!.id, at]);
-    for (const [i, m] of members.entries()) await h.db.query('insert into chat.members (conversation_id, user_id, role, joined_at) values ($1, $2, $3, $4)', [id, m.id, i === 0 ? 'owner' : 'member', at]);
-    return id;
+    const [owner, ...others] = members;
+    const made = await call<{ id: string }>(h, owner!, 'POST', '/chat/conversations', { type: 'group', name: 'Test', memberIds: others.map((m) => m.id) });
+    expect(made.status).toBe(201);
+    return made.body.id;
   };
   const storedMessages = async (conversationId: string): Promise<number> => (await h.db.query<{ n: number }>('select count(*)::int as n from chat.messages where conversation_id = $1', [conversationId])).rows[0]!.n;
   const send = async (socket: TestSocket, conversationId: string, body: string, clientMsgId: string = randomUUID()): Promise<Frame> => {
@@ -188,6 +187,10 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     // The repeat stored nothing and sent nothing new.
     await roundTrip(bobSocket);
     expect(ofType(bobSocket, 'message.new')).toHaveLength(1);
+    // A send over REST reaches the sockets the same way.
+    const viaRest = await call<{ seq: number }>(h, bob, 'POST', `/chat/conversations/${conv}/messages`, { clientMsgId: 'rest-1', body: 'hi Ada' });
+    expect([viaRest.status, viaRest.body.seq]).toEqual([201, 2]);
+    for (const socket of [adaPhone, adaLaptop, bobSocket]) expect((await socket.next((f) => f.type === 'message.new'))['message']).toMatchObject({ seq: 2, senderId: bob.id, body: 'hi Ada' });
     const tooLong = await send(adaPhone, conv, 'x'.repeat(4_001), 'm-2');
     expect(tooLong).toEqual({ type: 'error', code: 'MESSAGE_TOO_LONG', ref: 'm-2' });
     for (const s of [adaPhone, adaLaptop, bobSocket]) s.close();
