@@ -298,7 +298,7 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     here.start();
     there.start();
     const got = { here: [] as string[], there: [] as string[] };
-    const sink = (userId: string, into: string[]): LocalSocket => ({ userId, push: (_frame, text) => into.push(text) });
+    const sink = (userId: string, into: string[]): LocalSocket => ({ userId, push: (_frame, data) => into.push(String(data)) });
     here.attach(sink('u1', got.here));
     there.attach(sink('u1', got.there));
     there.attach(sink('u2', got.there));
@@ -425,8 +425,8 @@ class FakeWs extends EventEmitter {
   closeCode: number | undefined;
   terminated = false;
   readonly #callbacks: Array<(err?: Error) => void> = [];
-  send(text: string, cb: (err?: Error) => void): void {
-    this.sent.push(JSON.parse(text) as (typeof this.sent)[number]);
+  send(data: Buffer, _options: unknown, cb: (err?: Error) => void): void {
+    this.sent.push(JSON.parse(String(data)) as (typeof this.sent)[number]);
     this.#callbacks.push(cb);
   }
   /** The client caught up: everything buffered is written. */
@@ -474,7 +474,7 @@ describe('live: one socket, with the network faked', () => {
     await eventually(() => opened.ws.sent.some((f) => f.type === 'ready'));
     return opened;
   }
-  const push = (socket: ChatSocket, frame: LiveFrame): void => socket.push(frame, JSON.stringify(frame));
+  const push = (socket: ChatSocket, frame: LiveFrame): void => socket.push(frame, Buffer.from(JSON.stringify(frame)));
 
   it('queues behind a slow client, drops typing first, drains when it catches up, and closes with 4008 when still full', async () => {
     const { ws, socket } = await authenticated();
