@@ -133,6 +133,8 @@ export class ChatSocket implements LocalSocket {
   push(frame: LiveFrame, data: Buffer): void {
     if (this.#closing || this.#principal === undefined) return;
     if (this.#held !== undefined) {
+      // A typing signal would be stale by the time the replay ends.
+      if (frame.type === 'typing') return;
       if (this.#held.length >= this.#host.context.env.CHAT_SOCKET_QUEUE_MAX) this.close(CloseCode.TOO_SLOW, 'send queue full');
       else this.#held.push({ frame, data });
       return;
