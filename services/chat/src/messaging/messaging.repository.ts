@@ -29,7 +29,7 @@ interface MessageRow {
 }
 
 /** What a send's one statement found: null `seq` means the clientMsgId was stored before. */
-export interface SendOutcome {
+export interface SendRow {
   readonly type: 'direct' | 'group';
   readonly name: string | null;
   readonly seq: number | null;
@@ -75,7 +75,7 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
  * A send in one statement: the seq bump (under the conversation row's lock, which orders the
  * sends of one conversation), the membership and block checks, the insert and the sender's read
  * position. No row: not allowed (the caller finds out why). A row with a null seq: the
- * clientMsgId was used before, and the caller rolls the bump back.
+ * clientMsgId was used before, and the caller takes the bump back (`unbump`).
  */
 const SEND_SQL = `
 with c as (
@@ -109,9 +109,18 @@ const POSITION_SQL = { read: positionSql('read_seq'), delivered: positionSql('de
 
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
-  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }): Promise<SendOutcome | undefined> {
-    const { rows } = await q.query<SendOutcome>(SEND_SQL, [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
+  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }): Promise<SendRow | undefined> {
+    const { rows } = await q.query<SendRow>(SEND_SQL, [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
     return rows[0];
+  }
+
+  /**
+   * Takes back the bump of a send that stored nothing. Safe while the transaction holds the
+   * row's lock, which the bump took: no other send moved last_seq since. last_activity_at keeps
+   * the retry's time (a retry is activity too).
+   */
+  async unbump(q: Queryable, conversationId: string): Promise<void> {
+    await q.query('update chat.conversations set last_seq = last_seq - 1 where id = $1', [conversationId]);
   }
 
   async standing(q: Queryable, conversationId: string, userId: string): Promise<Standing | undefined> {
