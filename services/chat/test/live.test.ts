@@ -169,6 +169,16 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     await roundTrip(socket);
     expect(await storedMessages(conv)).toBe(0);
     socket.close();
+
+    // A block: the direct conversation stays, its sends are refused either way.
+    const direct = await call<{ id: string }>(h, ada, 'POST', '/chat/conversations', { type: 'direct', userId: bob.id });
+    expect(direct.status).toBe(201);
+    expect((await call(h, ada, 'POST', '/chat/blocks', { userId: bob.id })).status).toBeLessThan(300);
+    const bobSocket = await connect(h, bob);
+    expect(await send(bobSocket, direct.body.id, 'hi?', 'blocked-1')).toEqual({ type: 'error', code: 'BLOCKED', ref: 'blocked-1' });
+    await roundTrip(bobSocket);
+    expect(await storedMessages(direct.body.id)).toBe(0);
+    bobSocket.close();
   });
 
   it('acks a send, acks a repeat the same without storing it, and delivers message.new to the other member and the sender\'s other socket', async () => {
