@@ -33,7 +33,8 @@ export interface SendRow {
   readonly type: 'direct' | 'group';
   readonly name: string | null;
   readonly seq: number | null;
-  readonly memberIds: string[];
+  /** Only when asked for (`withMembers`): a batch asks once per conversation. */
+  readonly memberIds: string[] | null;
 }
 
 /** Where the caller stands towards a conversation (for the errors of the paths that failed). */
@@ -77,7 +78,7 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
  * position. No row: not allowed (the caller finds out why). A row with a null seq: the
  * clientMsgId was used before, and the caller takes the bump back (`unbump`).
  */
-const SEND_SQL = `
+const sendSql = (withMembers: boolean): string => `
 with c as (
   update chat.conversations set last_seq = last_seq + 1, last_activity_at = $5
   where id = $1
@@ -96,8 +97,9 @@ with c as (
   update chat.members set read_seq = m.seq, delivered_seq = greatest(delivered_seq, m.seq)
   from m where conversation_id = $1 and user_id = $2
 )
-select c.type, c.name, m.seq, (select array_agg(user_id)::text[] from chat.members where conversation_id = $1) as "memberIds"
+select c.type, c.name, m.seq, ${withMembers ? '(select array_agg(user_id)::text[] from chat.members where conversation_id = $1)' : 'null::text[]'} as "memberIds"
 from c left join m on true`;
+const SEND_SQL = { withMembers: sendSql(true), alone: sendSql(false) } as const;
 
 // Raises a position, never above the conversation's last seq; no row when nothing moved.
 const positionSql = (column: 'read_seq' | 'delivered_seq'): string => `
@@ -109,8 +111,9 @@ const POSITION_SQL = { read: positionSql('read_seq'), delivered: positionSql('de
 
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
-  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }): Promise<SendRow | undefined> {
-    const { rows } = await q.query<SendRow>(SEND_SQL, [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
+  /** One send (see SEND_SQL); `withMembers` also reads the member ids, as they are at the statement's start. */
+  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }, withMembers: boolean): Promise<SendRow | undefined> {
+    const { rows } = await q.query<SendRow>(SEND_SQL[withMembers ? 'withMembers' : 'alone'], [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
     return rows[0];
   }
 
