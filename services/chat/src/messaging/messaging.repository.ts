@@ -48,11 +48,11 @@ export type Position = 'read' | 'delivered';
 const CONVERSATION_COLUMNS =
   'c.id, c.type, c.name, c.created_by as "createdBy", c.last_seq as "lastSeq", c.created_at as "createdAt", c.updated_at as "updatedAt", c.last_activity_at as "lastActivityAt"';
 
-// Counts in order of the first reaction; a deleted message has none left (its rows are deleted with it).
+// Counts in order of the first reaction; a deleted message shows none (its rows are deleted with it, and one racing the delete is not shown).
 const MESSAGE_COLUMNS = `m.id, m.conversation_id as "conversationId", m.seq, m.sender_id as "senderId", m.client_msg_id as "clientMsgId", m.body,
   m.created_at as "createdAt", m.edited_at as "editedAt", m.deleted_at as "deletedAt",
-  coalesce((select json_agg(json_build_object('emoji', r.emoji, 'count', r.n) order by r.first, r.emoji)
-            from (select emoji, count(*)::int as n, min(created_at) as first from chat.reactions where message_id = m.id group by emoji) r), '[]'::json) as reactions`;
+  case when m.deleted_at is not null then '[]'::json else coalesce((select json_agg(json_build_object('emoji', r.emoji, 'count', r.n) order by r.first, r.emoji)
+            from (select emoji, count(*)::int as n, min(created_at) as first from chat.reactions where message_id = m.id group by emoji) r), '[]'::json) end as reactions`;
 
 const IS_MEMBER = 'exists (select 1 from chat.members x where x.conversation_id = m.conversation_id and x.user_id = $1)';
 
@@ -239,8 +239,14 @@ export class MessagingRepository {
     return true;
   }
 
+  /** Adds the reaction unless it exists or the message is deleted; true when added. */
   async addReaction(q: Queryable, messageId: string, userId: string, emoji: string, at: Date): Promise<boolean> {
-    const { rowCount } = await q.query('insert into chat.reactions (message_id, user_id, emoji, created_at) values ($1, $2, $3, $4) on conflict do nothing', [messageId, userId, emoji, at]);
+    const { rowCount } = await q.query(
+      `insert into chat.reactions (message_id, user_id, emoji, created_at)
+       select $1, $2, $3, $4 where exists (select 1 from chat.messages where id = $1 and deleted_at is null)
+       on conflict do nothing`,
+      [messageId, userId, emoji, at],
+    );
     return rowCount > 0;
   }
 

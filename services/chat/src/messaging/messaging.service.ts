@@ -300,6 +300,7 @@ export class MessagingService implements Messaging {
     if (add && message.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
     const changed = add ? await this.#repo.addReaction(db, messageId, userId, emoji, clock.now()) : await this.#repo.removeReaction(db, messageId, userId, emoji);
     const now = (await this.#repo.message(db, messageId)) ?? message;
+    if (add && now.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
     if (changed) {
       const members = await this.#repo.memberIds(db, now.conversationId);
       this.#hub.deliver(members, { type: 'reaction', conversationId: now.conversationId, messageId, userId, emoji, action: add ? 'added' : 'removed', reactions: now.reactions });
