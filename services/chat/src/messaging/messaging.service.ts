@@ -159,7 +159,10 @@ export class MessagingService implements Messaging {
     try {
       outcomes = await db.transaction(async (tx) => {
         const out = new Array<SendOutcome>(batch.length);
-        for (const { send, index } of order) out[index] = await this.#storeOne(tx, send);
+        // Members are read with a conversation's first send: once it holds the row's lock, which
+        // every membership change takes too, they stay as they are until the commit.
+        const members = new Map<string, readonly string[]>();
+        for (const { send, index } of order) out[index] = await this.#storeOne(tx, send, members);
         return out;
       });
     } catch (err) {
@@ -178,9 +181,12 @@ export class MessagingService implements Messaging {
     return outcomes;
   }
 
-  async #storeOne(tx: Queryable, send: PendingSend): Promise<SendOutcome> {
-    const stored = await this.#repo.send(tx, send);
+  async #storeOne(tx: Queryable, send: PendingSend, members: Map<string, readonly string[]>): Promise<SendOutcome> {
+    const known = members.get(send.conversationId);
+    const stored = await this.#repo.send(tx, send, known === undefined);
     if (stored === undefined) return { kind: 'refused' };
+    const memberIds = known ?? stored.memberIds ?? [];
+    members.set(send.conversationId, memberIds);
     if (stored.seq === null) {
       await this.#repo.unbump(tx, send.conversationId);
       return { kind: 'repeated' };
@@ -194,14 +200,14 @@ export class MessagingService implements Messaging {
         conversationName: stored.name,
         seq: stored.seq,
         senderId: send.senderId,
-        recipientIds: stored.memberIds.filter((m) => m !== send.senderId),
+        recipientIds: memberIds.filter((m) => m !== send.senderId),
         preview: preview(send.body),
         createdAt: send.at.toISOString(),
       },
       { producer: 'chat', occurredAt: send.at },
     );
     await this.#context.outbox.append(tx, event);
-    return { kind: 'stored', seq: stored.seq, memberIds: stored.memberIds };
+    return { kind: 'stored', seq: stored.seq, memberIds };
   }
 
   async messagesAfter(userId: string, conversationId: string, after: number, limit: number): Promise<readonly ChatMessage[]> {
@@ -294,6 +300,7 @@ export class MessagingService implements Messaging {
     if (add && message.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
     const changed = add ? await this.#repo.addReaction(db, messageId, userId, emoji, clock.now()) : await this.#repo.removeReaction(db, messageId, userId, emoji);
     const now = (await this.#repo.message(db, messageId)) ?? message;
+    if (add && now.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
     if (changed) {
       const members = await this.#repo.memberIds(db, now.conversationId);
       this.#hub.deliver(members, { type: 'reaction', conversationId: now.conversationId, messageId, userId, emoji, action: add ? 'added' : 'removed', reactions: now.reactions });
