@@ -1,5 +1,5 @@
 import type { Authentication } from '@realchat/auth-verify';
-import { appendToOutbox, busMigrations, createOutboxRelay, handleOnce, type EventBus, type OutboxRelay, type Subscription } from '@realchat/bus';
+import { appendToOutbox, busMigrations, createInProcessLiveChannel, createOutboxRelay, handleOnce, type EventBus, type LiveChannel, type OutboxRelay, type Subscription } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
 import { registerEvents } from '@realchat/contracts';
 import { migrate, type Database } from '@realchat/db';
@@ -17,6 +17,8 @@ export interface HostEngines {
   /** Needed when a service declares a database. */
   readonly db?: Database;
   readonly bus: EventBus;
+  /** Live fan-out between instances; without it, one in process (closed by the host's stop). */
+  readonly live?: LiveChannel;
   readonly store: KeyValueStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -113,6 +115,8 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
   const needsDb = definitions.filter((d) => d.database !== undefined).map((d) => d.name);
   if (engines.db === undefined && needsDb.length > 0) throw new TypeError(`no database given for ${needsDb.join(', ')}`);
   const db = engines.db ?? noDatabase(definitions.map((d) => d.name).join(', '));
+  const live = engines.live ?? createInProcessLiveChannel({ logger });
+  const ownLive = live === engines.live ? undefined : live;
   for (const d of definitions) if (d.publishes !== undefined) registerEvents(d.publishes);
   if (options.migrate !== false && engines.db !== undefined) await migrateServices(definitions, engines.db, logger);
 
@@ -142,7 +146,7 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
       },
       committed: () => relay?.notify(),
     };
-    return { relay, context: { ...engines, db, env: env as never, outbox, identity: hostIdentity } };
+    return { relay, context: { ...engines, db, live, env: env as never, outbox, identity: hostIdentity } };
   };
 
   let authentication = options.authentication;
@@ -255,6 +259,7 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
         for (const s of services) if (!started.includes(s)) await s.instance.stop?.().catch(() => undefined);
         started = [];
         await auth.close();
+        await ownLive?.close();
       })());
     },
   };

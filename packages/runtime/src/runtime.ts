@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { createInProcessBus, createJetStreamBus, type EventBus } from '@realchat/bus';
+import { createInProcessBus, createInProcessLiveChannel, createJetStreamBus, createNatsLiveChannel, type EventBus, type LiveChannel } from '@realchat/bus';
 import { systemClock, type Clock } from '@realchat/clock';
 import { createPGliteDatabase, createPostgresDatabase, type Database } from '@realchat/db';
 import { createLogger, type Logger } from '@realchat/logging';
@@ -11,6 +11,8 @@ import type { RuntimeEnv } from './env.js';
 export interface Runtime {
   readonly db: Database;
   readonly bus: EventBus;
+  /** Live fan-out between instances (NATS core subjects beside the bus, in process when embedded). */
+  readonly live: LiveChannel;
   readonly store: KeyValueStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -45,6 +47,13 @@ export async function createRuntime(env: RuntimeEnv, options: { name: string; lo
     logger.info(env.NATS_URL === undefined ? 'bus: in-process' : 'bus: NATS JetStream');
     closers.push(() => bus.close());
 
+    // Subjects outside the stream's `${NATS_SUBJECT_PREFIX}.>`: live traffic is never stored.
+    const live =
+      env.NATS_URL === undefined
+        ? createInProcessLiveChannel({ logger })
+        : await createNatsLiveChannel({ servers: env.NATS_URL.split(','), subjectPrefix: `${env.NATS_SUBJECT_PREFIX}_live`, logger, name: `realchat-${options.name}-live` });
+    closers.push(() => live.close());
+
     const store =
       env.REDIS_URL === undefined
         ? createMemoryStore({ prefix: env.REDIS_PREFIX })
@@ -56,6 +65,7 @@ export async function createRuntime(env: RuntimeEnv, options: { name: string; lo
     return {
       db,
       bus,
+      live,
       store,
       clock: systemClock,
       logger,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Static, TObject } from 'typebox';
 import type { WebSocket } from 'ws';
 import type { Authentication } from '@realchat/auth-verify';
-import type { EventBus } from '@realchat/bus';
+import type { EventBus, LiveChannel } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
 import type { EventDefinition, EventEnvelope, Role } from '@realchat/contracts';
 import type { Database, MigrationSource, Queryable } from '@realchat/db';
@@ -46,6 +46,8 @@ export interface ServiceContext<Env> {
   readonly env: Readonly<Env & RuntimeEnv>;
   readonly db: Database;
   readonly bus: EventBus;
+  /** Live fan-out between the service's instances: at most once, for what clients can recover (chat frames). */
+  readonly live: LiveChannel;
   readonly store: KeyValueStore;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -12,7 +12,7 @@ export interface SocketEndpoints {
   accept(endpoint: WebSocketEndpoint, req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Open sockets. */
   size(): number;
-  /** Closes every open socket with 1001 (going away), then destroys those that do not answer in time. */
+  /** Closes every open socket with 1012 (service restart: reconnect, to another instance), then destroys those that do not answer in time. */
   closeAll(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export function createSocketEndpoints(endpoints: readonly WebSocketEndpoint[]): 
       const open = all().flatMap((wss) => [...wss.clients]);
       if (open.length === 0) return;
       const closed = Promise.all(open.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())))));
-      for (const ws of open) ws.close(1001, 'server shutting down');
+      for (const ws of open) ws.close(1012, 'server shutting down');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000).unref()))]);
       clearTimeout(timer);

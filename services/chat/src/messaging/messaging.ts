@@ -1,7 +1,9 @@
-import { AppError } from '@realchat/errors';
 import type { App } from '@realchat/http';
 import type { ChatContext } from '../context.js';
 import type { LiveHub, Messaging, People } from '../domain/types.js';
+import { ConversationsService } from './conversations.service.js';
+import { messagingRoutes } from './messaging.routes.js';
+import { MessagingService } from './messaging.service.js';
 
 /** Conversations, members, messages, reactions and search: their routes and the `Messaging` seam. */
 export interface MessagingPart {
@@ -11,14 +13,13 @@ export interface MessagingPart {
   stop(): Promise<void>;
 }
 
-export function createMessaging(_context: ChatContext, _deps: { readonly people: People; readonly hub: LiveHub }): MessagingPart {
-  const unbuilt = async (): Promise<never> => {
-    throw new AppError('INTERNAL', 'not built yet');
-  };
+export function createMessaging(context: ChatContext, deps: { readonly people: People; readonly hub: LiveHub }): MessagingPart {
+  const messages = new MessagingService(context, deps.hub);
+  const conversations = new ConversationsService(context, deps.people, deps.hub);
   return {
-    messaging: { send: unbuilt, messagesAfter: unbuilt, memberships: unbuilt, membersOf: unbuilt, markRead: unbuilt, markDelivered: unbuilt },
-    register: async () => undefined,
+    messaging: messages,
+    register: (app) => messagingRoutes(app, conversations, messages),
     start: async () => undefined,
-    stop: async () => undefined,
+    stop: () => messages.idle(),
   };
 }
