@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { AppError } from '@realchat/errors';
 import { cursorCodec, CursorId, CursorTime, Page, pageQuery, toPage, type App } from '@realchat/http';
 import { userOf } from '../http.js';
@@ -8,7 +8,7 @@ import type { Actor, MessagingService } from './messaging.service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Instant = Type.String({ format: 'date-time' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const ChatMessage = Type.Object({
   id: Uuid,
@@ -56,6 +56,7 @@ const HistoryQuery = Type.Object(
   {
     before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The newest messages with a smaller seq.' })),
     after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'The oldest messages with a greater seq (not with `before`).' })),
+    // Optional for clients, always a number for the handler: validation fills in the default.
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })) as unknown as ReturnType<typeof Type.Integer>,
   },
   { additionalProperties: false },
