@@ -37,14 +37,14 @@ const Conversation = Type.Object({
 const ConversationItem = Type.Intersect([Conversation, Type.Object({ lastMessage: Nullable(ChatMessage), unreadCount: Type.Integer({ minimum: 0 }) })]);
 
 // The most any CHAT_GROUP_MAX_MEMBERS allows; the configured cap answers GROUP_FULL.
-const MemberIds = Type.Array(Uuid, { maxItems: 100_000 });
+const MemberIds = Type.Array(Uuid, { maxItems: 10_000 });
 const GroupName = Type.String({ minLength: 1, maxLength: 100 });
 const CreateBody = Type.Union([
   Type.Object({ type: Type.Literal('direct'), userId: Uuid }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('group'), name: GroupName, memberIds: MemberIds }, { additionalProperties: false }),
 ]);
 const RenameBody = Type.Object({ name: GroupName }, { additionalProperties: false });
-const AddMembersBody = Type.Object({ userIds: Type.Array(Uuid, { minItems: 1, maxItems: 100_000 }) }, { additionalProperties: false });
+const AddMembersBody = Type.Object({ userIds: Type.Array(Uuid, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
 const SendBody = Type.Object({ clientMsgId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), body: Type.String() }, { additionalProperties: false });
 const EditBody = Type.Object({ body: Type.String() }, { additionalProperties: false });
 
