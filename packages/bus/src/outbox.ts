@@ -16,18 +16,27 @@ export function checkSchema(schema: string): string {
 }
 
 /**
- * Records `event` in `<schema>.outbox`. Call it with the transaction that makes the change the
- * event describes: the event is published if and only if the change commits. Throws
- * `InvalidEventError` for an event its contract rejects and an AppError `PAYLOAD_TOO_LARGE` for one
- * over `MAX_EVENT_BYTES`, so the transaction fails instead of leaving a row the bus cannot carry.
+ * Records `event` (or several, in their order) in `<schema>.outbox`, in one statement. Call it
+ * with the transaction that makes the change the events describe: they are published if and only
+ * if the change commits. Throws `InvalidEventError` for an event its contract rejects and an
+ * AppError `PAYLOAD_TOO_LARGE` for one over `MAX_EVENT_BYTES`, so the transaction fails instead of
+ * leaving a row the bus cannot carry.
  */
-export async function appendToOutbox(tx: Queryable, schema: string, event: EventEnvelope): Promise<void> {
-  const valid = parseEnvelope(event);
-  serialiseEvent(valid);
+export async function appendToOutbox(tx: Queryable, schema: string, events: EventEnvelope | readonly EventEnvelope[]): Promise<void> {
+  const list = Array.isArray(events) ? (events as readonly EventEnvelope[]) : [events as EventEnvelope];
+  if (list.length === 0) return;
+  const rows = list.map((event) => {
+    const valid = parseEnvelope(event);
+    serialiseEvent(valid);
+    return { id: valid.id, type: valid.type, version: valid.version, occurredAt: valid.occurredAt, producer: valid.producer, data: valid.data ?? null };
+  });
+  // One JSON parameter for every row, the same on PostgreSQL and PGlite; `ord` keeps their order in `seq`.
   await tx.query(
     `insert into ${checkSchema(schema)}.outbox (id, type, version, occurred_at, producer, data)
-     values ($1, $2, $3, $4, $5, $6::jsonb) on conflict (id) do nothing`,
-    [valid.id, valid.type, valid.version, valid.occurredAt, valid.producer, JSON.stringify(valid.data ?? null)],
+     select (e->>'id')::uuid, e->>'type', (e->>'version')::integer, (e->>'occurredAt')::timestamptz, e->>'producer', e->'data'
+     from jsonb_array_elements($1::jsonb) with ordinality as x(e, ord) order by ord
+     on conflict (id) do nothing`,
+    [JSON.stringify(rows)],
   );
 }
 

@@ -16,8 +16,8 @@ import type { RuntimeEnv } from './env.js';
 export interface Outbox {
   /** The service's schema holding the `outbox` table. */
   readonly schema: string;
-  /** Appends `event` with `tx`; throws for an event its contract refuses, so the transaction fails. */
-  append(tx: Queryable, event: EventEnvelope): Promise<void>;
+  /** Appends `event` (or several, in order, in one statement) with `tx`; throws for an event its contract refuses, so the transaction fails. */
+  append(tx: Queryable, event: EventEnvelope | readonly EventEnvelope[]): Promise<void>;
   /** Wakes the relay; call after the transaction committed. */
   committed(): void;
 }

@@ -130,6 +130,34 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     }
   });
 
+  it('refuses, inside a batch, a stranger and a blocked pair while storing the others gaplessly, with each sender\'s read position', async () => {
+    const [ada, bob, open] = await pair();
+    const [carl, dan, blocked] = await pair();
+    expect((await call(h, carl, 'POST', '/chat/blocks', { userId: dan.id })).status).toBe(200);
+    const eve = await signUp(h, 'Eve');
+    const at = (user: TestUser, id: string, i: number) => h.chat.messaging.send({ conversationId: id, senderId: user.id, clientMsgId: `b${i}`, body: `b${i}` });
+    const settled = await Promise.allSettled([
+      ...Array.from({ length: 6 }, (_, i) => at(ada, open, i)),
+      at(eve, open, 0),
+      at(dan, blocked, 0),
+      at(carl, blocked, 1),
+      ...Array.from({ length: 4 }, (_, i) => at(bob, open, 10 + i)),
+    ]);
+    const codeOf = (r: PromiseSettledResult<ChatMessage> | undefined) => (r?.status === 'rejected' ? (r.reason as Problem).code : 'stored');
+    expect(settled.slice(6, 9).map(codeOf)).toEqual(['NOT_A_MEMBER', 'BLOCKED', 'BLOCKED']);
+    const stored = settled.filter((r): r is PromiseFulfilledResult<ChatMessage> => r.status === 'fulfilled').map((r) => r.value);
+    expect(stored).toHaveLength(10);
+    expect(stored.map((m) => m.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const adaSeqs = stored.filter((m) => m.senderId === ada.id).map((m) => m.seq);
+    const { rows } = await h.db.query<{ userId: string; readSeq: number }>('select user_id as "userId", read_seq as "readSeq" from chat.members where conversation_id = $1', [open]);
+    const readOf = (user: TestUser) => rows.find((r) => r.userId === user.id)?.readSeq;
+    expect(readOf(ada)).toBe(Math.max(...adaSeqs));
+    expect(readOf(bob)).toBe(Math.max(...stored.filter((m) => m.senderId === bob.id).map((m) => m.seq)));
+    expect((await h.db.query('select 1 from chat.messages where conversation_id = $1', [blocked])).rows).toHaveLength(0);
+    expect((await h.db.query<{ lastSeq: number }>('select last_seq as "lastSeq" from chat.conversations where id = $1', [blocked])).rows[0]?.lastSeq).toBe(0);
+    expect((await outboxOf(open)).map((e) => e['seq'])).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+
   it('refuses empty, too long and malformed sends, strangers, unknown conversations and blocked pairs', async () => {
     const [ada, bob, id] = await pair();
     const cases: Array<[unknown, number, string]> = [

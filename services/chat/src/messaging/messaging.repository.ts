@@ -33,8 +33,7 @@ export interface SendRow {
   readonly type: 'direct' | 'group';
   readonly name: string | null;
   readonly seq: number | null;
-  /** Only when asked for (`withMembers`): a batch asks once per conversation. */
-  readonly memberIds: string[] | null;
+  readonly memberIds: string[];
 }
 
 /** Where the caller stands towards a conversation (for the errors of the paths that failed). */
@@ -78,7 +77,7 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
  * position. No row: not allowed (the caller finds out why). A row with a null seq: the
  * clientMsgId was used before, and the caller takes the bump back (`unbump`).
  */
-const sendSql = (withMembers: boolean): string => `
+const SEND_SQL = `
 with c as (
   update chat.conversations set last_seq = last_seq + 1, last_activity_at = $5
   where id = $1
@@ -97,9 +96,8 @@ with c as (
   update chat.members set read_seq = m.seq, delivered_seq = greatest(delivered_seq, m.seq)
   from m where conversation_id = $1 and user_id = $2
 )
-select c.type, c.name, m.seq, ${withMembers ? '(select array_agg(user_id)::text[] from chat.members where conversation_id = $1)' : 'null::text[]'} as "memberIds"
+select c.type, c.name, m.seq, (select array_agg(user_id)::text[] from chat.members where conversation_id = $1) as "memberIds"
 from c left join m on true`;
-const SEND_SQL = { withMembers: sendSql(true), alone: sendSql(false) } as const;
 
 // Raises a position, never above the conversation's last seq; no row when nothing moved.
 const positionSql = (column: 'read_seq' | 'delivered_seq'): string => `
@@ -109,11 +107,88 @@ where m.conversation_id = $1 and m.user_id = $2 and c.id = $1 and m.${column} < 
 returning m.${column} as seq, (select array_agg(user_id)::text[] from chat.members where conversation_id = $1) as "memberIds"`;
 const POSITION_SQL = { read: positionSql('read_seq'), delivered: positionSql('delivered_seq') } as const;
 
+/** A conversation of a send batch, locked for the batch's transaction. */
+export interface LockedConversation {
+  readonly id: string;
+  readonly type: 'direct' | 'group';
+  readonly name: string | null;
+  readonly lastSeq: number;
+  readonly memberIds: string[];
+}
+
+/** A message of a send batch, with its seq. */
+export interface BatchMessage {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly seq: number;
+  readonly senderId: string;
+  readonly clientMsgId: string;
+  readonly body: string;
+  readonly at: Date;
+}
+
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
-  /** One send (see SEND_SQL); `withMembers` also reads the member ids, as they are at the statement's start. */
-  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }, withMembers: boolean): Promise<SendRow | undefined> {
-    const { rows } = await q.query<SendRow>(SEND_SQL[withMembers ? 'withMembers' : 'alone'], [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
+  /**
+   * Locks the conversations (in id order: batches running side by side never deadlock) with
+   * their members; every membership change takes the same lock, so both hold until the commit.
+   */
+  async lockConversations(q: Queryable, ids: readonly string[]): Promise<Map<string, LockedConversation>> {
+    const { rows } = await q.query<LockedConversation>(
+      `with c as (select id, type, name, last_seq from chat.conversations where id = any($1::uuid[]) order by id for update)
+       select c.id, c.type, c.name, c.last_seq as "lastSeq", coalesce((select array_agg(user_id)::text[] from chat.members where conversation_id = c.id), '{}') as "memberIds" from c`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** The blocks between any two of `userIds`, as `blocker:blocked`. */
+  async blocksWithin(q: Queryable, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { rows } = await q.query<{ pair: string }>(`select blocker || ':' || blocked as pair from chat.blocks where blocker = any($1::uuid[]) and blocked = any($1::uuid[])`, [userIds]);
+    return new Set(rows.map((r) => r.pair));
+  }
+
+  /** Of these (conversation, sender, clientMsgId), those stored before, as `conversation:sender:clientMsgId`. */
+  async storedClientIds(q: Queryable, keys: readonly { conversationId: string; senderId: string; clientMsgId: string }[]): Promise<Set<string>> {
+    const { rows } = await q.query<{ key: string }>(
+      `select m.conversation_id || ':' || m.sender_id || ':' || m.client_msg_id as key
+       from jsonb_array_elements($1::jsonb) k join chat.messages m
+         on m.conversation_id = (k->>'conversationId')::uuid and m.sender_id = (k->>'senderId')::uuid and m.client_msg_id = k->>'clientMsgId'`,
+      [JSON.stringify(keys)],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  /** Inserts the messages, moves each conversation to its last seq and each sender's read position, in three statements. */
+  async storeBatch(q: Queryable, messages: readonly BatchMessage[]): Promise<void> {
+    await q.query(
+      `insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at)
+       select (e->>'id')::uuid, (e->>'conversationId')::uuid, (e->>'seq')::bigint, (e->>'senderId')::uuid, e->>'clientMsgId', e->>'body', (e->>'at')::timestamptz
+       from jsonb_array_elements($1::jsonb) e`,
+      [JSON.stringify(messages)],
+    );
+    const conversations = new Map<string, { id: string; seq: number; at: Date }>();
+    const readers = new Map<string, { conversationId: string; userId: string; seq: number }>();
+    for (const m of messages) {
+      conversations.set(m.conversationId, { id: m.conversationId, seq: m.seq, at: m.at });
+      readers.set(`${m.conversationId}:${m.senderId}`, { conversationId: m.conversationId, userId: m.senderId, seq: m.seq });
+    }
+    await q.query(
+      `update chat.conversations c set last_seq = (v->>'seq')::bigint, last_activity_at = (v->>'at')::timestamptz
+       from jsonb_array_elements($1::jsonb) v where c.id = (v->>'id')::uuid`,
+      [JSON.stringify([...conversations.values()])],
+    );
+    await q.query(
+      `update chat.members m set read_seq = greatest(m.read_seq, (v->>'seq')::bigint), delivered_seq = greatest(m.delivered_seq, (v->>'seq')::bigint)
+       from jsonb_array_elements($1::jsonb) v where m.conversation_id = (v->>'conversationId')::uuid and m.user_id = (v->>'userId')::uuid`,
+      [JSON.stringify([...readers.values()])],
+    );
+  }
+
+  /** One send (see SEND_SQL), with the member ids as they are at the statement's start. */
+  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }): Promise<SendRow | undefined> {
+    const { rows } = await q.query<SendRow>(SEND_SQL, [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
     return rows[0];
   }
 

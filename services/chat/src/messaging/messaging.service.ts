@@ -1,11 +1,11 @@
-import { createEventOf, newId } from '@realchat/contracts';
+import { createEventOf, newId, type EventEnvelope } from '@realchat/contracts';
 import type { Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { ChatContext } from '../context.js';
 import type { ChatMessage, LiveHub, Messaging, SendInput } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { ChatMessageCreated } from '../events.js';
-import { MessagingRepository, type Position, type Standing } from './messaging.repository.js';
+import { MessagingRepository, type BatchMessage, type Position, type Standing } from './messaging.repository.js';
 import { SendBatcher } from './send-batcher.js';
 
 /** Who acts: ADMINs moderate any conversation. */
@@ -148,23 +148,16 @@ export class MessagingService implements Messaging {
   }
 
   /**
-   * One transaction for a batch of sends, in conversation order (batches running side by side
-   * then take the conversations' row locks in one order: no deadlock), each conversation's sends
-   * in their order of arrival. When it fails, each send runs again alone: one bad send fails alone.
+   * One transaction for a batch of sends. A lone send is one statement (`#storeOne`); a larger
+   * batch takes a fixed number of statements whatever its size (`#storeMany`), which is what
+   * lets the rate grow with the load. When a batch fails, each send runs again alone: one bad
+   * send fails alone.
    */
   async #store(batch: readonly PendingSend[]): Promise<SendOutcome[]> {
     const { db, outbox } = this.#context;
-    const order = batch.map((send, index) => ({ send, index })).sort((a, b) => (a.send.conversationId < b.send.conversationId ? -1 : a.send.conversationId > b.send.conversationId ? 1 : a.index - b.index));
     let outcomes: SendOutcome[];
     try {
-      outcomes = await db.transaction(async (tx) => {
-        const out = new Array<SendOutcome>(batch.length);
-        // Members are read with a conversation's first send: once it holds the row's lock, which
-        // every membership change takes too, they stay as they are until the commit.
-        const members = new Map<string, readonly string[]>();
-        for (const { send, index } of order) out[index] = await this.#storeOne(tx, send, members);
-        return out;
-      });
+      outcomes = await db.transaction(async (tx) => (batch.length === 1 ? [await this.#storeOne(tx, batch[0]!)] : this.#storeMany(tx, batch)));
     } catch (err) {
       if (batch.length === 1) throw err;
       const alone: SendOutcome[] = [];
@@ -181,24 +174,50 @@ export class MessagingService implements Messaging {
     return outcomes;
   }
 
-  async #storeOne(tx: Queryable, send: PendingSend, members: Map<string, readonly string[]>): Promise<SendOutcome> {
-    const known = members.get(send.conversationId);
-    const stored = await this.#repo.send(tx, send, known === undefined);
-    if (stored === undefined) return { kind: 'refused' };
-    const memberIds = known ?? stored.memberIds ?? [];
-    members.set(send.conversationId, memberIds);
-    if (stored.seq === null) {
-      await this.#repo.unbump(tx, send.conversationId);
-      return { kind: 'repeated' };
+  /**
+   * A batch in seven statements: lock its conversations with their members, read the blocks
+   * between members of its direct conversations and the clientMsgIds used before, then number the
+   * sends here (in arrival order within each conversation, under the locks: no other send can
+   * take a seq meanwhile) and write messages, conversations, read positions and outbox events.
+   */
+  async #storeMany(tx: Queryable, batch: readonly PendingSend[]): Promise<SendOutcome[]> {
+    const conversations = await this.#repo.lockConversations(tx, [...new Set(batch.map((s) => s.conversationId))]);
+    const directMembers = new Set<string>();
+    for (const c of conversations.values()) if (c.type === 'direct') for (const id of c.memberIds) directMembers.add(id);
+    const blocks = await this.#repo.blocksWithin(tx, [...directMembers]);
+    const used = await this.#repo.storedClientIds(tx, batch);
+    const lastSeq = new Map([...conversations.values()].map((c) => [c.id, c.lastSeq]));
+    const messages: BatchMessage[] = [];
+    const events: EventEnvelope[] = [];
+    const outcomes = batch.map((send): SendOutcome => {
+      const c = conversations.get(send.conversationId);
+      if (c === undefined || !c.memberIds.includes(send.senderId)) return { kind: 'refused' };
+      if (c.type === 'direct' && c.memberIds.some((o) => o !== send.senderId && (blocks.has(`${send.senderId}:${o}`) || blocks.has(`${o}:${send.senderId}`)))) return { kind: 'refused' };
+      const key = `${send.conversationId}:${send.senderId}:${send.clientMsgId}`;
+      if (used.has(key)) return { kind: 'repeated' };
+      used.add(key);
+      const seq = (lastSeq.get(c.id) ?? 0) + 1;
+      lastSeq.set(c.id, seq);
+      messages.push({ id: send.id, conversationId: c.id, seq, senderId: send.senderId, clientMsgId: send.clientMsgId, body: send.body, at: send.at });
+      events.push(this.#createdEvent(send, c, seq, c.memberIds));
+      return { kind: 'stored', seq, memberIds: c.memberIds };
+    });
+    if (messages.length > 0) {
+      await this.#repo.storeBatch(tx, messages);
+      await this.#context.outbox.append(tx, events);
     }
-    const event = createEventOf(
+    return outcomes;
+  }
+
+  #createdEvent(send: PendingSend, conversation: { readonly type: 'direct' | 'group'; readonly name: string | null }, seq: number, memberIds: readonly string[]) {
+    return createEventOf(
       ChatMessageCreated,
       {
         messageId: send.id,
         conversationId: send.conversationId,
-        conversationType: stored.type,
-        conversationName: stored.name,
-        seq: stored.seq,
+        conversationType: conversation.type,
+        conversationName: conversation.name,
+        seq,
         senderId: send.senderId,
         recipientIds: memberIds.filter((m) => m !== send.senderId),
         preview: preview(send.body),
@@ -206,6 +225,18 @@ export class MessagingService implements Messaging {
       },
       { producer: 'chat', occurredAt: send.at },
     );
+  }
+
+  /** A lone send: one statement (checks, seq bump, insert, read position), then its outbox event. */
+  async #storeOne(tx: Queryable, send: PendingSend): Promise<SendOutcome> {
+    const stored = await this.#repo.send(tx, send);
+    if (stored === undefined) return { kind: 'refused' };
+    const memberIds = stored.memberIds;
+    if (stored.seq === null) {
+      await this.#repo.unbump(tx, send.conversationId);
+      return { kind: 'repeated' };
+    }
+    const event = this.#createdEvent(send, stored, stored.seq, memberIds);
     await this.#context.outbox.append(tx, event);
     return { kind: 'stored', seq: stored.seq, memberIds };
   }
