@@ -14,5 +14,6 @@ export const ChatErrors = defineErrors('chat', {
   RESUME_TOO_FAR: { status: 409, title: 'Too much to resume', description: 'More messages were missed than one resume replays: page the history over REST.' },
   BAD_FRAME: { status: 400, title: 'The frame is not valid', description: 'A socket frame that is not JSON, has an unknown type or wrong fields.' },
   NOT_AUTHENTICATED: { status: 401, title: 'The socket is not authenticated', description: 'A frame arrived before a valid `auth` frame.' },
+  NOT_A_GROUP: { status: 409, title: 'Not a group', description: 'A direct conversation has no name and its two members are fixed: this works on groups only.' },
   SELF_TARGET: { status: 400, title: 'Not with yourself', description: 'A friend request or a block names the caller.' },
 });

@@ -30,6 +30,15 @@ async function roundTrip(socket: TestSocket): Promise<void> {
 
 const ofType = (socket: TestSocket, type: string): Frame[] => socket.frames.filter((f) => f.type === type);
 
+/** The socket's close code, failing the test when it stays open longer than `ms` (real time). */
+function closeCode(socket: TestSocket, ms = 5_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    socket.closed().finally(() => clearTimeout(timer)),
+    new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms))),
+  ]);
+}
+
 describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (variant) => {
   let h: ChatHarness;
   beforeAll(async () => {
@@ -44,13 +53,12 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     expect(sent.status).toBe(201);
     expect((await call(h, b, 'POST', `/chat/friends/requests/${sent.body.id}/accept`)).status).toBe(200);
   };
-  /** A group conversation of `members` (the first owns it), written directly: the REST routes are messaging's. */
+  /** A group of `members` created over REST by the first (a friend of the others). */
   const conversation = async (members: readonly TestUser[]): Promise<string> => {
-    const id = randomUUID();
-    const at = h.clock.now().toISOString();
-    await h.db.query("insert into chat.conversations (id, type, name, created_by, created_at, updated_at, last_activity_at) values ($1, 'group', 'Test', $2, $3, $3, $3)", [id, members[0]!.id, at]);
-    for (const [i, m] of members.entries()) await h.db.query('insert into chat.members (conversation_id, user_id, role, joined_at) values ($1, $2, $3, $4)', [id, m.id, i === 0 ? 'owner' : 'member', at]);
-    return id;
+    const [owner, ...others] = members;
+    const made = await call<{ id: string }>(h, owner!, 'POST', '/chat/conversations', { type: 'group', name: 'Test', memberIds: others.map((m) => m.id) });
+    expect(made.status).toBe(201);
+    return made.body.id;
   };
   const storedMessages = async (conversationId: string): Promise<number> => (await h.db.query<{ n: number }>('select count(*)::int as n from chat.messages where conversation_id = $1', [conversationId])).rows[0]!.n;
   const send = async (socket: TestSocket, conversationId: string, body: string, clientMsgId: string = randomUUID()): Promise<Frame> => {
@@ -83,7 +91,7 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     await roundTrip(authed);
     expect(silent.ws.readyState).toBe(silent.ws.OPEN);
     h.clock.advance(1);
-    expect(await silent.closed()).toBe(4401);
+    expect(await closeCode(silent)).toBe(4401);
     await roundTrip(authed);
     authed.close();
   });
@@ -100,17 +108,24 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     swapped.send({ type: 'auth', token: fresh });
     expect(await swapped.next((f) => f.type === 'ready')).toMatchObject({ userId: ada.id });
     h.clock.advance(60_000);
-    expect(await kept.closed()).toBe(4401);
+    expect(await closeCode(kept)).toBe(4401);
     await roundTrip(swapped);
     h.clock.advance(expiryOf(fresh) - h.clock.now().getTime());
-    expect(await swapped.closed()).toBe(4401);
+    expect(await closeCode(swapped)).toBe(4401);
+  });
+
+  it('closes a socket sending a frame over 64 KiB with 1009 (the host\'s maxPayload)', async () => {
+    const ada = await signUp(h, 'Ada');
+    const socket = await connect(h, ada);
+    socket.send({ type: 'message.send', conversationId: randomUUID(), clientMsgId: 'big', body: 'x'.repeat(65 * 1024) });
+    expect(await closeCode(socket)).toBe(1009);
   });
 
   it('closes with 4409 when an auth frame names another user', async () => {
     const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     const socket = await connect(h, ada);
     socket.send({ type: 'auth', token: bob.token });
-    expect(await socket.closed()).toBe(4409);
+    expect(await closeCode(socket)).toBe(4409);
   });
 
   it('closes the sockets of revoked sessions (POST /auth/logout-all) with 4401 within a second', async () => {
@@ -118,7 +133,7 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     const [socket, other] = [await connect(h, ada), await connect(h, bob)];
     const started = Date.now();
     expect((await call(h, ada, 'POST', '/auth/logout-all')).status).toBeLessThan(300);
-    expect(await socket.closed()).toBe(4401);
+    expect(await closeCode(socket, 1_000)).toBe(4401);
     expect(Date.now() - started).toBeLessThan(1_000);
     await roundTrip(other);
     other.close();
@@ -172,6 +187,10 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     // The repeat stored nothing and sent nothing new.
     await roundTrip(bobSocket);
     expect(ofType(bobSocket, 'message.new')).toHaveLength(1);
+    // A send over REST reaches the sockets the same way.
+    const viaRest = await call<{ seq: number }>(h, bob, 'POST', `/chat/conversations/${conv}/messages`, { clientMsgId: 'rest-1', body: 'hi Ada' });
+    expect([viaRest.status, viaRest.body.seq]).toEqual([201, 2]);
+    for (const socket of [adaPhone, adaLaptop, bobSocket]) expect((await socket.next((f) => f.type === 'message.new'))['message']).toMatchObject({ seq: 2, senderId: bob.id, body: 'hi Ada' });
     const tooLong = await send(adaPhone, conv, 'x'.repeat(4_001), 'm-2');
     expect(tooLong).toEqual({ type: 'error', code: 'MESSAGE_TOO_LONG', ref: 'm-2' });
     for (const s of [adaPhone, adaLaptop, bobSocket]) s.close();
@@ -290,14 +309,21 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     expect(got.here).toHaveLength(1);
     here.stop();
     there.stop();
+
+    // With the channel failing (NATS down), local sockets still get the frame and deliver never throws.
+    const down = new Hub({ ...h.live, publish: () => { throw new Error('NATS is down'); } }, silentLogger);
+    const local: string[] = [];
+    down.attach(sink('u1', local));
+    expect(() => down.deliver(['u1'], frame)).not.toThrow();
+    expect(local).toEqual([JSON.stringify(frame)]);
   });
 
   it('closes every socket with 1012 at shutdown', async () => {
     const ada = await signUp(h, 'Ada');
     const [a, b] = [await connect(h, ada), await openSocket(h)];
     await h.host.stop();
-    expect(await a.closed()).toBe(1012);
-    expect(await b.closed()).toBe(1012);
+    expect(await closeCode(a)).toBe(1012);
+    expect(await closeCode(b)).toBe(1012);
   });
 });
 

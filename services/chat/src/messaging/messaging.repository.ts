@@ -55,6 +55,9 @@ const MESSAGE_COLUMNS = `m.id, m.conversation_id as "conversationId", m.seq, m.s
 
 const IS_MEMBER = 'exists (select 1 from chat.members x where x.conversation_id = m.conversation_id and x.user_id = $1)';
 
+/** The unordered pair as `direct_key` stores it (least id first). */
+const directKey = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
 export const toMessage = (row: MessageRow): ChatMessage => ({
   id: row.id,
   conversationId: row.conversationId,
@@ -253,9 +256,14 @@ export class MessagingRepository {
 
   // ---- conversations and members
 
+  async directId(q: Queryable, a: string, b: string): Promise<string | undefined> {
+    const { rows } = await q.query<{ id: string }>('select id from chat.conversations where direct_key = $1', [directKey(a, b)]);
+    return rows[0]?.id;
+  }
+
   /** The direct conversation of a pair, made unless it exists; `created` says which. */
   async ensureDirect(q: Queryable, c: { id: string; me: string; other: string; at: Date }): Promise<{ id: string; created: boolean }> {
-    const key = c.me < c.other ? `${c.me}:${c.other}` : `${c.other}:${c.me}`;
+    const key = directKey(c.me, c.other);
     const inserted = await q.query<{ id: string }>(
       `insert into chat.conversations (id, type, created_by, direct_key, created_at, updated_at, last_activity_at) values ($1, 'direct', $2, $3, $4, $4, $4)
        on conflict (direct_key) do nothing returning id`,

@@ -13,6 +13,7 @@ export interface Actor {
 }
 
 const CLIENT_MSG_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PREVIEW_LENGTH = 200;
 const RATE_WINDOW_MS = 60_000;
 
@@ -24,6 +25,11 @@ export function requireMember(standing: Standing | undefined): Standing & { role
   if (standing === undefined) throw notFound();
   if (standing.role === null) throw notAMember();
   return standing as Standing & { role: 'owner' | 'member' };
+}
+
+/** The seam's callers validate their frames; a malformed id must still be a 400, never a driver error. */
+function requireConversationId(id: string): void {
+  if (!UUID.test(id)) throw new AppError('VALIDATION_FAILED', 'conversationId: a UUID', { errors: [{ path: '/conversationId', message: 'must be a UUID' }] });
 }
 
 /** Thrown inside a send's transaction to roll back the seq bump of a repeated clientMsgId. */
@@ -75,6 +81,7 @@ export class MessagingService implements Messaging {
    */
   async sendOnce(input: SendInput): Promise<{ message: ChatMessage; created: boolean }> {
     const { env, store, clock, db, outbox } = this.#context;
+    requireConversationId(input.conversationId);
     if (!CLIENT_MSG_ID.test(input.clientMsgId)) throw new AppError('VALIDATION_FAILED', 'clientMsgId: 1 to 64 of A-Z a-z 0-9 _ -', { errors: [{ path: '/clientMsgId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }] });
     const body = messageBody(input.body, env.CHAT_MESSAGE_MAX_LENGTH);
     const rate = await store.increment(`chat:send-rate:${input.senderId}`, RATE_WINDOW_MS);
@@ -139,16 +146,31 @@ export class MessagingService implements Messaging {
   }
 
   async messagesAfter(userId: string, conversationId: string, after: number, limit: number): Promise<readonly ChatMessage[]> {
+    requireConversationId(conversationId);
+    if (!Number.isSafeInteger(after) || !Number.isSafeInteger(limit) || after < 0 || limit < 1) throw new AppError('VALIDATION_FAILED', 'after: an integer from 0; limit: from 1');
     const rows = await this.#repo.messagesAfter(this.#context.db, userId, conversationId, after, limit);
     if (rows.length === 0) await this.#member(userId, conversationId);
     return rows;
   }
 
-  /** A history page, oldest first: the newest `take` before `before` (or the newest of all). */
-  async messagesBefore(userId: string, conversationId: string, before: number | undefined, take: number): Promise<ChatMessage[]> {
-    const rows = await this.#repo.messagesBefore(this.#context.db, userId, conversationId, before, take);
+  /**
+   * A history page in ascending seq. `after`: the oldest `limit` past it, the cursor the largest
+   * seq when newer ones exist. Else the newest `limit` before `before` (or of all), the cursor the
+   * smallest seq when older ones exist.
+   */
+  async history(userId: string, conversationId: string, page: { before: number | undefined; after: number | undefined; limit: number }): Promise<{ items: ChatMessage[]; nextCursor: string | null }> {
+    const { db } = this.#context;
+    const { before, after, limit } = page;
+    if (after !== undefined) {
+      const rows = await this.#repo.messagesAfter(db, userId, conversationId, after, limit + 1);
+      if (rows.length === 0) await this.#member(userId, conversationId);
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]?.seq) : null };
+    }
+    const rows = await this.#repo.messagesBefore(db, userId, conversationId, before, limit + 1);
     if (rows.length === 0) await this.#member(userId, conversationId);
-    return rows.reverse();
+    const items = rows.slice(0, limit).reverse();
+    return { items, nextCursor: rows.length > limit ? String(items[0]?.seq) : null };
   }
 
   async memberships(userId: string): Promise<ReadonlyMap<string, number>> {
@@ -157,6 +179,7 @@ export class MessagingService implements Messaging {
   }
 
   async membersOf(userId: string, conversationId: string): Promise<readonly string[]> {
+    requireConversationId(conversationId);
     const ids = await this.#repo.memberIds(this.#context.db, conversationId);
     if (!ids.includes(userId)) throw notAMember();
     return ids;
@@ -171,6 +194,7 @@ export class MessagingService implements Messaging {
   }
 
   async #mark(position: Position, userId: string, conversationId: string, seq: number): Promise<number> {
+    requireConversationId(conversationId);
     if (!Number.isSafeInteger(seq) || seq < 0) throw new AppError('VALIDATION_FAILED', 'seq: a whole number from 0', { errors: [{ path: '/seq', message: 'must be an integer >= 0' }] });
     const { db } = this.#context;
     const moved = await this.#repo.advance(db, position, userId, conversationId, seq);
