@@ -10,6 +10,7 @@ import type { ClientKind, ClientSpec, DirectCommand, FanoutGoCommand, LoadAnswer
 const now = (): number => performance.timeOrigin + performance.now();
 const OPEN_TIMEOUT_MS = 30_000;
 const OPEN_CONCURRENCY = 100;
+const DRAIN_MAX_MS = 30_000;
 /** Pads bodies to a realistic chat line. */
 const PAD = 'the quick brown fox jumps over the lazy dog';
 
@@ -207,8 +208,10 @@ async function runDirect(command: DirectCommand): Promise<LoadAnswer> {
   await new Promise((r) => setTimeout(r, command.warmupMs + command.durationMs));
   direct.running = false;
   clearInterval(timer);
-  // Stragglers sent inside the window still count when they arrive.
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Messages sent inside the window count when they arrive, however late: until every send is acked (bounded), then a moment for the last deliveries.
+  const drainEnd = now() + DRAIN_MAX_MS;
+  while (clients.some((c) => c.inflight && !c.closed) && now() < drainEnd) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 500));
   const result: LoadAnswer = { type: 'direct', acked: direct.acked, latencies: direct.latencies, errors: direct.errors, closed: closedCount - closedBefore };
   direct = undefined;
   for (const client of clients) client.inflight = false;
