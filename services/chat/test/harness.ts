@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import { createAuthService, toAuthSettings, type AuthModule } from '@realchat/auth';
+import { createAuthentication } from '@realchat/auth-verify';
 import { createInProcessBus, createInProcessLiveChannel, createJetStreamBus, createNatsLiveChannel, type EventBus, type LiveChannel } from '@realchat/bus';
 import { ManualClock } from '@realchat/clock';
 import { loadConfig } from '@realchat/config';
@@ -30,11 +31,27 @@ export interface ChatHarness {
   readonly bus: EventBus;
   /** Live fan-out between chat instances (NATS core subjects when distributed). */
   readonly live: LiveChannel;
+  /** The live channel's subject prefix when distributed (another connection joins it with this). */
+  readonly liveSubjectPrefix: string;
   readonly store: KeyValueStore;
   /** The injected clock: starts at the real time; tests move it. */
   readonly clock: ManualClock;
   /** Every event seen on the bus since start, in order. */
   readonly events: EventEnvelope[];
+  /**
+   * Another chat instance (chat alone, behind its own gateway) on the same database, bus and
+   * store, verifying tokens with auth's published keys: a second process of distributed mode.
+   * `live` replaces its live channel (the caller closes it); closed by `close()` at the latest.
+   */
+  addInstance(options?: { readonly live?: LiveChannel }): Promise<ChatInstance>;
+  close(): Promise<void>;
+}
+
+/** A second chat instance of a harness. */
+export interface ChatInstance {
+  readonly wsUrl: string;
+  readonly host: ServiceHost;
+  readonly chat: ChatModule;
   close(): Promise<void>;
 }
 
@@ -53,7 +70,8 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
     variant === 'embedded'
       ? createInProcessBus({ clock })
       : await createJetStreamBus({ servers: '127.0.0.1:4222', stream: `T_CHAT_${id}`, subjectPrefix: `t_chat_${id}` });
-  const live = variant === 'embedded' ? createInProcessLiveChannel() : await createNatsLiveChannel({ servers: '127.0.0.1:4222', subjectPrefix: `t_chat_live_${id}` });
+  const liveSubjectPrefix = `t_chat_live_${id}`;
+  const live = variant === 'embedded' ? createInProcessLiveChannel() : await createNatsLiveChannel({ servers: '127.0.0.1:4222', subjectPrefix: liveSubjectPrefix });
   const store = variant === 'embedded' ? createMemoryStore({ clock }) : createRedisStore({ url: 'redis://127.0.0.1:6379', prefix: `t:chat:${id}:` });
   const events: EventEnvelope[] = [];
   const sub = await bus.subscribe({ types: ['user.created', 'user.updated', 'session.revoked', 'chat.message.created', 'chat.friend_request.created', 'chat.friend_request.accepted'], handler: async (e) => void events.push(e) });
@@ -78,9 +96,11 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
   const { port } = gateway.server.address() as AddressInfo;
   const auth = host.services.find((s) => s.definition.name === 'auth')!.instance as AuthModule;
   const chat = host.services.find((s) => s.definition.name === 'chat')!.instance as ChatModule;
+  const base = `http://127.0.0.1:${port}`;
+  const instances: ChatInstance[] = [];
   return {
     gateway,
-    base: `http://127.0.0.1:${port}`,
+    base,
     wsUrl: `ws://127.0.0.1:${port}/chat/ws`,
     host,
     auth,
@@ -88,10 +108,42 @@ export async function startChat(variant: Variant, options: ChatHarnessOptions = 
     db,
     bus,
     live,
+    liveSubjectPrefix,
     store,
     clock,
     events,
+    async addInstance(extra = {}) {
+      const own = extra.live === undefined && variant === 'distributed' ? await createNatsLiveChannel({ servers: '127.0.0.1:4222', subjectPrefix: liveSubjectPrefix }) : undefined;
+      const authentication = createAuthentication({ issuer: 'http://auth.test', audience: 'realchat', keys: { jwksUrl: `${base}/.well-known/jwks.json` }, bus, accessTokenTtlMs: 15 * 60_000, clock });
+      const second = await createServiceHost({
+        definitions: [chatService],
+        engines: { db, bus, live: extra.live ?? own ?? live, store, clock, logger: silentLogger, embeddedDataDir: undefined },
+        env,
+        authentication,
+        identity: auth.identity,
+        migrate: false,
+        relayPollIntervalMs: 20,
+      });
+      const edge = await buildGateway({ config, logger: silentLogger, clock, verifier: authentication.verifier, store, host: second });
+      await edge.listen({ port: 0, host: '127.0.0.1' });
+      await second.start();
+      let closing: Promise<void> | undefined;
+      const instance: ChatInstance = {
+        wsUrl: `ws://127.0.0.1:${(edge.server.address() as AddressInfo).port}/chat/ws`,
+        host: second,
+        chat: second.services[0]!.instance as ChatModule,
+        close: () =>
+          (closing ??= (async () => {
+            await second.stop();
+            await edge.close();
+            await own?.close();
+          })()),
+      };
+      instances.push(instance);
+      return instance;
+    },
     async close() {
+      for (const instance of instances) await instance.close();
       await host.stop();
       await gateway.close();
       await sub.unsubscribe();

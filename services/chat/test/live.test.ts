@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import type { UserPrincipal } from '@realchat/auth-verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessLiveChannel, createNatsLiveChannel } from '@realchat/bus';
+import { createTcpProxy } from '@realchat/db/testing';
 import { createMemoryStore } from '@realchat/store';
 import { ManualClock } from '@realchat/clock';
 import { silentLogger } from '@realchat/logging';
@@ -167,6 +169,16 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     await roundTrip(socket);
     expect(await storedMessages(conv)).toBe(0);
     socket.close();
+
+    // A block: the direct conversation stays, its sends are refused either way.
+    const direct = await call<{ id: string }>(h, ada, 'POST', '/chat/conversations', { type: 'direct', userId: bob.id });
+    expect(direct.status).toBe(201);
+    expect((await call(h, ada, 'POST', '/chat/blocks', { userId: bob.id })).status).toBeLessThan(300);
+    const bobSocket = await connect(h, bob);
+    expect(await send(bobSocket, direct.body.id, 'hi?', 'blocked-1')).toEqual({ type: 'error', code: 'BLOCKED', ref: 'blocked-1' });
+    await roundTrip(bobSocket);
+    expect(await storedMessages(direct.body.id)).toBe(0);
+    bobSocket.close();
   });
 
   it('acks a send, acks a repeat the same without storing it, and delivers message.new to the other member and the sender\'s other socket', async () => {
@@ -296,7 +308,7 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     here.start();
     there.start();
     const got = { here: [] as string[], there: [] as string[] };
-    const sink = (userId: string, into: string[]): LocalSocket => ({ userId, push: (_frame, text) => into.push(text) });
+    const sink = (userId: string, into: string[]): LocalSocket => ({ userId, push: (_frame, data) => into.push(String(data)) });
     here.attach(sink('u1', got.here));
     there.attach(sink('u1', got.there));
     there.attach(sink('u2', got.there));
@@ -318,6 +330,70 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     expect(local).toEqual([JSON.stringify(frame)]);
   });
 
+  it('lets users on two instances talk live: messages, typing, receipts and presence cross over the live channel', async () => {
+    const other = await h.addInstance();
+    const there = { wsUrl: other.wsUrl };
+    const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
+    await befriend(ada, bob);
+    const conv = await conversation([ada, bob]);
+    const adaSocket = await connect(h, ada);
+    const bobSocket = await connect(there, bob);
+    expect(await adaSocket.next((f) => f.type === 'presence')).toMatchObject({ userId: bob.id, status: 'online' });
+    expect(await bobSocket.next((f) => f.type === 'presence')).toMatchObject({ userId: ada.id, status: 'online' });
+
+    const ack = await send(adaSocket, conv, 'across');
+    expect((await bobSocket.next((f) => f.type === 'message.new'))['message']).toMatchObject({ id: ack['id'], body: 'across' });
+    bobSocket.send({ type: 'typing', conversationId: conv });
+    expect(await adaSocket.next((f) => f.type === 'typing')).toEqual({ type: 'typing', conversationId: conv, userId: bob.id });
+    bobSocket.send({ type: 'read', conversationId: conv, seq: 1 });
+    expect(await adaSocket.next((f) => f.type === 'read')).toEqual({ type: 'read', conversationId: conv, userId: bob.id, seq: 1 });
+
+    // Ada on both instances: online until both sockets close.
+    const adaThere = await connect(there, ada);
+    adaSocket.close();
+    await roundTrip(adaThere);
+    await roundTrip(bobSocket);
+    expect(ofType(bobSocket, 'presence').filter((f) => f['userId'] === ada.id)).toHaveLength(1);
+    adaThere.close();
+    expect(await bobSocket.next((f) => f.type === 'presence' && f['userId'] === ada.id)).toMatchObject({ status: 'offline' });
+    bobSocket.close();
+    await other.close();
+  });
+
+  it('with the live channel down, a send is still persisted, acked and delivered on its own instance; the others resume', async ({ skip }) => {
+    if (variant === 'embedded') skip('the embedded live channel cannot fail');
+    const proxy = await createTcpProxy({ host: '127.0.0.1', port: 4222 });
+    const channel = await createNatsLiveChannel({ servers: `127.0.0.1:${proxy.port}`, subjectPrefix: h.liveSubjectPrefix, reconnectTimeWaitMs: 50 });
+    try {
+      const other = await h.addInstance({ live: channel });
+      const there = { wsUrl: other.wsUrl };
+      const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
+      await befriend(ada, bob);
+      const conv = await conversation([ada, bob]);
+      const [bobPhone, bobLaptop, adaSocket] = [await connect(there, bob), await connect(there, bob), await connect(h, ada)];
+      await proxy.stop();
+      // Once the channel knows NATS is gone, it drops what it is given.
+      await eventually(() => {
+        channel.publish('probe', '1');
+        return channel.stats().dropped > 0;
+      });
+      const ack = await send(bobPhone, conv, 'while NATS is down');
+      expect(ack).toMatchObject({ type: 'message.ack', seq: 1 });
+      expect((await bobLaptop.next((f) => f.type === 'message.new'))['message']).toMatchObject({ seq: 1 });
+      await roundTrip(adaSocket);
+      expect(ofType(adaSocket, 'message.new')).toEqual([]);
+      adaSocket.send({ type: 'resume', cursors: { [conv]: 0 } });
+      await adaSocket.next((f) => f.type === 'resumed');
+      expect(ofType(adaSocket, 'message.new').map((f) => (f['message'] as ChatMessage).body)).toEqual(['while NATS is down']);
+      await proxy.start();
+      for (const s of [bobPhone, bobLaptop, adaSocket]) s.close();
+      await other.close();
+    } finally {
+      await channel.close();
+      await proxy.close();
+    }
+  });
+
   it('closes every socket with 1012 at shutdown', async () => {
     const ada = await signUp(h, 'Ada');
     const [a, b] = [await connect(h, ada), await openSocket(h)];
@@ -334,7 +410,7 @@ describe('presence: a killed instance\'s users go offline after the TTL', () => 
     const delivered: LiveFrame[] = [];
     const hub = { deliver: (_ids: readonly string[], frame: LiveFrame) => void delivered.push(frame) };
     const people: People = { find: async () => null, friendIds: async (id) => (id === 'ada' ? ['bob'] : ['ada']), blockedBetween: async () => false };
-    const options = { store, hub, people, logger: silentLogger, ttlMs: 3_000 };
+    const options = { store, hub, channel: createInProcessLiveChannel(), people, logger: silentLogger, ttlMs: 3_000 };
     // The killed instance's timers run on a clock that never moves again.
     const killed = new Presence({ ...options, clock: new ManualClock(clock.now()), instanceId: 'killed' });
     const alive = new Presence({ ...options, clock, instanceId: 'alive' });
@@ -359,8 +435,8 @@ class FakeWs extends EventEmitter {
   closeCode: number | undefined;
   terminated = false;
   readonly #callbacks: Array<(err?: Error) => void> = [];
-  send(text: string, cb: (err?: Error) => void): void {
-    this.sent.push(JSON.parse(text) as (typeof this.sent)[number]);
+  send(data: Buffer, _options: unknown, cb: (err?: Error) => void): void {
+    this.sent.push(JSON.parse(String(data)) as (typeof this.sent)[number]);
     this.#callbacks.push(cb);
   }
   /** The client caught up: everything buffered is written. */
@@ -408,7 +484,7 @@ describe('live: one socket, with the network faked', () => {
     await eventually(() => opened.ws.sent.some((f) => f.type === 'ready'));
     return opened;
   }
-  const push = (socket: ChatSocket, frame: LiveFrame): void => socket.push(frame, JSON.stringify(frame));
+  const push = (socket: ChatSocket, frame: LiveFrame): void => socket.push(frame, Buffer.from(JSON.stringify(frame)));
 
   it('queues behind a slow client, drops typing first, drains when it catches up, and closes with 4008 when still full', async () => {
     const { ws, socket } = await authenticated();
@@ -443,10 +519,12 @@ describe('live: one socket, with the network faked', () => {
     push(socket, newFrame(3));
     push(socket, newFrame(4));
     push(socket, typing);
+    push(socket, { type: 'presence', userId: 'bob', status: 'online', lastSeenAt: null });
     expect(ws.sent.map((f) => f.type)).toEqual(['ready']);
     release!([message(1), message(2), message(3)]);
-    await eventually(() => ws.sent.some((f) => f.type === 'typing'));
-    expect(ws.sent.map((f) => (f.type === 'message.new' ? `new ${(f['message'] as ChatMessage).seq}` : f.type))).toEqual(['ready', 'new 1', 'new 2', 'new 3', 'resumed', 'new 4', 'typing']);
+    await eventually(() => ws.sent.some((f) => f.type === 'presence'));
+    // Typing held through a replay would be stale: dropped.
+    expect(ws.sent.map((f) => (f.type === 'message.new' ? `new ${(f['message'] as ChatMessage).seq}` : f.type))).toEqual(['ready', 'new 1', 'new 2', 'new 3', 'resumed', 'new 4', 'presence']);
     expect(ws.sent.find((f) => f.type === 'resumed')).toEqual({ type: 'resumed', conversations: [{ id: conv, lastSeq: 3 }], truncated: [] });
   });
 

@@ -101,6 +101,35 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     expect((await send(ada, id, 'second')).seq).toBe(2);
   });
 
+  it('stores sends made at once (batched together) gaplessly; one the database refuses fails alone', async () => {
+    const pairs = [await pair(), await pair(), await pair()];
+    await h.db.query(`alter table chat.outbox add constraint poison_batch check (data->>'preview' is distinct from 'poison') not valid`);
+    let settled: Array<PromiseSettledResult<ChatMessage>>;
+    try {
+      settled = await Promise.allSettled(
+        pairs.flatMap(([ada, bob, id]) =>
+          [ada, bob].flatMap((user) => [
+            ...Array.from({ length: 8 }, (_, i) => h.chat.messaging.send({ conversationId: id, senderId: user.id, clientMsgId: `m${i}`, body: `m${i}` })),
+            h.chat.messaging.send({ conversationId: id, senderId: user.id, clientMsgId: 'm0', body: 'again' }),
+          ]),
+        ).concat(h.chat.messaging.send({ conversationId: pairs[0]![2], senderId: pairs[0]![0].id, clientMsgId: 'bad', body: 'poison' })),
+      );
+    } finally {
+      await h.db.query('alter table chat.outbox drop constraint poison_batch');
+    }
+    expect(settled.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(settled.at(-1)?.status).toBe('rejected');
+    for (const [, , id] of pairs) {
+      const { rows } = await h.db.query<{ seq: number; lastSeq: number }>(
+        'select m.seq, c.last_seq as "lastSeq" from chat.messages m join chat.conversations c on c.id = m.conversation_id where m.conversation_id = $1 order by m.seq',
+        [id],
+      );
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      expect(rows[0]?.lastSeq).toBe(16);
+      expect((await outboxOf(id)).map((e) => e['seq'])).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    }
+  });
+
   it('refuses empty, too long and malformed sends, strangers, unknown conversations and blocked pairs', async () => {
     const [ada, bob, id] = await pair();
     const cases: Array<[unknown, number, string]> = [

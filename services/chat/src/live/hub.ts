@@ -9,8 +9,8 @@ export const LIVE_SUBJECT = 'chat.frames';
 /** A socket of this instance, as the hub hands it frames. */
 export interface LocalSocket {
   readonly userId: string;
-  /** Queues `frame` (already serialised as `text`); never throws. */
-  push(frame: LiveFrame, text: string): void;
+  /** Queues `frame`, already serialised as `data` (UTF-8 JSON, shared by every socket: never modified); never throws. */
+  push(frame: LiveFrame, data: Buffer): void;
 }
 
 /** What one instance publishes for the others: origin, recipients, frame. */
@@ -70,7 +70,7 @@ export class Hub implements LiveHub {
     try {
       const text = JSON.stringify(frame);
       this.#deliverLocally(userIds, frame, text);
-      // Built around the frame's text: serialised once for every socket and the channel.
+      // Built around the frame's text: serialised once for the sockets and the channel.
       this.#channel.publish(LIVE_SUBJECT, `{"o":${JSON.stringify(this.instanceId)},"u":${JSON.stringify(userIds)},"f":${text}}`);
     } catch (err) {
       this.#logger.error({ err, type: frame.type }, 'live delivery failed');
@@ -93,9 +93,11 @@ export class Hub implements LiveHub {
   }
 
   #deliverLocally(userIds: readonly string[], frame: LiveFrame, text: string): void {
+    // Encoded once: `ws` frames a Buffer as it is, where it would encode a string per socket.
+    let data: Buffer | undefined;
     for (const userId of new Set(userIds)) {
       const sockets = this.#local.get(userId);
-      if (sockets !== undefined) for (const socket of sockets) socket.push(frame, text);
+      if (sockets !== undefined) for (const socket of sockets) socket.push(frame, (data ??= Buffer.from(text)));
     }
   }
 }

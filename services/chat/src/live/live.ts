@@ -40,7 +40,7 @@ export interface SocketsPart {
 export function createChatSockets(context: ChatContext, deps: { readonly hub: HubPart; readonly messaging: Messaging; readonly people: People }): SocketsPart {
   const { clock, logger, authentication } = context;
   const hub = deps.hub.hub;
-  const presence = new Presence({ store: context.store, clock, hub, people: deps.people, logger, instanceId: hub.instanceId, ttlMs: context.env.CHAT_PRESENCE_TTL_MS });
+  const presence = new Presence({ store: context.store, clock, hub, channel: context.live, people: deps.people, logger, instanceId: hub.instanceId, ttlMs: context.env.CHAT_PRESENCE_TTL_MS });
   const sockets = new Set<ChatSocket>();
   const bySession = new Map<string, Set<ChatSocket>>();
   let stopping = false;

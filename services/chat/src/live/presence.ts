@@ -1,3 +1,4 @@
+import type { LiveChannel } from '@realchat/bus';
 import type { Clock, TimerHandle } from '@realchat/clock';
 import type { Logger } from '@realchat/logging';
 import type { KeyValueStore } from '@realchat/store';
@@ -9,6 +10,8 @@ const KEY = 'chat:presence:';
 const instanceKey = (instanceId: string): string => `${KEY}instance:${instanceId}`;
 const userKey = (userId: string, instanceId: string): string => `${KEY}user:${userId}:${instanceId}`;
 const seenKey = (userId: string): string => `${KEY}seen:${userId}`;
+/** Where instances say they start and stop, so the others count their users at once (not at their next heartbeat). */
+const INSTANCES_SUBJECT = 'chat.instances';
 /** Last seen is kept long after the user went away, not forever. */
 const SEEN_TTL_MS = 90 * 24 * 3600_000;
 
@@ -16,6 +19,7 @@ export interface PresenceOptions {
   readonly store: KeyValueStore;
   readonly clock: Clock;
   readonly hub: LiveHub;
+  readonly channel: LiveChannel;
   readonly people: People;
   readonly logger: Logger;
   /** This instance's id (the hub's). */
@@ -39,15 +43,19 @@ export class Presence {
   /** Per user, the transition under way: one at a time, in order. */
   readonly #chains = new Map<string, Promise<void>>();
   /** The other live instances, as of the last heartbeat. */
-  #others: readonly string[] = [];
+  #others = new Set<string>();
   #timer: TimerHandle | undefined;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(options: PresenceOptions) {
     this.#o = options;
   }
 
   async start(): Promise<void> {
+    const { channel, instanceId } = this.#o;
+    this.#unsubscribe = channel.subscribe(INSTANCES_SUBJECT, (payload) => this.#heard(payload));
     await this.#beat();
+    channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: true }));
     this.#timer = this.#o.clock.setInterval(() => void this.#beat(), Math.max(1, Math.floor(this.#o.ttlMs / 3)), { unref: true });
   }
 
@@ -55,8 +63,10 @@ export class Presence {
   async stop(): Promise<void> {
     this.#timer?.clear();
     this.#timer = undefined;
+    this.#unsubscribe?.();
     await Promise.all(this.#chains.values());
-    const { store, instanceId } = this.#o;
+    const { store, instanceId, channel } = this.#o;
+    channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: false }));
     await Promise.all([...this.#local.keys()].map((userId) => store.del(userKey(userId, instanceId)))).catch(() => undefined);
     await store.del(instanceKey(instanceId)).catch(() => undefined);
   }
@@ -111,7 +121,7 @@ export class Presence {
   }
 
   async #elsewhere(userId: string): Promise<boolean> {
-    const found = await Promise.all(this.#others.map((instance) => this.#o.store.get(userKey(userId, instance))));
+    const found = await Promise.all([...this.#others].map((instance) => this.#o.store.get(userKey(userId, instance))));
     return found.some((value) => value !== null);
   }
 
@@ -144,10 +154,24 @@ export class Presence {
     try {
       await store.set(instanceKey(instanceId), now, ttlMs);
       const prefix = `${KEY}instance:`;
-      this.#others = (await store.scan(prefix)).map((entry) => entry.key.slice(prefix.length)).filter((id) => id !== instanceId);
+      this.#others = new Set((await store.scan(prefix)).map((entry) => entry.key.slice(prefix.length)).filter((id) => id !== instanceId));
       await Promise.all([...this.#local.keys()].map((userId) => this.#mark(userId, now)));
     } catch (err) {
       logger.warn({ err }, 'presence heartbeat failed');
     }
+  }
+
+  #heard(payload: string): void {
+    let said: unknown;
+    try {
+      said = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (typeof said !== 'object' || said === null) return;
+    const { instanceId, up } = said as Record<string, unknown>;
+    if (typeof instanceId !== 'string' || instanceId === this.#o.instanceId || typeof up !== 'boolean') return;
+    if (up) this.#others.add(instanceId);
+    else this.#others.delete(instanceId);
   }
 }

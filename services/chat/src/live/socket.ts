@@ -39,7 +39,7 @@ export interface SocketHost {
 }
 
 interface Outgoing {
-  readonly text: string;
+  readonly data: Buffer;
   /** Typing and presence: dropped first when the socket falls behind. */
   readonly droppable: boolean;
 }
@@ -61,7 +61,7 @@ export class ChatSocket implements LocalSocket {
   #work: Promise<void> = Promise.resolve();
   #pending = 0;
   /** Live frames held while a resume replays (sent after it, without what it replayed). */
-  #held: Array<{ frame: LiveFrame; text: string }> | undefined;
+  #held: Array<{ frame: LiveFrame; data: Buffer }> | undefined;
   /** Per conversation, the seqs of the `message.new` frames sent: none goes out twice. */
   readonly #sent = new Map<string, Set<number>>();
   #sentCount = 0;
@@ -130,19 +130,21 @@ export class ChatSocket implements LocalSocket {
   }
 
   /** A live frame from the hub for this socket's user. */
-  push(frame: LiveFrame, text: string): void {
+  push(frame: LiveFrame, data: Buffer): void {
     if (this.#closing || this.#principal === undefined) return;
     if (this.#held !== undefined) {
+      // A typing signal would be stale by the time the replay ends.
+      if (frame.type === 'typing') return;
       if (this.#held.length >= this.#host.context.env.CHAT_SOCKET_QUEUE_MAX) this.close(CloseCode.TOO_SLOW, 'send queue full');
-      else this.#held.push({ frame, text });
+      else this.#held.push({ frame, data });
       return;
     }
     if (frame.type === 'message.new' && !this.#remember(frame.message.conversationId, frame.message.seq)) return;
-    this.#enqueue({ text, droppable: droppable(frame) });
+    this.#enqueue({ data, droppable: droppable(frame) });
   }
 
   #send(frame: { readonly type: string } & Record<string, unknown>): void {
-    this.#enqueue({ text: JSON.stringify(frame), droppable: false });
+    this.#enqueue({ data: Buffer.from(JSON.stringify(frame)), droppable: false });
   }
 
   #error(code: string, ref: string | undefined): void {
@@ -153,7 +155,7 @@ export class ChatSocket implements LocalSocket {
   #enqueue(out: Outgoing): void {
     if (this.#closing) return;
     if (this.#queue.length === 0 && this.#ws.bufferedAmount < HIGH_WATER_BYTES) {
-      this.#write(out.text);
+      this.#write(out.data);
       return;
     }
     const max = this.#host.context.env.CHAT_SOCKET_QUEUE_MAX;
@@ -169,14 +171,14 @@ export class ChatSocket implements LocalSocket {
     this.#queue.push(out);
   }
 
-  #write(text: string): void {
-    this.#ws.send(text, (err) => {
+  #write(data: Buffer): void {
+    this.#ws.send(data, { binary: false }, (err) => {
       if (err === undefined || err === null) this.#drain();
     });
   }
 
   #drain(): void {
-    while (!this.#closing && this.#queue.length > 0 && this.#ws.bufferedAmount < HIGH_WATER_BYTES) this.#write(this.#queue.shift()!.text);
+    while (!this.#closing && this.#queue.length > 0 && this.#ws.bufferedAmount < HIGH_WATER_BYTES) this.#write(this.#queue.shift()!.data);
   }
 
   /** False when this message was sent on this socket already. */
@@ -270,7 +272,7 @@ export class ChatSocket implements LocalSocket {
     if (previous !== undefined) return;
     const { presence } = this.#host;
     await presence.connected(principal.userId);
-    for (const frame of await presence.onlineFriends(principal.userId)) this.push(frame, JSON.stringify(frame));
+    for (const frame of await presence.onlineFriends(principal.userId)) this.push(frame, Buffer.from(JSON.stringify(frame)));
   }
 
   async #typing(userId: string, conversationId: string): Promise<void> {
@@ -323,7 +325,7 @@ export class ChatSocket implements LocalSocket {
     } finally {
       const held = this.#held;
       this.#held = undefined;
-      for (const { frame, text } of held) this.push(frame, text);
+      for (const { frame, data } of held) this.push(frame, data);
     }
   }
 

@@ -29,11 +29,12 @@ interface MessageRow {
 }
 
 /** What a send's one statement found: null `seq` means the clientMsgId was stored before. */
-export interface SendOutcome {
+export interface SendRow {
   readonly type: 'direct' | 'group';
   readonly name: string | null;
   readonly seq: number | null;
-  readonly memberIds: string[];
+  /** Only when asked for (`withMembers`): a batch asks once per conversation. */
+  readonly memberIds: string[] | null;
 }
 
 /** Where the caller stands towards a conversation (for the errors of the paths that failed). */
@@ -47,11 +48,11 @@ export type Position = 'read' | 'delivered';
 const CONVERSATION_COLUMNS =
   'c.id, c.type, c.name, c.created_by as "createdBy", c.last_seq as "lastSeq", c.created_at as "createdAt", c.updated_at as "updatedAt", c.last_activity_at as "lastActivityAt"';
 
-// Counts in order of the first reaction; a deleted message has none left (its rows are deleted with it).
+// Counts in order of the first reaction; a deleted message shows none (its rows are deleted with it, and one racing the delete is not shown).
 const MESSAGE_COLUMNS = `m.id, m.conversation_id as "conversationId", m.seq, m.sender_id as "senderId", m.client_msg_id as "clientMsgId", m.body,
   m.created_at as "createdAt", m.edited_at as "editedAt", m.deleted_at as "deletedAt",
-  coalesce((select json_agg(json_build_object('emoji', r.emoji, 'count', r.n) order by r.first, r.emoji)
-            from (select emoji, count(*)::int as n, min(created_at) as first from chat.reactions where message_id = m.id group by emoji) r), '[]'::json) as reactions`;
+  case when m.deleted_at is not null then '[]'::json else coalesce((select json_agg(json_build_object('emoji', r.emoji, 'count', r.n) order by r.first, r.emoji)
+            from (select emoji, count(*)::int as n, min(created_at) as first from chat.reactions where message_id = m.id group by emoji) r), '[]'::json) end as reactions`;
 
 const IS_MEMBER = 'exists (select 1 from chat.members x where x.conversation_id = m.conversation_id and x.user_id = $1)';
 
@@ -75,9 +76,9 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
  * A send in one statement: the seq bump (under the conversation row's lock, which orders the
  * sends of one conversation), the membership and block checks, the insert and the sender's read
  * position. No row: not allowed (the caller finds out why). A row with a null seq: the
- * clientMsgId was used before, and the caller rolls the bump back.
+ * clientMsgId was used before, and the caller takes the bump back (`unbump`).
  */
-const SEND_SQL = `
+const sendSql = (withMembers: boolean): string => `
 with c as (
   update chat.conversations set last_seq = last_seq + 1, last_activity_at = $5
   where id = $1
@@ -96,8 +97,9 @@ with c as (
   update chat.members set read_seq = m.seq, delivered_seq = greatest(delivered_seq, m.seq)
   from m where conversation_id = $1 and user_id = $2
 )
-select c.type, c.name, m.seq, (select array_agg(user_id)::text[] from chat.members where conversation_id = $1) as "memberIds"
+select c.type, c.name, m.seq, ${withMembers ? '(select array_agg(user_id)::text[] from chat.members where conversation_id = $1)' : 'null::text[]'} as "memberIds"
 from c left join m on true`;
+const SEND_SQL = { withMembers: sendSql(true), alone: sendSql(false) } as const;
 
 // Raises a position, never above the conversation's last seq; no row when nothing moved.
 const positionSql = (column: 'read_seq' | 'delivered_seq'): string => `
@@ -109,9 +111,19 @@ const POSITION_SQL = { read: positionSql('read_seq'), delivered: positionSql('de
 
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
-  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }): Promise<SendOutcome | undefined> {
-    const { rows } = await q.query<SendOutcome>(SEND_SQL, [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
+  /** One send (see SEND_SQL); `withMembers` also reads the member ids, as they are at the statement's start. */
+  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }, withMembers: boolean): Promise<SendRow | undefined> {
+    const { rows } = await q.query<SendRow>(SEND_SQL[withMembers ? 'withMembers' : 'alone'], [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
     return rows[0];
+  }
+
+  /**
+   * Takes back the bump of a send that stored nothing. Safe while the transaction holds the
+   * row's lock, which the bump took: no other send moved last_seq since. last_activity_at keeps
+   * the retry's time (a retry is activity too).
+   */
+  async unbump(q: Queryable, conversationId: string): Promise<void> {
+    await q.query('update chat.conversations set last_seq = last_seq - 1 where id = $1', [conversationId]);
   }
 
   async standing(q: Queryable, conversationId: string, userId: string): Promise<Standing | undefined> {
@@ -227,8 +239,14 @@ export class MessagingRepository {
     return true;
   }
 
+  /** Adds the reaction unless it exists or the message is deleted; true when added. */
   async addReaction(q: Queryable, messageId: string, userId: string, emoji: string, at: Date): Promise<boolean> {
-    const { rowCount } = await q.query('insert into chat.reactions (message_id, user_id, emoji, created_at) values ($1, $2, $3, $4) on conflict do nothing', [messageId, userId, emoji, at]);
+    const { rowCount } = await q.query(
+      `insert into chat.reactions (message_id, user_id, emoji, created_at)
+       select $1, $2, $3, $4 where exists (select 1 from chat.messages where id = $1 and deleted_at is null)
+       on conflict do nothing`,
+      [messageId, userId, emoji, at],
+    );
     return rowCount > 0;
   }
 

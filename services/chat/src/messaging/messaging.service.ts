@@ -1,10 +1,12 @@
 import { createEventOf, newId } from '@realchat/contracts';
+import type { Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { ChatContext } from '../context.js';
 import type { ChatMessage, LiveHub, Messaging, SendInput } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { ChatMessageCreated } from '../events.js';
 import { MessagingRepository, type Position, type Standing } from './messaging.repository.js';
+import { SendBatcher } from './send-batcher.js';
 
 /** Who acts: ADMINs moderate any conversation. */
 export interface Actor {
@@ -32,8 +34,26 @@ function requireConversationId(id: string): void {
   if (!UUID.test(id)) throw new AppError('VALIDATION_FAILED', 'conversationId: a UUID', { errors: [{ path: '/conversationId', message: 'must be a UUID' }] });
 }
 
-/** Thrown inside a send's transaction to roll back the seq bump of a repeated clientMsgId. */
-class RepeatedSend extends Error {}
+/** A validated send, waiting for its batch. */
+interface PendingSend {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly senderId: string;
+  readonly clientMsgId: string;
+  readonly body: string;
+  readonly at: Date;
+}
+
+/** What became of a send in its batch; `refused`: not a member, or blocked (explained afterwards). */
+type SendOutcome =
+  | { readonly kind: 'stored'; readonly seq: number; readonly memberIds: readonly string[] }
+  | { readonly kind: 'repeated' }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/** Batches under way at once: PGlite runs one transaction at a time; PostgreSQL keeps pool connections for the reads. */
+const BATCHES_IN_FLIGHT = { pglite: 1, postgres: 4 } as const;
+const MAX_BATCH = 128;
 
 /** Characters as people count them (code points), counted only when the code units could be too many. */
 function tooLong(text: string, max: number): boolean {
@@ -64,10 +84,17 @@ export class MessagingService implements Messaging {
   readonly #context: ChatContext;
   readonly #hub: LiveHub;
   readonly #repo = new MessagingRepository();
+  readonly #batcher: SendBatcher<PendingSend, SendOutcome>;
 
   constructor(context: ChatContext, hub: LiveHub) {
     this.#context = context;
     this.#hub = hub;
+    this.#batcher = new SendBatcher((batch) => this.#store(batch), { maxInFlight: BATCHES_IN_FLIGHT[context.db.kind], maxBatch: MAX_BATCH });
+  }
+
+  /** Resolves once the sends under way are stored (stop waits for them). */
+  idle(): Promise<void> {
+    return this.#batcher.idle();
   }
 
   async send(input: SendInput): Promise<ChatMessage> {
@@ -75,12 +102,12 @@ export class MessagingService implements Messaging {
   }
 
   /**
-   * The send path: validation, the sender's rate, then one transaction (seq bump, insert, the
-   * sender's read position, the outbox event), then the live fan-out. `created` is false for a
-   * repeated clientMsgId, which stores nothing and leaves no gap in seq.
+   * The send path: validation, the sender's rate, then the batch transaction (seq bump, insert,
+   * the sender's read position, the outbox event), then the live fan-out. `created` is false for
+   * a repeated clientMsgId, which stores nothing and leaves no gap in seq.
    */
   async sendOnce(input: SendInput): Promise<{ message: ChatMessage; created: boolean }> {
-    const { env, store, clock, db, outbox } = this.#context;
+    const { env, store, clock, db } = this.#context;
     requireConversationId(input.conversationId);
     if (!CLIENT_MSG_ID.test(input.clientMsgId)) throw new AppError('VALIDATION_FAILED', 'clientMsgId: 1 to 64 of A-Z a-z 0-9 _ -', { errors: [{ path: '/clientMsgId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }] });
     const body = messageBody(input.body, env.CHAT_MESSAGE_MAX_LENGTH);
@@ -88,61 +115,99 @@ export class MessagingService implements Messaging {
     if (rate.value > env.CHAT_SEND_RATE_PER_MINUTE) {
       throw new AppError(ChatErrors.SEND_RATE_LIMITED, 'too many messages; slow down', { headers: { 'retry-after': String(Math.max(1, Math.ceil(rate.ttlMs / 1000))) } });
     }
-    const id = newId();
-    const at = clock.now();
-    // Two tries: a failed statement is diagnosed after the fact, and membership may change in between.
+    const send: PendingSend = { id: newId(), conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body, at: clock.now() };
+    // Two tries: a refusal is explained after the fact, and membership may change in between.
     for (let attempt = 0; attempt < 2; attempt++) {
-      let stored: { seq: number; memberIds: string[] } | undefined;
-      try {
-        stored = await db.transaction(async (tx) => {
-          const outcome = await this.#repo.send(tx, { id, conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body, at });
-          if (outcome === undefined) return undefined;
-          if (outcome.seq === null) throw new RepeatedSend();
-          const event = createEventOf(
-            ChatMessageCreated,
-            {
-              messageId: id,
-              conversationId: input.conversationId,
-              conversationType: outcome.type,
-              conversationName: outcome.name,
-              seq: outcome.seq,
-              senderId: input.senderId,
-              recipientIds: outcome.memberIds.filter((m) => m !== input.senderId),
-              preview: preview(body),
-              createdAt: at.toISOString(),
-            },
-            { producer: 'chat', occurredAt: at },
-          );
-          await outbox.append(tx, event);
-          return { seq: outcome.seq, memberIds: outcome.memberIds };
-        });
-      } catch (err) {
-        if (!(err instanceof RepeatedSend)) throw err;
-        const first = await this.#repo.messageByClientId(db, input.conversationId, input.senderId, input.clientMsgId);
-        if (first === undefined) throw new Error('a repeated clientMsgId without its first message', { cause: err });
-        return { message: first, created: false };
-      }
-      if (stored !== undefined) {
-        outbox.committed();
+      const outcome = await this.#batcher.submit(send);
+      if (outcome.kind === 'stored') {
         const message: ChatMessage = {
-          id,
-          conversationId: input.conversationId,
-          seq: stored.seq,
-          senderId: input.senderId,
-          clientMsgId: input.clientMsgId,
+          id: send.id,
+          conversationId: send.conversationId,
+          seq: outcome.seq,
+          senderId: send.senderId,
+          clientMsgId: send.clientMsgId,
           body,
-          createdAt: at.toISOString(),
+          createdAt: send.at.toISOString(),
           editedAt: null,
           deletedAt: null,
           reactions: [],
         };
-        this.#hub.deliver(stored.memberIds, { type: 'message.new', message });
+        this.#hub.deliver(outcome.memberIds, { type: 'message.new', message });
         return { message, created: true };
       }
-      const standing = requireMember(await this.#repo.standing(db, input.conversationId, input.senderId));
+      if (outcome.kind === 'failed') throw outcome.error;
+      if (outcome.kind === 'repeated') {
+        const first = await this.#repo.messageByClientId(db, send.conversationId, send.senderId, send.clientMsgId);
+        if (first === undefined) throw new Error('a repeated clientMsgId without its first message');
+        return { message: first, created: false };
+      }
+      const standing = requireMember(await this.#repo.standing(db, send.conversationId, send.senderId));
       if (standing.type === 'direct') throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
     }
     throw notAMember();
+  }
+
+  /**
+   * One transaction for a batch of sends, in conversation order (batches running side by side
+   * then take the conversations' row locks in one order: no deadlock), each conversation's sends
+   * in their order of arrival. When it fails, each send runs again alone: one bad send fails alone.
+   */
+  async #store(batch: readonly PendingSend[]): Promise<SendOutcome[]> {
+    const { db, outbox } = this.#context;
+    const order = batch.map((send, index) => ({ send, index })).sort((a, b) => (a.send.conversationId < b.send.conversationId ? -1 : a.send.conversationId > b.send.conversationId ? 1 : a.index - b.index));
+    let outcomes: SendOutcome[];
+    try {
+      outcomes = await db.transaction(async (tx) => {
+        const out = new Array<SendOutcome>(batch.length);
+        // Members are read with a conversation's first send: once it holds the row's lock, which
+        // every membership change takes too, they stay as they are until the commit.
+        const members = new Map<string, readonly string[]>();
+        for (const { send, index } of order) out[index] = await this.#storeOne(tx, send, members);
+        return out;
+      });
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      const alone: SendOutcome[] = [];
+      for (const send of batch) {
+        try {
+          alone.push(...(await this.#store([send])));
+        } catch (error) {
+          alone.push({ kind: 'failed', error });
+        }
+      }
+      return alone;
+    }
+    outbox.committed();
+    return outcomes;
+  }
+
+  async #storeOne(tx: Queryable, send: PendingSend, members: Map<string, readonly string[]>): Promise<SendOutcome> {
+    const known = members.get(send.conversationId);
+    const stored = await this.#repo.send(tx, send, known === undefined);
+    if (stored === undefined) return { kind: 'refused' };
+    const memberIds = known ?? stored.memberIds ?? [];
+    members.set(send.conversationId, memberIds);
+    if (stored.seq === null) {
+      await this.#repo.unbump(tx, send.conversationId);
+      return { kind: 'repeated' };
+    }
+    const event = createEventOf(
+      ChatMessageCreated,
+      {
+        messageId: send.id,
+        conversationId: send.conversationId,
+        conversationType: stored.type,
+        conversationName: stored.name,
+        seq: stored.seq,
+        senderId: send.senderId,
+        recipientIds: memberIds.filter((m) => m !== send.senderId),
+        preview: preview(send.body),
+        createdAt: send.at.toISOString(),
+      },
+      { producer: 'chat', occurredAt: send.at },
+    );
+    await this.#context.outbox.append(tx, event);
+    return { kind: 'stored', seq: stored.seq, memberIds };
   }
 
   async messagesAfter(userId: string, conversationId: string, after: number, limit: number): Promise<readonly ChatMessage[]> {
@@ -235,6 +300,7 @@ export class MessagingService implements Messaging {
     if (add && message.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
     const changed = add ? await this.#repo.addReaction(db, messageId, userId, emoji, clock.now()) : await this.#repo.removeReaction(db, messageId, userId, emoji);
     const now = (await this.#repo.message(db, messageId)) ?? message;
+    if (add && now.deletedAt !== null) throw new AppError(ChatErrors.MESSAGE_DELETED, 'this message is deleted');
     if (changed) {
       const members = await this.#repo.memberIds(db, now.conversationId);
       this.#hub.deliver(members, { type: 'reaction', conversationId: now.conversationId, messageId, userId, emoji, action: add ? 'added' : 'removed', reactions: now.reactions });

@@ -20,6 +20,6 @@ export function createMessaging(context: ChatContext, deps: { readonly people: P
     messaging: messages,
     register: (app) => messagingRoutes(app, conversations, messages),
     start: async () => undefined,
-    stop: async () => undefined,
+    stop: () => messages.idle(),
   };
 }
