@@ -22,7 +22,7 @@ import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { printEnvironment, printTable, reproduce, settle, writeResult, type Row } from './lib/report.js';
 import type { BroadcastKind } from './chat/broadcast-worker.js';
 import type { ClientKind, ClientSpec, DirectResult, FanoutResult, LoadAnswer, LoadCommand } from './chat/load-job.js';
-import { processTreeCpuMs } from './http/cpu.js';
+import { parentPid, processTreeCpuMs } from './http/cpu.js';
 import { startServerProcess } from './http/server-process.js';
 
 const COMMAND = 'npm run -w @realchat/bench chat';
@@ -99,6 +99,8 @@ interface System {
   readonly name: string;
   readonly url: string;
   readonly pid: number;
+  /** PostgreSQL's postmaster: its CPU with its backends' (the other databases' too: the machine's one server). */
+  readonly postgresPid: number | undefined;
   readonly db: TestDatabase | undefined;
   close(): Promise<void>;
 }
@@ -143,6 +145,7 @@ async function startSystem(kind: 'pglite' | 'postgres'): Promise<System> {
     name: kind === 'postgres' ? 'Postgres' : 'PGlite',
     url,
     pid: child.pid!,
+    postgresPid: db === undefined ? undefined : parentPid((await db.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid),
     db,
     async close() {
       child.kill('SIGTERM');
@@ -159,6 +162,10 @@ async function startSystem(kind: 'pglite' | 'postgres'): Promise<System> {
 class LoadProcess {
   readonly #child = fork(new URL('./chat/load-worker.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   readonly #waiting: Array<{ resolve: (answer: LoadAnswer) => void; reject: (err: Error) => void }> = [];
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
 
   constructor() {
     this.#child.on('message', (answer: LoadAnswer) => {
@@ -287,15 +294,31 @@ interface DirectRun {
   readonly samples: number;
   readonly errors: number;
   readonly closed: number;
-  readonly cpuUsPerMessage: number;
+  /** CPU per message acked in the window (µs): the system's process, PostgreSQL's processes (when used), the load processes. */
+  readonly cpuUsPerMessage: { readonly server: number; readonly database: number | undefined; readonly load: number };
 }
 
-async function directRun(loads: readonly LoadProcess[], pid: number, mode: 'max' | 'rate'): Promise<DirectRun> {
-  const cpu0 = processTreeCpuMs(pid);
+/** CPU used so far (ms) by the system's process, PostgreSQL's (its postmaster and backends) and the load processes. */
+function cpuNow(system: System, loads: readonly LoadProcess[]): { server: number; database: number | undefined; load: number } {
+  return {
+    server: processTreeCpuMs(system.pid),
+    database: system.postgresPid === undefined ? undefined : processTreeCpuMs(system.postgresPid),
+    load: loads.reduce((ms, l) => ms + processTreeCpuMs(l.pid), 0),
+  };
+}
+
+async function directRun(loads: readonly LoadProcess[], system: System, mode: 'max' | 'rate'): Promise<DirectRun> {
+  // CPU is read at the edges of the measured window, on the same schedule as the load processes.
+  const cpu: Array<ReturnType<typeof cpuNow>> = [];
+  const first = setTimeout(() => cpu.push(cpuNow(system, loads)), WARMUP_MS);
+  const second = setTimeout(() => cpu.push(cpuNow(system, loads)), WARMUP_MS + DURATION_MS);
   const results = await Promise.all(loads.map((l) => l.request<DirectResult>({ type: 'direct', mode, rate: FIXED_RATE / loads.length, warmupMs: WARMUP_MS, durationMs: DURATION_MS })));
-  const cpuMs = processTreeCpuMs(pid) - cpu0;
+  clearTimeout(first);
+  clearTimeout(second);
   const acked = results.reduce((n, r) => n + r.acked, 0);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const per = (ms: number): number => (ms * 1000) / Math.max(1, acked);
+  const [c0, c1] = [cpu[0]!, cpu[1]!];
   return {
     perSec: (acked * 1000) / DURATION_MS,
     p50: percentile(latencies, 0.5),
@@ -303,9 +326,14 @@ async function directRun(loads: readonly LoadProcess[], pid: number, mode: 'max'
     samples: latencies.length,
     errors: results.reduce((n, r) => n + r.errors, 0),
     closed: results.reduce((n, r) => n + r.closed, 0),
-    // Over warm-up, window and drain alike: CPU per message acked in the window, approximately.
-    cpuUsPerMessage: (cpuMs * 1000) / Math.max(1, (acked * (WARMUP_MS + DURATION_MS)) / DURATION_MS),
+    cpuUsPerMessage: { server: per(c1.server - c0.server), database: c0.database === undefined ? undefined : per(c1.database! - c0.database), load: per(c1.load - c0.load) },
   };
+}
+
+/** The CPU split of a run, for the log and the table. */
+function cpuSplit(run: DirectRun): string {
+  const { server, database, load } = run.cpuUsPerMessage;
+  return `CPU/msg: ${Math.round(server)} µs server${database === undefined ? '' : `, ${Math.round(database)} µs PostgreSQL`}, ${Math.round(load)} µs load`;
 }
 
 interface FanoutRun {
@@ -385,11 +413,11 @@ async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult>
     let fixed: DirectRun;
     let fanout: FanoutRun | undefined;
     try {
-      max = await directRun(loads, system.pid, 'max');
-      console.log(`  ${system.name}: ${Math.round(max.perSec)} persisted msg/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms, ${Math.round(max.cpuUsPerMessage)} µs server CPU/msg (${max.errors} errors, ${max.closed} closed)`);
+      max = await directRun(loads, system, 'max');
+      console.log(`  ${system.name}: ${Math.round(max.perSec)} persisted msg/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms, ${cpuSplit(max)} (${max.errors} errors, ${max.closed} closed)`);
       await settle(1_000);
-      fixed = await directRun(loads, system.pid, 'rate');
-      console.log(`  ${system.name}: at ${FIXED_RATE} msg/s: ${Math.round(fixed.perSec)} acked/s, p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms (${fixed.errors} errors, ${fixed.closed} closed)`);
+      fixed = await directRun(loads, system, 'rate');
+      console.log(`  ${system.name}: at ${FIXED_RATE} msg/s: ${Math.round(fixed.perSec)} acked/s, p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, ${cpuSplit(fixed)} (${fixed.errors} errors, ${fixed.closed} closed)`);
       if (system.db !== undefined) {
         // The group is written directly (1,000 friendships through REST would only slow the setup down); its messages take the real path.
         const group = randomUUID();
@@ -460,14 +488,14 @@ const rows: Row[] = [
     value: postgres.max.perSec,
     unit: 'msg/s',
     ratio: postgres.max.perSec / GOALS.persistedPerSec,
-    note: `vs goal ${GOALS.persistedPerSec.toLocaleString('en-US')}/s: ${verdict(postgres.max.perSec >= GOALS.persistedPerSec)}; p50 ${postgres.max.p50.toFixed(1)} ms, p99 ${postgres.max.p99.toFixed(1)} ms; ${Math.round(postgres.max.cpuUsPerMessage)} µs CPU/msg`,
+    note: `vs goal ${GOALS.persistedPerSec.toLocaleString('en-US')}/s: ${verdict(postgres.max.perSec >= GOALS.persistedPerSec)}; p50 ${postgres.max.p50.toFixed(1)} ms, p99 ${postgres.max.p99.toFixed(1)} ms; ${cpuSplit(postgres.max)}`,
   },
   {
     name: 'persisted msg/s, PGlite (1,000 clients, direct)',
     value: pglite.max.perSec,
     unit: 'msg/s',
     ratio: pglite.max.perSec / postgres.max.perSec,
-    note: `vs Postgres; p50 ${pglite.max.p50.toFixed(1)} ms, p99 ${pglite.max.p99.toFixed(1)} ms; ${Math.round(pglite.max.cpuUsPerMessage)} µs CPU/msg`,
+    note: `vs Postgres; p50 ${pglite.max.p50.toFixed(1)} ms, p99 ${pglite.max.p99.toFixed(1)} ms; ${cpuSplit(pglite.max)}`,
   },
   {
     name: `p99 send → message.new at ${FIXED_RATE.toLocaleString('en-US')} msg/s, Postgres`,
