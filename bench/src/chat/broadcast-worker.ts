@@ -18,10 +18,10 @@ const server = createServer();
 if (kind === 'ws') {
   const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 64 * 1024 });
   wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return;
-      const text = String(data);
-      for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
+      // The received bytes as they are, framed as text: nothing encoded per socket.
+      for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(data, { binary: false });
       ws.send(ACK);
     });
   });
