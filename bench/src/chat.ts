@@ -2,9 +2,10 @@
  * Chat (issue 12): the real system (`realchat start`: gateway, auth and chat in one process) on
  * PostgreSQL + Redis + NATS and on PGlite, driven by real WebSocket clients in child processes.
  * Rows: persisted messages/s with end-to-end p50/p99 (send → the recipient's `message.new`) at
- * 1,000 connected clients in direct conversations; p99 at a fixed 2,000 msg/s; fan-out of one
- * message to a 1,000-member group against a bare `ws` broadcast (the limit) and a Socket.IO room
- * (what people pick), neither persisting anything; RSS per idle authenticated socket at 10,000.
+ * 1,000 connected clients in direct conversations; p99 at a fixed 2,000 msg/s (and at 200, under
+ * capacity); fan-out of one message to a 1,000-member group against a bare `ws` broadcast (the
+ * limit) and a Socket.IO room (what people pick), neither persisting anything; RSS per idle
+ * authenticated socket at 10,000.
  *
  * Processes: the system under test alone in its process (Node itself, so its RSS and CPU are its
  * own); the load in LOAD_PROCESSES children; PostgreSQL, Redis and a private nats-server beside
@@ -31,6 +32,8 @@ const LOAD_PROCESSES = 2;
 const IDLE_SOCKETS = 10_000;
 const IDLE_LOAD_PROCESSES = 4;
 const FIXED_RATE = 2_000;
+/** Well under capacity on this machine: the path's own latency, without queueing. */
+const LOW_RATE = 200;
 const WARMUP_MS = 2_000;
 const DURATION_MS = 5_000;
 const FANOUT_MESSAGES = 100;
@@ -309,12 +312,12 @@ async function cpuNow(system: System, loads: readonly LoadProcess[]): Promise<{ 
   return { server: processTreeCpuMs(system.pid), database, load: loads.reduce((ms, l) => ms + processTreeCpuMs(l.pid), 0) };
 }
 
-async function directRun(loads: readonly LoadProcess[], system: System, mode: 'max' | 'rate'): Promise<DirectRun> {
+async function directRun(loads: readonly LoadProcess[], system: System, mode: 'max' | 'rate', rate = 0): Promise<DirectRun> {
   // CPU is read at the edges of the measured window, on the same schedule as the load processes.
   const cpu: Array<Promise<Awaited<ReturnType<typeof cpuNow>>>> = [];
   const first = setTimeout(() => cpu.push(cpuNow(system, loads)), WARMUP_MS);
   const second = setTimeout(() => cpu.push(cpuNow(system, loads)), WARMUP_MS + DURATION_MS);
-  const results = await Promise.all(loads.map((l) => l.request<DirectResult>({ type: 'direct', mode, rate: FIXED_RATE / loads.length, warmupMs: WARMUP_MS, durationMs: DURATION_MS })));
+  const results = await Promise.all(loads.map((l) => l.request<DirectResult>({ type: 'direct', mode, rate: rate / loads.length, warmupMs: WARMUP_MS, durationMs: DURATION_MS })));
   clearTimeout(first);
   clearTimeout(second);
   const acked = results.reduce((n, r) => n + r.acked, 0);
@@ -429,6 +432,7 @@ interface SystemResult {
   readonly setupMs: number;
   readonly max: DirectRun;
   readonly fixed: DirectRun;
+  readonly low: DirectRun;
   /** Postgres only: chat, bare ws and Socket.IO, side by side. */
   readonly fanout?: ReadonlyMap<string, FanoutRun>;
 }
@@ -450,13 +454,17 @@ async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult>
     const loads = await openClients('chat', wsUrl, specs, LOAD_PROCESSES);
     let max: DirectRun;
     let fixed: DirectRun;
+    let low: DirectRun;
     let fanout: Map<string, FanoutRun> | undefined;
     try {
       max = await directRun(loads, system, 'max');
       console.log(`  ${system.name}: ${Math.round(max.perSec)} persisted msg/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms, ${cpuSplit(max)} (${max.errors} errors, ${max.closed} closed)`);
       await settle(1_000);
-      fixed = await directRun(loads, system, 'rate');
+      fixed = await directRun(loads, system, 'rate', FIXED_RATE);
       console.log(`  ${system.name}: at ${FIXED_RATE} msg/s: ${Math.round(fixed.perSec)} acked/s, p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, ${cpuSplit(fixed)} (${fixed.errors} errors, ${fixed.closed} closed)`);
+      await settle(1_000);
+      low = await directRun(loads, system, 'rate', LOW_RATE);
+      console.log(`  ${system.name}: at ${LOW_RATE} msg/s: ${Math.round(low.perSec)} acked/s, p50 ${low.p50.toFixed(1)} ms, p99 ${low.p99.toFixed(1)} ms, ${cpuSplit(low)} (${low.errors} errors, ${low.closed} closed)`);
       if (system.db !== undefined) {
         // The group is written directly (1,000 friendships through REST would only slow the setup down); its messages take the real path.
         const group = randomUUID();
@@ -474,7 +482,7 @@ async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult>
     } finally {
       await closeClients(loads);
     }
-    return { setupMs, max, fixed, ...(fanout === undefined ? {} : { fanout }) };
+    return { setupMs, max, fixed, low, ...(fanout === undefined ? {} : { fanout }) };
   } finally {
     await system.close();
   }
@@ -549,6 +557,13 @@ const rows: Row[] = [
     ratio: pglite.fixed.p99 / GOALS.p99Ms,
     note: `vs ${GOALS.p99Ms} ms; p50 ${pglite.fixed.p50.toFixed(1)} ms; ${Math.round(pglite.fixed.perSec)} acked/s`,
   },
+  ...[postgres, pglite].map((r, i): Row => ({
+    name: `p99 send → message.new at ${LOW_RATE} msg/s, ${i === 0 ? 'Postgres' : 'PGlite'}`,
+    value: r.low.p99,
+    unit: 'ms',
+    ratio: r.low.p99 / GOALS.p99Ms,
+    note: `vs ${GOALS.p99Ms} ms, under capacity: the path without queueing; p50 ${r.low.p50.toFixed(1)} ms; ${Math.round(r.low.perSec)} acked/s`,
+  })),
   {
     name: `fan-out to a ${USERS.toLocaleString('en-US')}-member group, chat (Postgres)`,
     value: chatFanout.deliveriesPerSec,
@@ -582,6 +597,7 @@ writeResult('chat', {
   warmupMs: WARMUP_MS,
   durationMs: DURATION_MS,
   fixedRate: FIXED_RATE,
+  lowRate: LOW_RATE,
   fanout: { messages: FANOUT_MESSAGES, window: FANOUT_WINDOW },
   goals: GOALS,
   loadAverage: { before: loadBefore, after: loadavg()[0] },
