@@ -75,9 +75,11 @@ async function openEngine(kind: EngineKind): Promise<Engine> {
 }
 
 /** Production defaults (bcrypt cost 12), except login limits: the bench logs in far more often than a person. */
-function benchSettings(signingAlg: SigningAlg): AuthSettings {
+function benchSettings(signingAlg: SigningAlg, bcryptNice?: number): AuthSettings {
+  const defaults = toAuthSettings(loadConfig(AuthEnvSchema, {}));
   return {
-    ...toAuthSettings(loadConfig(AuthEnvSchema, {})),
+    ...defaults,
+    bcryptNice: bcryptNice ?? defaults.bcryptNice,
     signingAlg,
     loginIpLimitPerMinute: 1_000_000,
     loginFailureLimit: 1_000_000,
@@ -85,10 +87,10 @@ function benchSettings(signingAlg: SigningAlg): AuthSettings {
   };
 }
 
-async function startServer(engine: Engine, signingAlg: SigningAlg): Promise<{ url: string; close(): Promise<void> }> {
+async function startServer(engine: Engine, signingAlg: SigningAlg, bcryptNice?: number): Promise<{ url: string; close(): Promise<void> }> {
   const bus = createInProcessBus();
   const host = await createServiceHost({
-    definitions: [createAuthService({ settings: () => benchSettings(signingAlg), keyEncryptionKey: randomBytes(32) })],
+    definitions: [createAuthService({ settings: () => benchSettings(signingAlg, bcryptNice), keyEncryptionKey: randomBytes(32) })],
     engines: { db: engine.db, bus, store: engine.store, clock: systemClock, logger: silentLogger, embeddedDataDir: undefined },
     env: loadConfig(RuntimeEnvSchema, {}),
   });
@@ -141,13 +143,16 @@ const loginRequest = (email: string, password: string, tag: string): JobRequest 
   tag,
 });
 
-interface EngineFigures {
+interface EngineFigures extends FloodFigures {
   readonly refresh: AutocannonSummary;
   /** CPU per rotation of this process (HTTP, service, signing; PGlite too when embedded) and of PostgreSQL. */
   readonly refreshCpuUs: { readonly server: number; readonly database: number };
   readonly login: LatencySummary;
   readonly unknownEmail: LatencySummary;
   readonly wrongPassword: LatencySummary;
+}
+
+interface FloodFigures {
   readonly meUnloaded: LatencySummary;
   readonly meFlooded: LatencySummary;
   readonly flood: AutocannonSummary;
@@ -180,10 +185,10 @@ async function measureRefresh(url: string, email: string, engine: Engine): Promi
   return best!;
 }
 
-async function withServer<T>(kind: EngineKind, signingAlg: SigningAlg, fn: (url: string, email: string, engine: Engine) => Promise<T>): Promise<T> {
-  console.log(`\n[${kind}, ${signingAlg}] starting auth (bcrypt cost 12) on ${kind === 'postgres' ? 'PostgreSQL 127.0.0.1:5432 + Redis' : 'PGlite in a temp folder + memory store'}...`);
+async function withServer<T>(kind: EngineKind, signingAlg: SigningAlg, fn: (url: string, email: string, engine: Engine) => Promise<T>, bcryptNice?: number): Promise<T> {
+  console.log(`\n[${kind}, ${signingAlg}] starting auth (bcrypt cost 12${bcryptNice === undefined ? '' : `, AUTH_BCRYPT_NICE=${bcryptNice}`}) on ${kind === 'postgres' ? 'PostgreSQL 127.0.0.1:5432 + Redis' : 'PGlite in a temp folder + memory store'}...`);
   const engine = await openEngine(kind);
-  const server = await startServer(engine, signingAlg);
+  const server = await startServer(engine, signingAlg, bcryptNice);
   try {
     const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
     await post(server.url, '/auth/register', { email, password: PASSWORD, displayName: 'Bench' }, 201);
@@ -207,32 +212,33 @@ const measureEngine = (kind: EngineKind): Promise<EngineFigures> =>
     console.log(`[${kind}] refresh rotations: ${REFRESH_CHAINS} sessions, ${REFRESH_CONNECTIONS} connections, best of ${REFRESH_ROUNDS} × ${REFRESH_SECONDS} s...`);
     const { refresh, refreshCpuUs } = await measureRefresh(url, email, engine);
 
-    console.log(`[${kind}] /auth/me at ${ME_RATE}/s, unloaded then during a login flood (${FLOOD_CONNECTIONS} connections, wrong passwords)...`);
-    const [session] = await loginMany(url, email, 1);
-    const me: JobRequest = { method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${session!.access_token}` } };
-    const meUnloaded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
-    const floodSeconds = Math.ceil(ME_SAMPLES / ME_RATE) + 2;
-    const floodRun = autocannonRun({
-      url,
-      request: loginRequest(email, 'wrong password here', 'flood'),
-      connections: FLOOD_CONNECTIONS,
-      durationSec: floodSeconds,
-    });
-    await new Promise((r) => setTimeout(r, 1000)); // let the flood fill bcrypt's threads first
-    const meFlooded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
-    const flood = await floodRun;
-
     return {
       refresh,
       refreshCpuUs,
       login: summarise(latenciesOf(logins.samples, 200)),
       unknownEmail: summarise(latenciesOf(timing.samples, 401, 'unknown')),
       wrongPassword: summarise(latenciesOf(timing.samples, 401, 'wrong')),
-      meUnloaded: summarise(latenciesOf(meUnloaded.samples, 200)),
-      meFlooded: summarise(latenciesOf(meFlooded.samples, 200)),
-      flood,
+      ...(await measureFlood(kind, url, email)),
     };
   });
+
+async function measureFlood(kind: EngineKind, url: string, email: string): Promise<FloodFigures> {
+  console.log(`[${kind}] /auth/me at ${ME_RATE}/s, unloaded then during a login flood (${FLOOD_CONNECTIONS} connections, wrong passwords)...`);
+  const [session] = await loginMany(url, email, 1);
+  const me: JobRequest = { method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${session!.access_token}` } };
+  const meUnloaded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
+  const floodSeconds = Math.ceil(ME_SAMPLES / ME_RATE) + 2;
+  const floodRun = autocannonRun({
+    url,
+    request: loginRequest(email, 'wrong password here', 'flood'),
+    connections: FLOOD_CONNECTIONS,
+    durationSec: floodSeconds,
+  });
+  await new Promise((r) => setTimeout(r, 1000)); // let the flood fill bcrypt's threads first
+  const meFlooded = await probeRun({ url, requests: [me], count: ME_SAMPLES, ratePerSec: ME_RATE });
+  const flood = await floodRun;
+  return { meUnloaded: summarise(latenciesOf(meUnloaded.samples, 200)), meFlooded: summarise(latenciesOf(meFlooded.samples, 200)), flood };
+}
 
 async function bareBcrypt(): Promise<LatencySummary> {
   const hash = await bcrypt.hash(PASSWORD, 12);
@@ -255,6 +261,9 @@ const eddsa = await withServer('postgres', 'EdDSA', async (url, email, engine) =
   console.log(`[postgres, EdDSA] refresh rotations, best of ${REFRESH_ROUNDS} × ${REFRESH_SECONDS} s...`);
   return measureRefresh(url, email, engine);
 });
+// The same flood with the bcrypt threads at the event loop's priority: what AUTH_BCRYPT_NICE buys.
+const sameNice: Partial<Record<EngineKind, FloodFigures>> = {};
+for (const kind of ['postgres', 'pglite'] as const) sameNice[kind] = await withServer(kind, 'RS256', (url, email) => measureFlood(kind, url, email), 0);
 
 const keycloak = KEYCLOAK_REFRESH_PER_VCPU * VCPUS;
 function refreshRow(name: string, f: Pick<EngineFigures, 'refresh' | 'refreshCpuUs'>, withGoal: boolean): Row {
@@ -284,17 +293,22 @@ for (const [kind, f] of Object.entries(figures) as Array<[EngineKind, EngineFigu
       note: `vs unknown email; medians differ by ${ms(Math.abs(f.wrongPassword.p50 - f.unknownEmail.p50))}`,
     },
   );
+  meRows.push(...floodRows(kind, f, 'bcrypt threads at nice 10 (default)'));
+  const same = sameNice[kind];
+  if (same !== undefined) meRows.push(...floodRows(kind, same, 'bcrypt threads at nice 0'));
+}
+function floodRows(kind: EngineKind, f: FloodFigures, label: string): Row[] {
   const meRatio = f.meFlooded.p99 / f.meUnloaded.p99;
-  meRows.push(
-    { name: `${kind}: /auth/me unloaded`, value: f.meUnloaded.p99, unit: 'ms p99', note: `p50 ${ms(f.meUnloaded.p50)}` },
+  return [
+    { name: `${kind}, ${label}: /auth/me unloaded`, value: f.meUnloaded.p99, unit: 'ms p99', note: `p50 ${ms(f.meUnloaded.p50)}` },
     {
-      name: `${kind}: /auth/me during login flood`,
+      name: `${kind}, ${label}: /auth/me during login flood`,
       value: f.meFlooded.p99,
       unit: 'ms p99',
       ratio: meRatio,
       note: `vs unloaded; p50 ${ms(f.meFlooded.p50)}; flood ${f.flood.rps.toFixed(1)} logins/s; goal < 1.2×: ${meRatio < 1.2 ? 'met' : 'MISSED'}`,
     },
-  );
+  ];
 }
 refreshRows.push(refreshRow('ours on postgres, EdDSA', eddsa, true));
 refreshRows.push({ name: `Keycloak (published: ${KEYCLOAK_REFRESH_PER_VCPU}/s per vCPU × ${VCPUS})`, value: keycloak, unit: 'rotations/s', note: 'reference, not run here' });
@@ -303,4 +317,4 @@ printTable(`Refresh-token rotation over HTTP (${REFRESH_CONNECTIONS} connections
 printTable(`Login latency, bcrypt cost 12 (${LOGIN_SAMPLES} sequential logins; ${TIMING_PAIRS} interleaved unknown/wrong pairs)`, loginRows);
 printTable(`/auth/me latency at ${ME_RATE} req/s open loop (${ME_SAMPLES} requests), flood = ${FLOOD_CONNECTIONS} concurrent wrong-password logins, limits raised`, meRows);
 reproduce(COMMAND);
-writeResult('auth-http', { bareBcrypt: bare, keycloakReference: keycloak, engines: figures, postgresEdDSA: eddsa, command: COMMAND });
+writeResult('auth-http', { bareBcrypt: bare, keycloakReference: keycloak, engines: figures, postgresEdDSA: eddsa, bcryptAtNice0: sameNice, command: COMMAND });

@@ -52,6 +52,7 @@ function settingsFor(alg: SigningAlg, signingKeyPem: string): AuthSettings {
     clientReloadIntervalMs: 2_000,
     bcryptCost: 4,
     bcryptConcurrency: 1,
+    bcryptNice: 0,
     loginIpLimitPerMinute: 30,
     loginFailureLimit: 5,
     loginAccountFailureLimit: 20,

@@ -88,6 +88,7 @@ beforeAll(async () => {
     AUTH_LOGIN_IP_LIMIT: '10000',
     AUTH_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     AUTH_KEY_RELOAD_INTERVAL: '1s',
+    AUTH_CLIENT_RELOAD_INTERVAL: '1s',
     // A new key is in every instance's JWKS (reload: 1 s) before it signs.
     AUTH_KEY_PUBLISH_LEAD: '3s',
   };
@@ -231,7 +232,14 @@ describe('distributed: gateway, two auth processes, a chat service', { timeout: 
     const clientSecret = /client_secret=(\S+)/.exec(created.stdout)![1]!;
     const source = createServiceTokenSource({ tokenUrl: `${gw}/oauth/token`, clientId, clientSecret });
     try {
-      const token = await source.getToken();
+      // The auth processes learn of a client made by another process at their next reload (AUTH_CLIENT_RELOAD_INTERVAL, 1s here).
+      let token: string | undefined;
+      for (let attempt = 0; token === undefined; attempt += 1) {
+        token = await source.getToken().catch((error: unknown) => {
+          if (attempt >= 30) throw error;
+          return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100));
+        });
+      }
       expect(await source.getToken()).toBe(token);
       const res = await fetch(`${auths[0]!.url}/internal/users/${user.id}`, { headers: bearer(token) });
       expect(res.status).toBe(200);

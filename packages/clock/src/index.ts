@@ -24,6 +24,32 @@ export interface Clock {
   setInterval(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
 }
 
+/**
+ * Runs `task` every `ms` by `clock`, each run `ms` after the previous one ended (a clock moved by
+ * days runs it once, not once per interval, and runs never overlap). `clear()` stops the schedule.
+ */
+export function repeatAfterEach(clock: Clock, ms: number, task: () => Promise<void>, onError: (err: unknown) => void): TimerHandle {
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  const arm = (): void => {
+    timer = clock.setTimeout(tick, ms, { unref: true });
+  };
+  const tick = (): void => {
+    task()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) arm();
+      });
+  };
+  arm();
+  return {
+    clear() {
+      stopped = true;
+      timer?.clear();
+    },
+  };
+}
+
 function nodeHandle(timer: NodeJS.Timeout, options: TimerOptions | undefined): TimerHandle {
   if (options?.unref === true) timer.unref();
   return { clear: () => clearTimeout(timer) };

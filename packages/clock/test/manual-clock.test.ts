@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, systemClock } from '../src/index.js';
+import { ManualClock, repeatAfterEach, systemClock } from '../src/index.js';
 
 describe('ManualClock timers', () => {
   it('fires due timers in due-time order, each at its own time, ties in the order armed', () => {
@@ -152,5 +152,52 @@ describe('systemClock timers', () => {
     systemClock.setTimeout(() => fired++, 1).clear();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(fired).toBe(1);
+  });
+});
+
+describe('repeatAfterEach', () => {
+  it('runs the task once per interval after the previous run ended, never overlapping, until cleared', async () => {
+    const clock = new ManualClock(0);
+    let running = 0;
+    const starts: number[] = [];
+    let release: (() => void) | undefined;
+    const handle = repeatAfterEach(
+      clock,
+      1_000,
+      async () => {
+        running++;
+        starts.push(clock.now().getTime());
+        await new Promise<void>((resolve) => (release = resolve));
+        running--;
+      },
+      () => undefined,
+    );
+    // A day passes while the first run is still going: one run, not 86,400.
+    await clock.advanceAsync(86_400_000);
+    expect(starts).toEqual([1_000]);
+    expect(running).toBe(1);
+    release!();
+    await new Promise((r) => setImmediate(r));
+    // The next run is due 1 s after the first one ended.
+    await clock.advanceAsync(999);
+    expect(starts).toHaveLength(1);
+    await clock.advanceAsync(1);
+    expect(starts).toEqual([1_000, 86_401_000]);
+    handle.clear();
+    release!();
+    await clock.advanceAsync(10_000);
+    expect(starts).toHaveLength(2);
+  });
+
+  it('reports a failed run and keeps the schedule', async () => {
+    const clock = new ManualClock(0);
+    const errors: unknown[] = [];
+    let runs = 0;
+    const handle = repeatAfterEach(clock, 10, async () => void (runs++, (() => { throw new Error(`run ${runs}`); })()), (err) => errors.push(err));
+    await clock.advanceAsync(10);
+    await clock.advanceAsync(10);
+    handle.clear();
+    expect(runs).toBe(2);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['run 1', 'run 2']);
   });
 });

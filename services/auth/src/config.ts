@@ -29,6 +29,12 @@ export const AuthEnvSchema = Type.Object({
   AUTH_BCRYPT_CONCURRENCY: Type.Optional(
     Type.Integer({ minimum: 1, description: 'bcrypt hashes run at once; the rest queue. Default: one less than the cores (at least 1), so the event loop keeps a core.' }),
   ),
+  AUTH_BCRYPT_NICE: Type.Integer({
+    minimum: 0,
+    maximum: 19,
+    default: 10,
+    description: 'Nice value of the bcrypt threads (Linux; 0 = the event loop\'s priority): when the cores are busy, other requests get the CPU before password checks.',
+  }),
   AUTH_LOGIN_IP_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Login attempts per IP per minute.' }),
   AUTH_LOGIN_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account and IP per 15 minutes.' }),
   AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per account from all IPs per 15 minutes.' }),
@@ -69,6 +75,7 @@ export interface AuthSettings {
   readonly clientReloadIntervalMs: number;
   readonly bcryptCost: number;
   readonly bcryptConcurrency: number;
+  readonly bcryptNice: number;
   readonly loginIpLimitPerMinute: number;
   readonly loginFailureLimit: number;
   readonly loginAccountFailureLimit: number;
@@ -130,6 +137,7 @@ export function toAuthSettings(env: AuthEnv & ListenEnv): AuthSettings {
     clientReloadIntervalMs: parseDuration(env.AUTH_CLIENT_RELOAD_INTERVAL),
     bcryptCost: env.AUTH_BCRYPT_COST,
     bcryptConcurrency: env.AUTH_BCRYPT_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
+    bcryptNice: env.AUTH_BCRYPT_NICE,
     loginIpLimitPerMinute: env.AUTH_LOGIN_IP_LIMIT,
     loginFailureLimit: env.AUTH_LOGIN_FAILURE_LIMIT,
     loginAccountFailureLimit: env.AUTH_LOGIN_ACCOUNT_FAILURE_LIMIT,

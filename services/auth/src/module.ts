@@ -140,7 +140,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
   });
   const { verifier, revocations } = authentication;
   const tokens = new TokenService({ keys, settings, clock });
-  const passwords = new PasswordService({ cost: settings.bcryptCost, concurrency: settings.bcryptConcurrency });
+  const passwords = new PasswordService({ cost: settings.bcryptCost, concurrency: settings.bcryptConcurrency, nice: settings.bcryptNice });
   const sessions = new SessionService({
     db,
     tokens,
@@ -218,6 +218,7 @@ export async function createAuthModule(deps: AuthDeps): Promise<AuthModule> {
       keys.stopSchedule();
       clients.stopReloading();
       purgeTimer?.clear();
+      await passwords.close();
     },
   };
 }

@@ -28,6 +28,7 @@ export const testSettings = (overrides: Partial<AuthSettings> = {}): AuthSetting
   clientReloadIntervalMs: 2_000,
   bcryptCost: 4,
   bcryptConcurrency: 1,
+  bcryptNice: 0,
   loginIpLimitPerMinute: 1000,
   loginFailureLimit: 5,
   loginAccountFailureLimit: 20,

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,32 @@ describe('PasswordService bcrypt limit', () => {
     expect([passwords.inFlight, passwords.queued]).toEqual([0, 0]);
   });
 
+  // Linux keeps a nice value per thread (/proc/self/task/<tid>/stat, field 19).
+  const niceOfThreads = (): number[] =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  const mainThreadNice = (): number => {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+
+  it.runIf(process.platform === 'linux')('hashes on threads of their own at the configured nice value, the event loop untouched', async () => {
+    const before = mainThreadNice();
+    const passwords = new PasswordService({ cost: COST, concurrency: 2, nice: 7 });
+    const threads = niceOfThreads().filter((n) => n === 7).length;
+    try {
+      const [hash] = await Promise.all([passwords.hash(PASSWORD), passwords.hash(PASSWORD)]);
+      expect(await passwords.verify(PASSWORD, hash)).toBe(true);
+      expect(niceOfThreads().filter((n) => n === 7).length).toBe(threads + 2);
+      expect(mainThreadNice()).toBe(before);
+    } finally {
+      await passwords.close();
+    }
+    expect(niceOfThreads().filter((n) => n === 7).length).toBe(threads);
+  });
+
   it('refuses a concurrency below 1', () => {
     expect(() => new PasswordService({ cost: COST, concurrency: 0 })).toThrow(RangeError);
   });
@@ -80,6 +107,12 @@ describe('AUTH_BCRYPT_CONCURRENCY', () => {
   it('takes a positive integer, and by default leaves one core to the event loop', () => {
     expect(toAuthSettings(loadConfig(AuthEnvSchema, { AUTH_BCRYPT_CONCURRENCY: '3' })).bcryptConcurrency).toBe(3);
     expect(toAuthSettings(loadConfig(AuthEnvSchema, {})).bcryptConcurrency).toBe(Math.max(1, availableParallelism() - 1));
+  });
+
+  it('takes AUTH_BCRYPT_NICE from 0 to 19, default 10', () => {
+    expect(toAuthSettings(loadConfig(AuthEnvSchema, {})).bcryptNice).toBe(10);
+    expect(toAuthSettings(loadConfig(AuthEnvSchema, { AUTH_BCRYPT_NICE: '0' })).bcryptNice).toBe(0);
+    for (const value of ['-1', '20', 'low']) expect(() => loadConfig(AuthEnvSchema, { AUTH_BCRYPT_NICE: value })).toThrow(/AUTH_BCRYPT_NICE/);
   });
 });
 

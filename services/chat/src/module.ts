@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { authGuard } from '@realchat/auth-verify';
+import type { App } from '@realchat/http';
 import { defineService, type ServiceInstance } from '@realchat/runtime';
 import { ChatEnvSchema } from './config.js';
 import { CHAT_SCHEMA } from './context.js';
@@ -36,9 +37,13 @@ export const chatService = defineService({
       consumers: people.consumers,
       websockets: [sockets.endpoint],
       async register(app) {
-        await app.register(authGuard, { verifier: context.authentication.verifier });
-        await people.register(app);
-        await messaging.register(app);
+        // In its own scope: the guard must not reach the routes of the host or of other services.
+        await app.register(async (scope) => {
+          const child = scope as unknown as App;
+          await child.register(authGuard, { verifier: context.authentication.verifier });
+          await people.register(child);
+          await messaging.register(child);
+        });
       },
       async start() {
         await hub.start();

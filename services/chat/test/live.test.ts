@@ -470,7 +470,7 @@ describe('live: one socket, with the network faked', () => {
       clock,
       logger: silentLogger,
       env: { CHAT_AUTH_TIMEOUT_MS: 5_000, CHAT_SOCKET_QUEUE_MAX: 16, CHAT_RESUME_MAX_MESSAGES: 100 },
-      authentication: { verifier: { verify: async () => principal } },
+      authentication: { verifier: { verify: async () => principal }, revocations: { isRevoked: () => false, isTokenRevoked: () => false } },
     } as unknown as ChatContext;
     const presence = { connected: async () => undefined, onlineFriends: async () => [] } as unknown as Presence;
     const ws = new FakeWs();

@@ -21,4 +21,10 @@ describe.each(variants)('the chat service hosted by the gateway (%s)', (variant)
     const user = await signUp(h);
     expect((await call(h, user, 'GET', '/chat/nope')).status).toBe(404);
   });
+
+  it('keeps its guard to its own routes: the host\'s public routes stay public', async () => {
+    for (const path of ['/openapi.json', '/docs/', '/auth/openapi.json', '/.well-known/jwks.json']) {
+      expect((await fetch(`${h.base}${path}`)).status, path).toBe(200);
+    }
+  });
 });

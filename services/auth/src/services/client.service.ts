@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '@realchat/clock';
+import { repeatAfterEach, type Clock, type TimerHandle } from '@realchat/clock';
 import type { Database } from '@realchat/db';
 import { constantTimeEqual, newClientSecret, sha256 } from '../crypto/tokens.js';
 import { ClientRepository, type ClientRow } from '../repositories/client.repository.js';
@@ -66,18 +66,9 @@ export class ClientService {
     this.#live = next;
   }
 
-  /** Reloads every `reloadIntervalMs` by the clock, each run after the last one ended (a clock moved by days runs it once, not once per interval). */
+  /** Reloads every `reloadIntervalMs` by the clock. */
   startReloading(): void {
-    if (this.#reloadTimer !== undefined) return;
-    const arm = (): TimerHandle => this.#clock.setTimeout(tick, this.#reloadIntervalMs, { unref: true });
-    const tick = (): void => {
-      this.load()
-        .catch(this.#onReloadError)
-        .finally(() => {
-          if (this.#reloadTimer !== undefined) this.#reloadTimer = arm();
-        });
-    };
-    this.#reloadTimer = arm();
+    this.#reloadTimer ??= repeatAfterEach(this.#clock, this.#reloadIntervalMs, () => this.load(), this.#onReloadError);
   }
 
   stopReloading(): void {

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { Clock, TimerHandle } from '@realchat/clock';
+import { repeatAfterEach, type Clock, type TimerHandle } from '@realchat/clock';
 import { isUniqueViolation, type Database } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import type { Logger } from '@realchat/logging';
@@ -138,15 +138,7 @@ export class KeyService {
 
   /** Runs maintain() every `keyReloadIntervalMs` by the clock, each run after the last one ended. */
   startSchedule(): void {
-    const arm = (): TimerHandle => this.#clock.setTimeout(tick, this.#settings.keyReloadIntervalMs, { unref: true });
-    const tick = (): void => {
-      this.maintain()
-        .catch((err: unknown) => this.#logger.warn({ err }, 'signing key maintenance failed; retrying later'))
-        .finally(() => {
-          if (this.#timer !== undefined) this.#timer = arm();
-        });
-    };
-    this.#timer = arm();
+    this.#timer ??= repeatAfterEach(this.#clock, this.#settings.keyReloadIntervalMs, () => this.maintain(), (err) => this.#logger.warn({ err }, 'signing key maintenance failed; retrying later'));
   }
 
   stopSchedule(): void {

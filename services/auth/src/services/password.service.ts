@@ -1,6 +1,7 @@
 import bcrypt from 'bcrypt';
 import { AppError } from '@realchat/errors';
 import { AuthErrors } from '../errors.js';
+import { BcryptThreads } from './bcrypt-threads.js';
 
 // bcrypt reads at most 72 bytes and would silently ignore the rest.
 const MAX_PASSWORD_BYTES = 72;
@@ -17,19 +18,22 @@ const COMMON = new Set([
 ]);
 
 /**
- * Password rules, hashing off the event loop (libuv pool) and the dummy hash that unknown emails pay.
- * At most `concurrency` bcrypt operations run at once, the rest wait in arrival order: left to
- * libuv, hashes take all its threads and every core, and the event loop (and PGlite, which runs on
+ * Password rules, hashing on bcrypt threads of lower priority (`BcryptThreads`) and the dummy hash
+ * that unknown emails pay. At most `concurrency` bcrypt operations run at once, the rest wait in
+ * arrival order: unbounded, hashes take every core and the event loop (and PGlite, which runs on
  * it) starves. A throttled login never gets here, so the login limits bound the queue.
  */
 export class PasswordService {
   readonly #cost: number;
   readonly #limit: FifoLimit;
+  readonly #threads: BcryptThreads;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(options: { cost: number; concurrency: number }) {
+  /** `nice`: the threads' nice value (Linux, 0–19; 0 runs them at the event loop's priority). */
+  constructor(options: { cost: number; concurrency: number; nice?: number }) {
     this.#cost = options.cost;
     this.#limit = new FifoLimit(options.concurrency);
+    this.#threads = new BcryptThreads({ size: options.concurrency, nice: options.nice ?? 0 });
   }
 
   /** bcrypt operations running now. */
@@ -57,16 +61,21 @@ export class PasswordService {
   }
 
   hash(password: string): Promise<string> {
-    return this.#limit.run(() => bcrypt.hash(password, this.#cost));
+    return this.#limit.run(() => this.#threads.hash(password, this.#cost));
   }
 
   verify(password: string, hash: string): Promise<boolean> {
-    return this.#limit.run(() => bcrypt.compare(password, hash));
+    return this.#limit.run(() => this.#threads.compare(password, hash));
   }
 
   /** Same cost and same place in the queue as a real check, so an unknown email takes as long as a wrong password. */
   async verifyAgainstDummy(password: string): Promise<void> {
-    await this.#limit.run(async () => bcrypt.compare(password, await this.#dummy()));
+    await this.#limit.run(async () => this.#threads.compare(password, await this.#dummy()));
+  }
+
+  /** Stops the bcrypt threads once idle. */
+  close(): Promise<void> {
+    return this.#threads.close();
   }
 
   /** Prepares the dummy hash ahead of the first login. */
@@ -80,7 +89,10 @@ export class PasswordService {
 
   /** Only called holding a slot, so the dummy hash counts against the limit too. */
   #dummy(): Promise<string> {
-    this.#dummyHash ??= bcrypt.hash('realchat-dummy-password', this.#cost);
+    this.#dummyHash ??= this.#threads.hash('realchat-dummy-password', this.#cost).catch((error: unknown) => {
+      this.#dummyHash = undefined;
+      throw error;
+    });
     return this.#dummyHash;
   }
 }

@@ -7,7 +7,7 @@ const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /** Most conversations one `resume` may name. */
-export const MAX_RESUME_CURSORS = 1_000;
+const MAX_RESUME_CURSORS = 1_000;
 
 const frame = <T extends string, P extends Record<string, TSchema>>(type: T, properties: P) =>
   Type.Object({ type: Type.Literal(type), ref: Ref, ...properties }, { additionalProperties: false });

@@ -4,7 +4,7 @@ import type { Logger } from '@realchat/logging';
 import type { LiveFrame, LiveHub } from '../domain/types.js';
 
 /** The live channel subject every chat instance listens on (one subject: each instance filters by its own users). */
-export const LIVE_SUBJECT = 'chat.frames';
+const LIVE_SUBJECT = 'chat.frames';
 
 /** A socket of this instance, as the hub hands it frames. */
 export interface LocalSocket {

@@ -5,7 +5,7 @@ import type { ChatContext } from '../context.js';
 import type { Messaging, People } from '../domain/types.js';
 import { Hub } from './hub.js';
 import { Presence } from './presence.js';
-import { ChatSocket, CloseCode } from './socket.js';
+import { ChatSocket, CloseCode, type SocketHost } from './socket.js';
 
 /** Ping interval; a socket that has not answered the previous ping by the next is dropped. */
 const PING_INTERVAL_MS = 30_000;
@@ -58,17 +58,17 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
     if (set?.size === 0) bySession.delete(principal.sessionId);
   };
 
-  const host = {
+  const host: SocketHost = {
     context,
     messaging: deps.messaging,
     hub,
     presence,
-    authenticated(socket: ChatSocket, previous: UserPrincipal | undefined) {
+    authenticated(socket, previous) {
       if (previous === undefined) hub.attach(socket);
       else unindex(socket, previous);
       index(socket, socket.principal!);
     },
-    closed(socket: ChatSocket, principal: UserPrincipal | undefined) {
+    closed(socket, principal) {
       sockets.delete(socket);
       if (principal === undefined) return;
       hub.detach(socket);

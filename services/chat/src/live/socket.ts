@@ -256,6 +256,11 @@ export class ChatSocket implements LocalSocket {
     const principal = await authentication.verifier.verify(token);
     if (principal.kind !== 'user') throw new AppError('INSUFFICIENT_SCOPE', 'the socket is for user tokens');
     if (this.#closing) return;
+    // Revoked while the verification was under way: the listener found no socket to close yet.
+    if (authentication.revocations.isRevoked(principal.sessionId) || authentication.revocations.isTokenRevoked(principal.tokenId)) {
+      this.close(CloseCode.UNAUTHENTICATED, 'session revoked');
+      return;
+    }
     const previous = this.#principal;
     if (previous !== undefined && previous.userId !== principal.userId) {
       this.close(CloseCode.OTHER_USER, 'the token names another user');

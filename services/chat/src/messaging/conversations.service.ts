@@ -45,6 +45,7 @@ export class ConversationsService {
   async direct(me: string, otherId: string): Promise<{ conversation: Conversation; created: boolean }> {
     if (otherId === me) throw notYourself();
     if ((await this.#people.find(otherId)) === null) throw new AppError('NOT_FOUND', 'no such user');
+    await this.#projectSelf(me);
     const { db, clock } = this.#context;
     const made = await db.transaction(async (tx) => {
       if (await this.#repo.blockedBetween(tx, me, otherId)) throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
@@ -64,6 +65,7 @@ export class ConversationsService {
     const name = groupName(rawName);
     const others = [...new Set(memberIds)].filter((id) => id !== me);
     if (others.length + 1 > this.#context.env.CHAT_GROUP_MAX_MEMBERS) throw groupFull(this.#context.env.CHAT_GROUP_MAX_MEMBERS);
+    await this.#projectSelf(me);
     const { db, clock } = this.#context;
     const id = newId();
     await db.transaction(async (tx) => {
@@ -150,6 +152,11 @@ export class ConversationsService {
     });
     this.#hub.deliver([userId], { type: 'conversation.removed', conversationId: id });
     await this.#announce(id);
+  }
+
+  /** The caller in the projection (their user.created may still be on its way), so that members show their name. */
+  async #projectSelf(me: string): Promise<void> {
+    if ((await this.#people.find(me)) === null) throw new AppError('NOT_FOUND', 'your account no longer exists');
   }
 
   /** Every one of `others` is a friend of `me`, and no block stands between them (checked first: a block ends friendships). */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { AppError } from '@realchat/errors';
 import { cursorCodec, CursorId, CursorTime, Page, pageQuery, toPage, type App } from '@realchat/http';
 import { userOf } from '../http.js';
@@ -8,7 +8,7 @@ import type { Actor, MessagingService } from './messaging.service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Instant = Type.String({ format: 'date-time' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const ChatMessage = Type.Object({
   id: Uuid,
@@ -37,14 +37,14 @@ const Conversation = Type.Object({
 const ConversationItem = Type.Intersect([Conversation, Type.Object({ lastMessage: Nullable(ChatMessage), unreadCount: Type.Integer({ minimum: 0 }) })]);
 
 // The most any CHAT_GROUP_MAX_MEMBERS allows; the configured cap answers GROUP_FULL.
-const MemberIds = Type.Array(Uuid, { maxItems: 100_000 });
+const MemberIds = Type.Array(Uuid, { maxItems: 10_000 });
 const GroupName = Type.String({ minLength: 1, maxLength: 100 });
 const CreateBody = Type.Union([
   Type.Object({ type: Type.Literal('direct'), userId: Uuid }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('group'), name: GroupName, memberIds: MemberIds }, { additionalProperties: false }),
 ]);
 const RenameBody = Type.Object({ name: GroupName }, { additionalProperties: false });
-const AddMembersBody = Type.Object({ userIds: Type.Array(Uuid, { minItems: 1, maxItems: 100_000 }) }, { additionalProperties: false });
+const AddMembersBody = Type.Object({ userIds: Type.Array(Uuid, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
 const SendBody = Type.Object({ clientMsgId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), body: Type.String() }, { additionalProperties: false });
 const EditBody = Type.Object({ body: Type.String() }, { additionalProperties: false });
 
@@ -56,6 +56,7 @@ const HistoryQuery = Type.Object(
   {
     before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The newest messages with a smaller seq.' })),
     after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'The oldest messages with a greater seq (not with `before`).' })),
+    // Optional for clients, always a number for the handler: validation fills in the default.
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })) as unknown as ReturnType<typeof Type.Integer>,
   },
   { additionalProperties: false },
