@@ -242,7 +242,11 @@ describe('chat cluster: auth, two chat processes and the gateway on Postgres, Re
     const victim = chats[0]!;
     await victim.kill();
     // Exactly one of the two sockets was on the killed instance: it drops without a close frame.
-    const lost = await Promise.race([first.closed().then(() => first), second.closed().then(() => second)]);
+    const lost = await Promise.race([
+      first.closed().then(() => first),
+      second.closed().then(() => second),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('neither socket was on the killed instance (the gateway did not alternate)')), 3_000)),
+    ]);
     const kept = lost === first ? second : first;
     const lostUser = lost === first ? ada : bob;
     expect(await lost.closed()).toBe(1006);
