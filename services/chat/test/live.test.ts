@@ -174,11 +174,17 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     const direct = await call<{ id: string }>(h, ada, 'POST', '/chat/conversations', { type: 'direct', userId: bob.id });
     expect(direct.status).toBe(201);
     expect((await call(h, ada, 'POST', '/chat/blocks', { userId: bob.id })).status).toBeLessThan(300);
-    const bobSocket = await connect(h, bob);
+    const [bobSocket, adaSocket] = [await connect(h, bob), await connect(h, ada)];
     expect(await send(bobSocket, direct.body.id, 'hi?', 'blocked-1')).toEqual({ type: 'error', code: 'BLOCKED', ref: 'blocked-1' });
+    // Nor does typing cross a block.
+    bobSocket.send({ type: 'typing', conversationId: direct.body.id, ref: 't2' });
+    expect(await bobSocket.next((f) => f.type === 'error' && f['ref'] === 't2')).toEqual({ type: 'error', code: 'BLOCKED', ref: 't2' });
     await roundTrip(bobSocket);
+    await roundTrip(adaSocket);
+    expect(ofType(adaSocket, 'typing')).toHaveLength(0);
     expect(await storedMessages(direct.body.id)).toBe(0);
     bobSocket.close();
+    adaSocket.close();
   });
 
   it('acks a send, acks a repeat the same without storing it, and delivers message.new to the other member and the sender\'s other socket', async () => {
@@ -474,7 +480,8 @@ describe('live: one socket, with the network faked', () => {
     } as unknown as ChatContext;
     const presence = { connected: async () => undefined, onlineFriends: async () => [] } as unknown as Presence;
     const ws = new FakeWs();
-    const host: SocketHost = { context, messaging: messaging as Messaging, hub: { deliver: () => undefined }, presence, authenticated: () => undefined, closed: () => undefined };
+    const people = { blockedBetween: async () => false } as unknown as People;
+    const host: SocketHost = { context, messaging: messaging as Messaging, people, hub: { deliver: () => undefined }, presence, authenticated: () => undefined, closed: () => undefined };
     const socket = new ChatSocket(ws as unknown as WebSocket, host);
     return { ws, socket };
   }

@@ -61,6 +61,7 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
   const host: SocketHost = {
     context,
     messaging: deps.messaging,
+    people: deps.people,
     hub,
     presence,
     authenticated(socket, previous) {

@@ -3,7 +3,8 @@ import type { UserPrincipal } from '@realchat/auth-verify';
 import type { TimerHandle } from '@realchat/clock';
 import { AppError, isAppError } from '@realchat/errors';
 import type { ChatContext } from '../context.js';
-import type { LiveFrame, LiveHub, Messaging } from '../domain/types.js';
+import type { LiveFrame, LiveHub, Messaging, People } from '../domain/types.js';
+import { ChatErrors } from '../errors.js';
 import { parseClientFrame, type ClientFrame } from './frames.js';
 import type { LocalSocket } from './hub.js';
 import type { Presence } from './presence.js';
@@ -31,6 +32,7 @@ const MAX_REMEMBERED_SEQS = 4_096;
 export interface SocketHost {
   readonly context: ChatContext;
   readonly messaging: Messaging;
+  readonly people: People;
   readonly hub: LiveHub;
   readonly presence: Presence;
   /** The socket authenticated (first time: `previous` undefined) or swapped its token. */
@@ -286,11 +288,10 @@ export class ChatSocket implements LocalSocket {
     if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
     if (this.#typingAt.size >= 256) this.#typingAt.clear();
     this.#typingAt.set(conversationId, now);
-    const members = await this.#host.messaging.membersOf(userId, conversationId);
-    this.#host.hub.deliver(
-      members.filter((id) => id !== userId),
-      { type: 'typing', conversationId, userId },
-    );
+    const others = (await this.#host.messaging.membersOf(userId, conversationId)).filter((id) => id !== userId);
+    // Between two people a block silences typing as it refuses messages.
+    if (others.length === 1 && (await this.#host.people.blockedBetween(userId, others[0]!))) throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
+    this.#host.hub.deliver(others, { type: 'typing', conversationId, userId });
   }
 
   async #resume(userId: string, cursors: Readonly<Record<string, number>>): Promise<void> {
