@@ -37,6 +37,7 @@ export const chatService = defineService({
       consumers: people.consumers,
       websockets: [sockets.endpoint],
       async register(app) {
+        sockets.registerMetrics(app.metrics);
         // In its own scope: the guard must not reach the routes of the host or of other services.
         await app.register(async (scope) => {
           const child = scope as unknown as App;

@@ -400,6 +400,29 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     }
   });
 
+  it('shows its open sockets and the live frames it published on /metrics', async () => {
+    const metric = async (name: string): Promise<number> => {
+      const text = await (await fetch(`${h.base}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+    };
+    const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
+    await befriend(ada, bob);
+    const conv = await conversation([ada, bob]);
+    const open = await metric('chat_sockets_open');
+    const published = await metric('chat_live_published_total');
+    expect([open, published].every(Number.isFinite)).toBe(true);
+    expect(await metric('chat_live_dropped_total')).toBe(0);
+    const [adaSocket, bobSocket] = [await connect(h, ada), await connect(h, bob)];
+    expect(await metric('chat_sockets_open')).toBe(open + 2);
+    await send(adaSocket, conv, 'counted');
+    await bobSocket.next((f) => f.type === 'message.new');
+    expect(await metric('chat_live_published_total')).toBeGreaterThan(published);
+    adaSocket.close();
+    bobSocket.close();
+    await eventually(async () => (await metric('chat_sockets_open')) === open);
+  });
+
   it('closes every socket with 1012 at shutdown', async () => {
     const ada = await signUp(h, 'Ada');
     const [a, b] = [await connect(h, ada), await openSocket(h)];

@@ -1,3 +1,4 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { UserPrincipal } from '@realchat/auth-verify';
 import type { TimerHandle } from '@realchat/clock';
 import type { WebSocketEndpoint } from '@realchat/runtime';
@@ -33,6 +34,8 @@ export function createLiveHub(context: ChatContext): HubPart {
 /** The `/chat/ws` endpoint: authentication, frames, presence and typing, backpressure. */
 export interface SocketsPart {
   readonly endpoint: WebSocketEndpoint;
+  /** Exposes the sockets and the live channel on an app's Prometheus registry. */
+  registerMetrics(registry: Registry): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -79,6 +82,20 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
   };
 
   return {
+    registerMetrics(registry) {
+      const registers = [registry];
+      new Gauge({ name: 'chat_sockets_open', help: 'Open /chat/ws sockets on this instance (authenticated or not yet)', registers, collect() {
+        this.set(sockets.size);
+      } });
+      new Counter({ name: 'chat_live_published_total', help: 'Live frames published for the other chat instances', registers, collect() {
+        this.reset();
+        this.inc(context.live.stats().published);
+      } });
+      new Counter({ name: 'chat_live_dropped_total', help: 'Live frames dropped because the live channel (NATS) was down; their recipients catch up by resume', registers, collect() {
+        this.reset();
+        this.inc(context.live.stats().dropped);
+      } });
+    },
     endpoint: {
       path: '/chat/ws',
       maxPayload: MAX_PAYLOAD,
