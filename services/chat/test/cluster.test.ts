@@ -280,10 +280,19 @@ describe('chat cluster: auth, two chat processes and the gateway on Postgres, Re
     back.close();
     kept.close();
 
-    // A new instance takes the killed one's place for the tests below.
+    // A new instance takes the killed one's place for the tests below, once the gateway no longer
+    // routes a handshake to the killed one (its health check ejects it): four in a row succeed.
     chats.shift();
     await startChatInstance();
     await eventually(async () => (await chatInstancesAvailable()) >= 2, 15_000);
+    await eventually(async () => {
+      for (let i = 0; i < 4; i++) {
+        const probe = await live(ada).catch(() => undefined);
+        if (probe === undefined) return false;
+        probe.close();
+      }
+      return true;
+    }, 15_000);
   });
 
   it('closes the socket of a revoked session with 4401 within a second, across processes', async () => {

@@ -433,7 +433,7 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
 });
 
 describe('presence: a killed instance\'s users go offline after the TTL', () => {
-  it('counts a user online while another instance renews its mark, offline once it stops', async () => {
+  it('counts a user online while another instance renews its mark, offline once it stops, and tells the friends once', async () => {
     const clock = new ManualClock();
     const store = createMemoryStore({ clock });
     const delivered: LiveFrame[] = [];
@@ -443,8 +443,10 @@ describe('presence: a killed instance\'s users go offline after the TTL', () => 
     // The killed instance's timers run on a clock that never moves again.
     const killed = new Presence({ ...options, clock: new ManualClock(clock.now()), instanceId: 'killed' });
     const alive = new Presence({ ...options, clock, instanceId: 'alive' });
+    const alsoAlive = new Presence({ ...options, clock, instanceId: 'also-alive' });
     await killed.start();
     await alive.start();
+    await alsoAlive.start();
     await killed.connected('bob');
     expect(delivered).toEqual([{ type: 'presence', userId: 'bob', status: 'online', lastSeenAt: clock.now().toISOString() }]);
     expect(await alive.onlineFriends('ada')).toEqual([{ type: 'presence', userId: 'bob', status: 'online', lastSeenAt: clock.now().toISOString() }]);
@@ -452,6 +454,12 @@ describe('presence: a killed instance\'s users go offline after the TTL', () => 
     expect(await alive.onlineFriends('ada')).toHaveLength(1);
     await clock.advanceAsync(1);
     expect(await alive.onlineFriends('ada')).toEqual([]);
+    // The survivors' heartbeats find the instance gone: one of them tells Bob's friends, once, with his last seen.
+    await eventually(() => delivered.length === 2);
+    expect(delivered[1]).toEqual({ type: 'presence', userId: 'bob', status: 'offline', lastSeenAt: new Date(clock.now().getTime() - 3_000).toISOString() });
+    await clock.advanceAsync(9_000);
+    expect(delivered).toHaveLength(2);
+    await alsoAlive.stop();
     await alive.stop();
     await store.close();
   });

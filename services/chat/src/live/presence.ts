@@ -10,6 +10,9 @@ const KEY = 'chat:presence:';
 const instanceKey = (instanceId: string): string => `${KEY}instance:${instanceId}`;
 const userKey = (userId: string, instanceId: string): string => `${KEY}user:${userId}:${instanceId}`;
 const seenKey = (userId: string): string => `${KEY}seen:${userId}`;
+/** A user's mark on an instance, kept three times longer: the survivors read it to tell the friends when that instance dies. */
+const wasKey = (instanceId: string, userId: string): string => `${KEY}was:${instanceId}:${userId}`;
+const reapedKey = (instanceId: string): string => `${KEY}reaped:${instanceId}`;
 /** Where instances say they start and stop, so the others count their users at once (not at their next heartbeat). */
 const INSTANCES_SUBJECT = 'chat.instances';
 /** Last seen is kept long after the user went away, not forever. */
@@ -67,7 +70,7 @@ export class Presence {
     await Promise.all(this.#chains.values());
     const { store, instanceId, channel } = this.#o;
     channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: false }));
-    await Promise.all([...this.#local.keys()].map((userId) => store.del(userKey(userId, instanceId)))).catch(() => undefined);
+    await Promise.all([...this.#local.keys()].flatMap((userId) => [store.del(userKey(userId, instanceId)), store.del(wasKey(instanceId, userId))])).catch(() => undefined);
     await store.del(instanceKey(instanceId)).catch(() => undefined);
   }
 
@@ -98,7 +101,7 @@ export class Presence {
       const { store, instanceId, clock } = this.#o;
       const now = clock.now().toISOString();
       await store.set(seenKey(userId), now, SEEN_TTL_MS);
-      await store.del(userKey(userId, instanceId));
+      await Promise.all([store.del(userKey(userId, instanceId)), store.del(wasKey(instanceId, userId))]);
       if (await this.#elsewhere(userId)) return;
       await this.#tellFriends({ type: 'presence', userId, status: 'offline', lastSeenAt: now });
     });
@@ -127,7 +130,7 @@ export class Presence {
 
   async #mark(userId: string, now: string): Promise<void> {
     const { store, instanceId, ttlMs } = this.#o;
-    await Promise.all([store.set(userKey(userId, instanceId), now, ttlMs), store.set(seenKey(userId), now, SEEN_TTL_MS)]);
+    await Promise.all([store.set(userKey(userId, instanceId), now, ttlMs), store.set(wasKey(instanceId, userId), now, 3 * ttlMs), store.set(seenKey(userId), now, SEEN_TTL_MS)]);
   }
 
   async #tellFriends(frame: PresenceFrame): Promise<void> {
@@ -147,17 +150,39 @@ export class Presence {
     return next;
   }
 
-  /** Renews this instance's marks and learns which other instances are alive. */
+  /**
+   * Renews this instance's marks, learns which other instances are alive, and tells the friends
+   * of a vanished instance's users (one that died without saying so) that they went offline.
+   */
   async #beat(): Promise<void> {
     const { store, instanceId, ttlMs, clock, logger } = this.#o;
     const now = clock.now().toISOString();
     try {
       await store.set(instanceKey(instanceId), now, ttlMs);
       const prefix = `${KEY}instance:`;
-      this.#others = new Set((await store.scan(prefix)).map((entry) => entry.key.slice(prefix.length)).filter((id) => id !== instanceId));
+      const alive = new Set((await store.scan(prefix)).map((entry) => entry.key.slice(prefix.length)).filter((id) => id !== instanceId));
+      const vanished = [...this.#others].filter((id) => !alive.has(id));
+      this.#others = alive;
       await Promise.all([...this.#local.keys()].map((userId) => this.#mark(userId, now)));
+      for (const dead of vanished) await this.#reap(dead);
     } catch (err) {
       logger.warn({ err }, 'presence heartbeat failed');
+    }
+  }
+
+  /** The first survivor to notice tells the friends of each of `dead`'s users not online elsewhere. */
+  async #reap(dead: string): Promise<void> {
+    const { store, ttlMs } = this.#o;
+    if ((await store.increment(reapedKey(dead), 3 * ttlMs)).value !== 1) return;
+    const prefix = `${KEY}was:${dead}:`;
+    for (const { key } of await store.scan(prefix)) {
+      const userId = key.slice(prefix.length);
+      await store.del(key);
+      void this.#serially(userId, async () => {
+        if (await this.#online(userId)) return;
+        const lastSeenAt = await store.get(seenKey(userId));
+        await this.#tellFriends({ type: 'presence', userId, status: 'offline', lastSeenAt });
+      });
     }
   }
 
