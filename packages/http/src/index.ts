@@ -7,6 +7,7 @@ export { registerOpenApi, type OpenApiOptions, type OpenApiDocument } from './op
 export { OutboxMetrics } from './outbox-metrics.js';
 export { clientKey } from './client-key.js';
 export { drainRequest } from './lingering-drain.js';
+export { isStorableText } from './validation.js';
 export {
   pageQuery,
   Page,

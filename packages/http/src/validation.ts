@@ -20,6 +20,11 @@ function makeAjv(coerceTypes: boolean | 'array'): Ajv {
 // eslint-disable-next-line no-control-regex -- finding U+0000 is the point
 const ILL_FORMED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** False for a string PostgreSQL cannot store (U+0000, an unpaired surrogate), for input no route schema checked (socket frames). */
+export function isStorableText(value: string): boolean {
+  return !ILL_FORMED.test(value);
+}
+
 /*
  * Where `value` holds a string PostgreSQL cannot store (text and jsonb refuse U+0000; UTF-8 has no
  * lone surrogate), as ajv-style errors with the JSON pointer of each. Iterative: a body may nest

@@ -162,6 +162,10 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     }
     socket.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     expect(await socket.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 'BAD_FRAME' });
+    // Text no database stores (a NUL, an unpaired surrogate): refused before anything else.
+    for (const [body, ref] of [['a\u0000b', 'nul-1'], ['\ud800x', 'half-1']] as const) {
+      expect(await send(socket, conv, body, ref)).toEqual({ type: 'error', code: 'VALIDATION_FAILED', ref });
+    }
     // Carol is no member: the send is refused, with the clientMsgId as its ref.
     expect(await send(socket, conv, 'hello', 'carol-1')).toEqual({ type: 'error', code: 'NOT_A_MEMBER', ref: 'carol-1' });
     socket.send({ type: 'typing', conversationId: conv, ref: 't1' });

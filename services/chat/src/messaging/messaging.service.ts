@@ -1,6 +1,7 @@
 import { createEventOf, newId, type EventEnvelope } from '@realchat/contracts';
 import type { Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
+import { isStorableText } from '@realchat/http';
 import type { ChatContext } from '../context.js';
 import type { ChatMessage, LiveHub, Messaging, SendInput } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
@@ -66,6 +67,7 @@ function tooLong(text: string, max: number): boolean {
 /** A trimmed message body: empty is VALIDATION_FAILED, past CHAT_MESSAGE_MAX_LENGTH is MESSAGE_TOO_LONG. */
 export function messageBody(raw: string, max: number): string {
   const body = raw.trim();
+  if (!isStorableText(body)) throw new AppError('VALIDATION_FAILED', 'the message holds characters no database stores', { errors: [{ path: '/body', message: 'must not contain NUL or unpaired surrogate characters' }] });
   if (body === '') throw new AppError('VALIDATION_FAILED', 'the message is empty', { errors: [{ path: '/body', message: 'must not be empty' }] });
   if (tooLong(body, max)) throw new AppError(ChatErrors.MESSAGE_TOO_LONG, `a message holds at most ${max} characters`);
   return body;
