@@ -84,17 +84,26 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
   return {
     registerMetrics(registry) {
       const registers = [registry];
-      new Gauge({ name: 'chat_sockets_open', help: 'Open /chat/ws sockets on this instance (authenticated or not yet)', registers, collect() {
-        this.set(sockets.size);
-      } });
-      new Counter({ name: 'chat_live_published_total', help: 'Live frames published for the other chat instances', registers, collect() {
-        this.reset();
-        this.inc(context.live.stats().published);
-      } });
-      new Counter({ name: 'chat_live_dropped_total', help: 'Live frames dropped because the live channel (NATS) was down; their recipients catch up by resume', registers, collect() {
-        this.reset();
-        this.inc(context.live.stats().dropped);
-      } });
+      new Gauge({
+        name: 'chat_sockets_open',
+        help: 'Open /chat/ws sockets on this instance (authenticated or not yet)',
+        registers,
+        collect() {
+          this.set(sockets.size);
+        },
+      });
+      const counter = (name: string, help: string, value: () => number): void =>
+        void new Counter({
+          name,
+          help,
+          registers,
+          collect() {
+            this.reset();
+            this.inc(value());
+          },
+        });
+      counter('chat_live_published_total', 'Live frames published for the other chat instances', () => context.live.stats().published);
+      counter('chat_live_dropped_total', 'Live frames dropped because the live channel (NATS) was down; their recipients catch up by resume', () => context.live.stats().dropped);
     },
     endpoint: {
       path: '/chat/ws',
