@@ -140,6 +140,8 @@ beforeAll(async () => {
   await eventually(() => gateway.gateway.pools.get('auth')?.instances.length === 2);
   await gatewayAuthentication.start();
   await chatVerifier.start();
+  // A first key fetch that raced the gateway's discovery is retried in the background: wait for it.
+  await eventually(() => gatewayVerifier.status().ready && chatVerifier.status().ready, 15_000);
 }, 180_000);
 
 afterAll(async () => {
