@@ -15,7 +15,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import type { BroadcastKind } from './chat/broadcast-worker.js';
 import type { ClientKind, ClientSpec, DirectResult, FanoutResult, LoadAnswer, LoadCommand } from './chat/load-job.js';
 import { processTreeCpuMs } from './http/cpu.js';
 import { startServerProcess } from './http/server-process.js';
+import { freePort } from './http/server-process.js';
 
 const COMMAND = 'npm run -w @realchat/bench chat';
 const USERS = 1_000;
@@ -49,17 +50,6 @@ const GOALS = { persistedPerSec: 5_000, p99Ms: 50, fanoutVsWs: 0.6, idleMb: 500 
 
 // ---------------------------------------------------------------- processes
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import { opsPerSecond, printTable, reproduce, settle, writeResult, type Row } fr
 import { processTreeCpuMs } from './http/cpu.js';
 import type { AutocannonSummary } from './http/load-job.js';
 import { autocannonRun } from './http/load.js';
-import { startServerProcess, type ServerProcess } from './http/server-process.js';
+import { freePort, startServerProcess, type ServerProcess } from './http/server-process.js';
 
 const COMMAND = 'npm run -w @realchat/bench oauth';
 const CONNECTIONS = 50;
@@ -31,17 +30,6 @@ interface Contender {
   readonly pid: number;
   readonly body: string;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface ServerProcess {
   readonly url: string;
@@ -31,5 +32,18 @@ export function startServerProcess(worker: URL, setup?: unknown): Promise<Server
           }),
       }),
     );
+  });
+}
+
+/** A port nobody listens on right now (for a server that must be told its port before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
   });
 }

@@ -13,10 +13,11 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { serialiseEvent } from './internal/event-size.js';
 import { silentLogger } from './internal/logger.js';
+import { connectNats } from './internal/nats-connect.js';
 import { startDurableLoop } from './internal/durable-loop.js';
 import { backoffDelay } from './internal/retry.js';
 import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
@@ -111,13 +112,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
 
   let nc: NatsConnection;
   try {
-    nc = await connect({
-      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: options.reconnectTimeWaitMs ?? 2000,
-      timeout,
-      ...(options.name === undefined ? {} : { name: options.name }),
-    });
+    nc = await connectNats(options);
   } catch (err) {
     throw unavailable(err, 'cannot connect to NATS');
   }

@@ -1,7 +1,8 @@
-import { connect, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { AppError } from '@realchat/errors';
 import type { Logger } from 'pino';
 import { silentLogger } from './internal/logger.js';
+import { connectNats } from './internal/nats-connect.js';
 
 /** Receives one live message; a throw is logged and dropped. */
 export type LiveHandler = (payload: string) => void;
@@ -113,13 +114,7 @@ export async function createNatsLiveChannel(options: NatsLiveChannelOptions): Pr
   if (!SUBJECT.test(options.subjectPrefix)) throw new TypeError(`invalid subject prefix ${JSON.stringify(options.subjectPrefix)}`);
   let nc: NatsConnection;
   try {
-    nc = await connect({
-      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: options.reconnectTimeWaitMs ?? 2000,
-      timeout: options.timeoutMs ?? 5000,
-      ...(options.name === undefined ? {} : { name: options.name }),
-    });
+    nc = await connectNats(options);
   } catch (err) {
     throw new AppError('SERVICE_UNAVAILABLE', 'cannot connect to NATS', { cause: err });
   }

@@ -33,6 +33,8 @@ function isEnvelope(value: unknown): value is Envelope {
 export class Hub implements LiveHub {
   /** Tells this instance's publications apart when they come back from the channel. */
   readonly instanceId = randomUUID();
+  /** How this instance's envelopes start. */
+  readonly #ownPrefix = `{"o":${JSON.stringify(this.instanceId)},`;
   readonly #local = new Map<string, Set<LocalSocket>>();
   readonly #channel: LiveChannel;
   readonly #logger: Logger;
@@ -71,13 +73,15 @@ export class Hub implements LiveHub {
       const text = JSON.stringify(frame);
       this.#deliverLocally(userIds, frame, text);
       // Built around the frame's text: serialised once for the sockets and the channel.
-      this.#channel.publish(LIVE_SUBJECT, `{"o":${JSON.stringify(this.instanceId)},"u":${JSON.stringify(userIds)},"f":${text}}`);
+      this.#channel.publish(LIVE_SUBJECT, `${this.#ownPrefix}"u":${JSON.stringify(userIds)},"f":${text}}`);
     } catch (err) {
       this.#logger.error({ err, type: frame.type }, 'live delivery failed');
     }
   }
 
   #fromOthers(payload: string): void {
+    // This instance's own publications come back too: dropped before parsing their recipient list.
+    if (payload.startsWith(this.#ownPrefix)) return;
     let envelope: unknown;
     try {
       envelope = JSON.parse(payload);
@@ -88,7 +92,6 @@ export class Hub implements LiveHub {
       this.#logger.warn('malformed live envelope dropped');
       return;
     }
-    if (envelope.o === this.instanceId) return;
     this.#deliverLocally(envelope.u, envelope.f, JSON.stringify(envelope.f));
   }
 

@@ -117,15 +117,7 @@ export interface LockedConversation {
 }
 
 /** A message of a send batch, with its seq. */
-export interface BatchMessage {
-  readonly id: string;
-  readonly conversationId: string;
-  readonly seq: number;
-  readonly senderId: string;
-  readonly clientMsgId: string;
-  readonly body: string;
-  readonly at: Date;
-}
+export type BatchMessage = Pick<MessageRow, 'id' | 'conversationId' | 'seq' | 'senderId' | 'clientMsgId' | 'body'> & { readonly at: Date };
 
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
