@@ -76,6 +76,25 @@ export const SessionRevoked = defineEvent(
 );
 
 /**
+ * A user signed in: a new session (refresh family) began. `newDevice` is true when the user had
+ * signed in before but never with this user agent (the notification service warns them).
+ */
+export const SessionStarted = defineEvent(
+  'session.started',
+  1,
+  Type.Object(
+    {
+      sessionId: Type.String({ format: 'uuid' }),
+      userId: Type.String({ format: 'uuid' }),
+      userAgent: Type.Union([Type.String({ maxLength: 300 }), Type.Null()]),
+      newDevice: Type.Boolean(),
+      startedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/**
  * An OAuth 2.0 client was revoked. Verifiers reject its client-credentials (service) access tokens
  * until `accessTokenExpiresAt`, the latest `exp` any of them can carry.
  */
@@ -110,6 +129,7 @@ export const TokenRevoked = defineEvent(
 export type UserCreatedData = Static<typeof UserCreated.schema>;
 export type UserUpdatedData = Static<typeof UserUpdated.schema>;
 export type UserRolesChangedData = Static<typeof UserRolesChanged.schema>;
+export type SessionStartedData = Static<typeof SessionStarted.schema>;
 export type SessionRevokedData = Static<typeof SessionRevoked.schema>;
 export type ClientRevokedData = Static<typeof ClientRevoked.schema>;
 export type TokenRevokedData = Static<typeof TokenRevoked.schema>;
@@ -119,6 +139,7 @@ export const eventCatalog = {
   [UserCreated.type]: UserCreated,
   [UserUpdated.type]: UserUpdated,
   [UserRolesChanged.type]: UserRolesChanged,
+  [SessionStarted.type]: SessionStarted,
   [SessionRevoked.type]: SessionRevoked,
   [ClientRevoked.type]: ClientRevoked,
   [TokenRevoked.type]: TokenRevoked,

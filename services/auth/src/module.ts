@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import { authGuard, createAuthentication, type Authentication, type JSONWebKeySet, type RevocationList, type Verifier } from '@realchat/auth-verify';
 import type { EventBus } from '@realchat/bus';
 import type { Clock, TimerHandle } from '@realchat/clock';
-import { ClientRevoked, SessionRevoked, UserCreated, UserRolesChanged, UserUpdated } from '@realchat/contracts';
+import { ClientRevoked, SessionRevoked, SessionStarted, UserCreated, UserRolesChanged, UserUpdated } from '@realchat/contracts';
 import type { Database } from '@realchat/db';
 import type { App } from '@realchat/http';
 import type { Logger } from '@realchat/logging';
@@ -239,7 +239,7 @@ export function createAuthService(options: AuthServiceOptions = {}) {
     env: AuthEnvSchema,
     database: { schema: AUTH_SCHEMA, migrations: [authMigrations] },
     errors: AuthErrors,
-    publishes: [UserCreated, UserUpdated, UserRolesChanged, SessionRevoked, ClientRevoked],
+    publishes: [UserCreated, UserUpdated, UserRolesChanged, SessionStarted, SessionRevoked, ClientRevoked],
     commands: authCommands,
     async create(context) {
       const settings = options.settings?.(context.env) ?? toAuthSettings(context.env);

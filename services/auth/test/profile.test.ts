@@ -40,13 +40,13 @@ describe.each(variants)('profile changes and user lookups for other services (%s
     await eventually(() => updates.some((e) => (e.data as { userId: string }).userId === user.id));
     const event = updates.find((e) => (e.data as { userId: string }).userId === user.id)!;
     expect(event).toMatchObject({ type: 'user.updated', version: 1, producer: 'auth', data: { userId: user.id, displayName: 'Grace Hopper', updatedAt: expect.any(String) } });
-    const { rows } = await h.db.query<{ type: string }>(`select type from auth.outbox where data->>'userId' = $1 order by seq`, [user.id]);
+    const { rows } = await h.db.query<{ type: string }>(`select type from auth.outbox where data->>'userId' = $1 and type like 'user.%' order by seq`, [user.id]);
     expect(rows.map((r) => r.type)).toEqual(['user.created', 'user.updated']);
 
     // The clock has not moved (the harness's is manual): each change is still strictly newer than the last.
     await h.app.inject({ method: 'PATCH', url: '/auth/me', headers: bearer(tokens.access_token), payload: { displayName: 'Grace' } });
     const { rows: stamps } = await h.db.query<{ at: string }>(
-      `select coalesce(data->>'updatedAt', data->>'createdAt') as at from auth.outbox where data->>'userId' = $1 order by seq`,
+      `select coalesce(data->>'updatedAt', data->>'createdAt') as at from auth.outbox where data->>'userId' = $1 and type like 'user.%' order by seq`,
       [user.id],
     );
     const times = stamps.map((r) => Date.parse(r.at));

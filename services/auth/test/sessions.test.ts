@@ -12,6 +12,24 @@ describe.each(variants)('refresh rotation and sessions (%s)', (variant) => {
   const sessionCount = async (userId: string) =>
     (await h.db.query<{ n: number }>('select count(*)::int as n from auth.sessions where user_id = $1', [userId])).rows[0]?.n;
 
+  it('publishes session.started with each sign-in, saying whether the user agent is new for this user', async () => {
+    const user = await register(h.app);
+    await login(h.app, user.email, PASSWORD, { 'user-agent': 'Laptop/1' });
+    await login(h.app, user.email, PASSWORD, { 'user-agent': 'Laptop/1' });
+    const phone = await login(h.app, user.email, PASSWORD, { 'user-agent': 'Phone/2' });
+    const { rows } = await h.db.query<{ data: { sessionId: string; userAgent: string | null; newDevice: boolean } }>(
+      `select data from auth.outbox where type = 'session.started' and data->>'userId' = $1 order by seq`,
+      [user.id],
+    );
+    // The very first sign-in is not news to warn about; the same agent again neither.
+    expect(rows.map((r) => [r.data.userAgent, r.data.newDevice])).toEqual([
+      ['Laptop/1', false],
+      ['Laptop/1', false],
+      ['Phone/2', true],
+    ]);
+    expect(rows[2]!.data.sessionId).toBe(decodeJwt(phone.access_token).payload['sid']);
+  });
+
   it('rotates: a new refresh token each time, the same session id', async () => {
     const user = await register(h.app);
     const first = await login(h.app, user.email);

@@ -35,6 +35,17 @@ const SESSION_COLUMNS = `id, user_id as "userId", created_at as "createdAt", las
 const toBuffer = (value: Uint8Array | null): Buffer | null => (value === null ? null : Buffer.from(value));
 
 export class SessionRepository {
+  /** Whether the user had any session before, and any with this user agent (revoked ones count). */
+  async deviceHistory(q: Queryable, userId: string, userAgent: string | null): Promise<{ signedInBefore: boolean; withThisAgent: boolean }> {
+    const { rows } = await q.query<{ before: boolean; agent: boolean }>(
+      `select exists (select 1 from auth.sessions where user_id = $1) as before,
+              exists (select 1 from auth.sessions where user_id = $1 and user_agent is not distinct from $2) as agent`,
+      [userId, userAgent],
+    );
+    const row = rows[0];
+    return { signedInBefore: row?.before === true, withThisAgent: row?.agent === true };
+  }
+
   async insertSession(
     q: Queryable,
     s: { id: string; userId: string; clientId: string | null; at: Date; expiresAt: Date; accessExpiresAt: Date; userAgent: string | null; ip: string | null },

@@ -82,7 +82,9 @@ export class SessionService {
     const refreshToken = newRefreshToken();
     const sessionExpiresAt = new Date(now.getTime() + this.#settings.sessionMaxLifetimeMs);
     const refreshExpiresAt = new Date(Math.min(now.getTime() + this.#settings.refreshTokenTtlMs, sessionExpiresAt.getTime()));
+    const userAgent = meta.userAgent?.slice(0, 300) ?? null;
     await this.#db.transaction(async (tx) => {
+      const seen = await this.#sessions.deviceHistory(tx, user.id, userAgent);
       await this.#sessions.insertSession(tx, {
         id: sessionId,
         userId: user.id,
@@ -90,11 +92,19 @@ export class SessionService {
         at: now,
         expiresAt: sessionExpiresAt,
         accessExpiresAt: access.expiresAt,
-        userAgent: meta.userAgent?.slice(0, 300) ?? null,
+        userAgent,
         ip: meta.ip,
       });
       await this.#sessions.insertToken(tx, { hash: sha256(refreshToken), sessionId, parentHash: null, at: now, expiresAt: refreshExpiresAt });
+      await this.#events.record(tx, 'session.started', {
+        sessionId,
+        userId: user.id,
+        userAgent,
+        newDevice: seen.signedInBefore && !seen.withThisAgent,
+        startedAt: now.toISOString(),
+      });
     });
+    this.#events.committed();
     return this.#pair(access, refreshToken, refreshExpiresAt, sessionId, user.id, now);
   }
 

@@ -1,0 +1,1 @@
+export { ForumPostCreated, ForumCommentCreated, FORUM_EVENTS, type ForumPostCreatedData, type ForumCommentCreatedData } from './events.js';
