@@ -56,18 +56,18 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
     }) as RuntimeEnv & GatewayEnv & Record<string, unknown>;
     runtime = await createRuntime(env, { name: 'test', logger: silentLogger });
     upstream = createServer((req, res) => {
-      if (req.url === '/forum/openapi.json') {
-        // What a forum service running elsewhere publishes about itself.
-        const manifest = { name: 'forum', prefixes: ['/forum'], access: [], websockets: [] };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ openapi: '3.1.0', info: { title: 'forum', version: '1' }, paths: {}, [SERVICE_MANIFEST_MEMBER]: manifest }));
+      if (req.url === '/wiki/openapi.json') {
+        // What a wiki service running elsewhere publishes about itself.
+        const manifest = { name: 'wiki', prefixes: ['/wiki'], access: [], websockets: [] };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ openapi: '3.1.0', info: { title: 'wiki', version: '1' }, paths: {}, [SERVICE_MANIFEST_MEMBER]: manifest }));
         return;
       }
       upstreamHits += 1;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, authorization: req.headers.authorization ?? null }));
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const forumUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    system = await buildEmbeddedSystem(env, runtime, { services: SERVICES, configure: (config) => ({ ...config, upstreams: { forum: [forumUrl] } }) });
+    const wikiUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    system = await buildEmbeddedSystem(env, runtime, { services: SERVICES, configure: (config) => ({ ...config, upstreams: { wiki: [wikiUrl] } }) });
     auth = system.host.services.find((s) => s.definition.name === 'auth')!.instance as AuthModule;
     url = await system.app.listen({ port: 0, host: '127.0.0.1' });
     await system.host.start();
@@ -99,11 +99,11 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
     const u = await user();
     expect(await (await fetch(`${url}/auth/me`, { headers: bearer(u.access) })).json()).toMatchObject({ id: u.id, roles: ['STUDENT'] });
     const before = upstreamHits;
-    const anonymous = await fetch(`${url}/forum/rooms`);
+    const anonymous = await fetch(`${url}/wiki/rooms`);
     expect(anonymous.status).toBe(401);
     expect(upstreamHits).toBe(before);
-    const proxied = await fetch(`${url}/forum/rooms?x=1`, { headers: bearer(u.access) });
-    expect(await proxied.json()).toEqual({ path: '/forum/rooms?x=1', authorization: `Bearer ${u.access}` });
+    const proxied = await fetch(`${url}/wiki/rooms?x=1`, { headers: bearer(u.access) });
+    expect(await proxied.json()).toEqual({ path: '/wiki/rooms?x=1', authorization: `Bearer ${u.access}` });
     expect((await fetch(`${url}/internal/users/${u.id}`)).status).toBe(404);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
@@ -127,9 +127,9 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
 
   it('refuses a logged-out session at once, at the edge as in the service', async () => {
     const u = await user();
-    expect((await fetch(`${url}/forum/x`, { headers: bearer(u.access) })).status).toBe(200);
+    expect((await fetch(`${url}/wiki/x`, { headers: bearer(u.access) })).status).toBe(200);
     expect((await fetch(`${url}/auth/logout-all`, { method: 'POST', headers: bearer(u.access) })).status).toBe(204);
-    expect((await fetch(`${url}/forum/x`, { headers: bearer(u.access) })).status).toBe(401);
+    expect((await fetch(`${url}/wiki/x`, { headers: bearer(u.access) })).status).toBe(401);
     expect((await fetch(`${url}/auth/me`, { headers: bearer(u.access) })).status).toBe(401);
   });
 
@@ -141,7 +141,7 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
     const fresh = await user();
     expect(kidOf(fresh.access)).toBe(kid);
     expect(kidOf(u.access)).not.toBe(kid);
-    for (const token of [u.access, fresh.access]) expect((await fetch(`${url}/forum/x`, { headers: bearer(token) })).status).toBe(200);
+    for (const token of [u.access, fresh.access]) expect((await fetch(`${url}/wiki/x`, { headers: bearer(token) })).status).toBe(200);
   });
 
   // Only PostgreSQL can be taken away (through the proxy); PGlite lives in this process.
@@ -149,7 +149,7 @@ describe.each(['pglite', 'postgres'] as const)('embedded system on %s', { timeou
     const u = await user();
     await proxy!.stop();
     try {
-      expect((await fetch(`${url}/forum/x`, { headers: bearer(u.access) })).status).toBe(200);
+      expect((await fetch(`${url}/wiki/x`, { headers: bearer(u.access) })).status).toBe(200);
       const login = await fetch(`${url}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: PASSWORD }) });
       expect(login.status).toBe(503);
       const problem = (await login.json()) as { code: string; detail?: string };
