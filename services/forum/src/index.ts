@@ -1,4 +1,4 @@
-export { forumService, type ForumModule } from './module.js';
+export { forumService } from './module.js';
 export { ForumEnvSchema, type ForumEnv } from './config.js';
 export { ForumErrors } from './errors.js';
 export { ForumPostCreated, ForumCommentCreated, FORUM_EVENTS, type ForumPostCreatedData, type ForumCommentCreatedData } from './events.js';

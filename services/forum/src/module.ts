@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { authGuard } from '@realchat/auth-verify';
 import type { App } from '@realchat/http';
-import { createProfiles, profilesConsumer, profilesMigrations, type Profiles } from '@realchat/profiles';
+import { createProfiles, profilesConsumer, profilesMigrations } from '@realchat/profiles';
 import { defineService, type ServiceInstance } from '@realchat/runtime';
 import { categoriesRoutes } from './categories/categories.routes.js';
 import { CategoriesService } from './categories/categories.service.js';
@@ -15,11 +15,6 @@ import { postsRoutes } from './posts/posts.routes.js';
 import { PostsService } from './posts/posts.service.js';
 import { searchRoutes } from './search/search.routes.js';
 
-/** The forum service's running instance: what a host needs, plus the seams its tests use. */
-export interface ForumModule extends ServiceInstance {
-  readonly profiles: Profiles;
-}
-
 /** Categories, posts, comments and search (REST under /forum). */
 export const forumService = defineService({
   name: 'forum',
@@ -29,13 +24,12 @@ export const forumService = defineService({
   database: { schema: FORUM_SCHEMA, migrations: [profilesMigrations, { name: 'forum', dir: fileURLToPath(new URL('../migrations', import.meta.url)) }] },
   errors: ForumErrors,
   publishes: [...FORUM_EVENTS],
-  async create(context): Promise<ForumModule> {
+  async create(context): Promise<ServiceInstance> {
     const profiles = createProfiles({ schema: FORUM_SCHEMA, db: context.db, identity: context.identity, clock: context.clock });
     const categories = new CategoriesService(context);
     const posts = new PostsService(context, profiles);
     const comments = new CommentsService(context, profiles);
     return {
-      profiles,
       consumers: [profilesConsumer(FORUM_SCHEMA)],
       async register(app) {
         // In its own scope: the guard must not reach the routes of the host or of other services.
