@@ -48,6 +48,7 @@ describe.each(variants)('forum posts (%s)', (variant) => {
     const res = await post(ada, DEFAULT_CATEGORY_ID, '  <b>Hello</b>  ', ' <script>alert(1)</script> @bob and @ADMIN! ');
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.body).toMatchObject({
       categoryId: DEFAULT_CATEGORY_ID,
       title: '<b>Hello</b>',
