@@ -5,6 +5,8 @@ import type { Profiles } from '@realchat/profiles';
 const MAX_WORDS = 3;
 /** Mentions read per text: a text naming more is not a reason to look up without bound. */
 const MAX_MENTIONS = 50;
+/** Users listed at most: a name many bear must not swell the event past what the bus takes. */
+const MAX_USERS = 100;
 /** An `@` at the start or after a character that is no letter, digit or `_` (so no email address), and what follows on its line. */
 const MENTION = /(?<![\p{L}\p{N}_])@([^\s@][^\n@]*)/gu;
 const TRAILING_PUNCTUATION = /[\p{P}]+$/u;
@@ -27,7 +29,7 @@ function candidatesOf(after: string): string[] {
  * case. A name may have spaces (`@Ada Lovelace`, up to three words): each `@` takes the longest run
  * of the words after it that is someone's display name, trailing punctuation aside (`@Ada,`).
  * Display names are not unique: every user bearing the matched name is mentioned. `exclude` (the
- * author) is never listed. In order of first mention, without repeats.
+ * author) is never listed. In order of first mention, without repeats, at most MAX_USERS.
  */
 export async function resolveMentions(profiles: Profiles, text: string, exclude: string, q?: Queryable): Promise<string[]> {
   const perMention = [...text.matchAll(MENTION)].slice(0, MAX_MENTIONS).map((m) => candidatesOf(m[1] ?? ''));
@@ -39,5 +41,5 @@ export async function resolveMentions(profiles: Profiles, text: string, exclude:
     const match = candidates.find((c) => found.has(c));
     for (const user of (match === undefined ? undefined : found.get(match)) ?? []) if (user.id !== exclude) ids.add(user.id);
   }
-  return [...ids];
+  return [...ids].slice(0, MAX_USERS);
 }

@@ -160,6 +160,16 @@ describe.each(variants)('forum comments (%s)', (variant) => {
     expect((await page(bob, postId, '?limit=101')).body.code).toBe('VALIDATION_FAILED');
   });
 
+  it('gives comments written at once distinct, gapless seqs: none is missed by a page read meanwhile', async () => {
+    const postId = await newPost();
+    const written = await Promise.all(Array.from({ length: 8 }, (_, i) => call<Comment>(h, [bob, cyd][i % 2]!, 'POST', `/forum/posts/${postId}/comments`, { body: `at once ${i}` })));
+    expect(written.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(written.map((r) => r.body.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const listed = await page(bob, postId);
+    expect(listed.body.items.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect((await call<{ commentCount: number }>(h, ada, 'GET', `/forum/posts/${postId}`)).body.commentCount).toBe(8);
+  });
+
   it('reads the last page of 100,000 comments through the (post_id, seq) index', async () => {
     const postId = await newPost();
     await h.db.query(
