@@ -97,6 +97,8 @@ describe.each(variants)('forum comments (%s)', (variant) => {
   it('resolves @displayName mentions ignoring case, names with spaces included; never the author, never an email', async () => {
     const postId = await newPost(cyd);
     const twin = await signUp(h, 'bob');
+    // Mentions match the projection alone: wait for the forum's users consumer to have it.
+    await eventually(async () => (await h.db.query('select 1 from forum.users where id = any($1::uuid[])', [[ada.id, bob.id, twin.id, admin.id]])).rows.length === 4);
     const res = await comment(cyd, postId, 'Thanks @ada lovelace, and @BOB! Mail me at cyd@bob please. @Cyd @nobody\n@Admin');
     const event = await eventOf(res.body.id);
     expect(new Set(event.mentionedUserIds)).toEqual(new Set([ada.id, bob.id, twin.id, admin.id]));
