@@ -1,5 +1,5 @@
 import type { Clock } from '@realchat/clock';
-import type { Database, Queryable } from '@realchat/db';
+import type { Database } from '@realchat/db';
 import type { Identity, IdentityUser } from '@realchat/runtime';
 import { ProfilesRepository } from './profiles.repository.js';
 import type { UserSummary } from './types.js';
@@ -19,9 +19,9 @@ export interface Profiles {
    * For each of `names` that some projected user bears (ignoring case), those users: display
    * names are not unique. No lookup at auth, which has no such search.
    */
-  findByNames(names: readonly string[], q?: Queryable): Promise<Map<string, UserSummary[]>>;
+  findByNames(names: readonly string[]): Promise<Map<string, UserSummary[]>>;
   /** Keeps what auth said of a user at `asOf` (read before asking), unless the row is newer. */
-  remember(user: IdentityUser, asOf: Date, q?: Queryable): Promise<void>;
+  remember(user: IdentityUser, asOf: Date): Promise<void>;
 }
 
 export interface ProfilesOptions {
@@ -36,7 +36,7 @@ export function createProfiles(options: ProfilesOptions): Profiles {
   const { db, identity, clock } = options;
   const repo = new ProfilesRepository(options.schema);
 
-  const remember: Profiles['remember'] = (user, asOf, q = db) => repo.upsert(q, { id: user.id, displayName: user.displayName, roles: user.roles, updatedAt: asOf });
+  const remember: Profiles['remember'] = (user, asOf) => repo.upsert(db, { id: user.id, displayName: user.displayName, roles: user.roles, updatedAt: asOf });
 
   const find = async (userId: string): Promise<UserSummary | null> => {
     if (!UUID.test(userId)) return null;
@@ -59,7 +59,7 @@ export function createProfiles(options: ProfilesOptions): Profiles {
       }
       return byId;
     },
-    findByNames: (names, q = db) => repo.findByNames(q, names),
+    findByNames: (names) => repo.findByNames(db, names),
     remember,
   };
 }

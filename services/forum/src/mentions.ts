@@ -1,4 +1,3 @@
-import type { Queryable } from '@realchat/db';
 import type { Profiles } from '@realchat/profiles';
 
 /** Words a mention may span: `@Ada Lovelace` names a user whose display name has a space. */
@@ -31,11 +30,11 @@ function candidatesOf(after: string): string[] {
  * Display names are not unique: every user bearing the matched name is mentioned. `exclude` (the
  * author) is never listed. In order of first mention, without repeats, at most MAX_USERS.
  */
-export async function resolveMentions(profiles: Profiles, text: string, exclude: string, q?: Queryable): Promise<string[]> {
+export async function resolveMentions(profiles: Profiles, text: string, exclude: string): Promise<string[]> {
   const perMention = [...text.matchAll(MENTION)].slice(0, MAX_MENTIONS).map((m) => candidatesOf(m[1] ?? ''));
   const all = [...new Set(perMention.flat())];
   if (all.length === 0) return [];
-  const found = await profiles.findByNames(all, q);
+  const found = await profiles.findByNames(all);
   const ids = new Set<string>();
   for (const candidates of perMention) {
     const match = candidates.find((c) => found.has(c));

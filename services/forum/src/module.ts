@@ -20,7 +20,6 @@ export const forumService = defineService({
   name: 'forum',
   prefixes: ['/forum'],
   env: ForumEnvSchema,
-  // The projection's table first: the forum's own migrations may refer to it.
   database: { schema: FORUM_SCHEMA, migrations: [profilesMigrations, { name: 'forum', dir: fileURLToPath(new URL('../migrations', import.meta.url)) }] },
   errors: ForumErrors,
   publishes: [...FORUM_EVENTS],
