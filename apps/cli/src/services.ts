@@ -1,6 +1,7 @@
 import { authService } from '@realchat/auth';
 import { chatService } from '@realchat/chat';
+import { notificationsService } from '@realchat/notifications';
 import type { AnyServiceDefinition } from '@realchat/runtime';
 
 /** Every service of RealChat, in start order: the one list the CLI (start, migrate, outbox, commands) reads. */
-export const SERVICES: readonly AnyServiceDefinition[] = [authService, chatService];
+export const SERVICES: readonly AnyServiceDefinition[] = [authService, chatService, notificationsService];
