@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { authGuard } from '@realchat/auth-verify';
 import type { App } from '@realchat/http';
 import { LiveSocketErrors } from '@realchat/live-socket';
+import { createProfiles, profilesConsumer, profilesMigrations } from '@realchat/profiles';
 import { defineService, type ServiceInstance } from '@realchat/runtime';
 import { NotificationsEnvSchema } from './config.js';
 import { NOTIFICATIONS_SCHEMA } from './context.js';
@@ -23,16 +24,18 @@ export const notificationsService = defineService({
   name: 'notifications',
   prefixes: ['/notifications'],
   env: NotificationsEnvSchema,
-  database: { schema: NOTIFICATIONS_SCHEMA, migrations: [{ name: 'notifications', dir: fileURLToPath(new URL('../migrations', import.meta.url)) }] },
+  database: { schema: NOTIFICATIONS_SCHEMA, migrations: [{ name: 'notifications', dir: fileURLToPath(new URL('../migrations', import.meta.url)) }, profilesMigrations] },
   errors: LiveSocketErrors,
   async create(context): Promise<NotificationsModule> {
     const hub = createHub(context);
-    const inbox = new Inbox(context, hub);
+    // Actors' names: the users auth told of, kept in notifications.users.
+    const profiles = createProfiles({ schema: NOTIFICATIONS_SCHEMA, db: context.db, identity: context.identity, clock: context.clock });
+    const inbox = new Inbox(context, { hub, profiles });
     const live = createLive(context, { hub, inbox });
     return {
       inbox,
       online: live.online,
-      consumers: SOURCES.map((source) => sourceConsumer(source, { inbox, online: live.online, logger: context.logger })),
+      consumers: [profilesConsumer(NOTIFICATIONS_SCHEMA), ...SOURCES.map((source) => sourceConsumer(source, { inbox, online: live.online, logger: context.logger }))],
       websockets: [live.endpoint],
       async register(app) {
         live.registerMetrics(app.metrics);

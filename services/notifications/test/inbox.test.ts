@@ -40,11 +40,11 @@ describe.each(variants)('notifications: each event → the right notification fo
     (await h.db.query<{ n: number }>('select count(*)::int as n from notifications.notifications where recipient_id = $1', [userId])).rows[0]!.n;
 
   it('a comment: the post author (forum.comment), the parent author (forum.reply), the mentioned (forum.mention); never the author; one per person', async () => {
-    const [post, parent, mentioned, author, both] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const [post, parent, mentioned, author, both] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h, 'Author'), await signUp(h)];
     const postId = randomUUID();
     const commentId = randomUUID();
     await comment({ postId, commentId, postAuthor: post.id, author: author.id, parentAuthor: parent.id, mentioned: [mentioned.id, author.id] });
-    const expected = { actor: { id: author.id, displayName: null }, target: `/forum/posts/${postId}#comment-${commentId}`, preview: 'Nice post', count: 1, read: false };
+    const expected = { actor: { id: author.id, displayName: 'Author' }, target: `/forum/posts/${postId}#comment-${commentId}`, preview: 'Nice post', count: 1, read: false };
     expect((await inboxWith(h, post, 1)).items).toEqual([expect.objectContaining({ ...expected, type: 'forum.comment' })]);
     expect((await inboxWith(h, parent, 1)).items).toEqual([expect.objectContaining({ ...expected, type: 'forum.reply' })]);
     expect((await inboxWith(h, mentioned, 1)).items).toEqual([expect.objectContaining({ ...expected, type: 'forum.mention' })]);
@@ -56,13 +56,13 @@ describe.each(variants)('notifications: each event → the right notification fo
   });
 
   it('a friend request notifies its addressee, its acceptance the requester', async () => {
-    const [ada, bob] = [await signUp(h), await signUp(h)];
+    const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     const requestId = randomUUID();
     const at = h.clock.now().toISOString();
     await h.publish('chat.friend_request.created', { requestId, fromUserId: ada.id, toUserId: bob.id, createdAt: at });
-    expect((await inboxWith(h, bob, 1)).items).toEqual([expect.objectContaining({ type: 'chat.friend_request', actor: { id: ada.id, displayName: null } })]);
+    expect((await inboxWith(h, bob, 1)).items).toEqual([expect.objectContaining({ type: 'chat.friend_request', actor: { id: ada.id, displayName: 'Ada' } })]);
     await h.publish('chat.friend_request.accepted', { requestId, fromUserId: ada.id, toUserId: bob.id, acceptedAt: at });
-    expect((await inboxWith(h, ada, 1)).items).toEqual([expect.objectContaining({ type: 'chat.friend_accepted', actor: { id: bob.id, displayName: null } })]);
+    expect((await inboxWith(h, ada, 1)).items).toEqual([expect.objectContaining({ type: 'chat.friend_accepted', actor: { id: bob.id, displayName: 'Bob' } })]);
     expect((await inboxOf(h, bob)).items).toHaveLength(1);
   });
 

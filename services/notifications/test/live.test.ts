@@ -64,13 +64,13 @@ describe.each(variants)('live: /notifications/ws through the gateway (%s)', (var
   });
 
   it('pushes notification.new and unread to every socket of the recipient within a second, and to nobody else', async () => {
-    const [ada, bob] = [await signUp(h), await signUp(h)];
+    const [ada, bob] = [await signUp(h), await signUp(h, 'Bob')];
     const [phone, laptop, other] = [await connect(h.wsUrl, ada), await connect(h.wsUrl, ada), await connect(h.wsUrl, bob)];
     const started = Date.now();
     await comment(ada.id, bob.id);
     for (const socket of [phone, laptop]) {
       const frame = await socket.next((f) => f.type === 'notification.new', 1_000);
-      expect(frame['notification']).toMatchObject({ type: 'forum.comment', actor: { id: bob.id }, seq: 1, read: false });
+      expect(frame['notification']).toMatchObject({ type: 'forum.comment', actor: { id: bob.id, displayName: 'Bob' }, seq: 1, read: false });
       expect(await socket.next((f) => f.type === 'unread', 1_000)).toEqual({ type: 'unread', count: 1 });
     }
     expect(Date.now() - started).toBeLessThan(1_000);

@@ -7,6 +7,8 @@ interface Row {
   seq: string;
   type: NotificationType;
   actorId: string | null;
+  /** From the profile projection (`notifications.users`): null while the actor is not in it. */
+  actorName: string | null;
   target: string;
   preview: string | null;
   count: number;
@@ -16,13 +18,15 @@ interface Row {
 }
 
 // seq is bigint: read as text, converted in `toNotification` (a recipient never nears 2^53).
-const COLUMNS = `id, seq::text as seq, type, actor_id as "actorId", target, preview, count, read_at as "readAt", created_at as "createdAt", updated_at as "updatedAt"`;
+const COLUMNS = `n.id, n.seq::text as seq, n.type, n.actor_id as "actorId", u.display_name as "actorName", n.target, n.preview, n.count, n.read_at as "readAt", n.created_at as "createdAt", n.updated_at as "updatedAt"`;
+/** The notifications with their actor's name from the profile projection. */
+const FROM = 'notifications.notifications n left join notifications.users u on u.id = n.actor_id';
 
 const toNotification = (row: Row): Notification => ({
   id: row.id,
   seq: Number(row.seq),
   type: row.type,
-  actor: row.actorId === null ? null : { id: row.actorId, displayName: null },
+  actor: row.actorId === null ? null : { id: row.actorId, displayName: row.actorName },
   target: row.target,
   preview: row.preview,
   count: row.count,
@@ -72,13 +76,18 @@ export class InboxRepository {
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`;
     const { rows } =
       draft.collapseKey === undefined
-        ? await q.query<Row>(`${insert} on conflict (event_id, recipient_id) do nothing returning ${COLUMNS}`, params)
-        : await q.query<Row>(
+        ? await q.query<{ id: string }>(`${insert} on conflict (event_id, recipient_id) do nothing returning id`, params)
+        : await q.query<{ id: string }>(
             `${insert} on conflict (recipient_id, collapse_key) where collapse_key is not null and read_at is null
              do update set seq = excluded.seq, actor_id = excluded.actor_id, preview = excluded.preview, count = notifications.notifications.count + 1, updated_at = excluded.updated_at
-             returning ${COLUMNS}`,
+             returning id`,
             params,
           );
+    return rows[0] === undefined ? null : this.byId(q, rows[0].id);
+  }
+
+  async byId(q: Queryable, id: string): Promise<Notification | null> {
+    const { rows } = await q.query<Row>(`select ${COLUMNS} from ${FROM} where n.id = $1`, [id]);
     return rows[0] === undefined ? null : toNotification(rows[0]);
   }
 
@@ -90,7 +99,7 @@ export class InboxRepository {
   /** Newest first: seq below `before` (none: from the newest), at most `take`. */
   async page(q: Queryable, userId: string, before: number | undefined, take: number): Promise<Notification[]> {
     const { rows } = await q.query<Row>(
-      `select ${COLUMNS} from notifications.notifications where recipient_id = $1 and ($2::bigint is null or seq < $2::bigint) order by seq desc limit $3`,
+      `select ${COLUMNS} from ${FROM} where n.recipient_id = $1 and ($2::bigint is null or n.seq < $2::bigint) order by n.seq desc limit $3`,
       [userId, before ?? null, take],
     );
     return rows.map(toNotification);
@@ -98,17 +107,14 @@ export class InboxRepository {
 
   /** Oldest first: seq above `after`, at most `take` (resume). */
   async after(q: Queryable, userId: string, after: number, take: number): Promise<Notification[]> {
-    const { rows } = await q.query<Row>(`select ${COLUMNS} from notifications.notifications where recipient_id = $1 and seq > $2 order by seq limit $3`, [userId, after, take]);
+    const { rows } = await q.query<Row>(`select ${COLUMNS} from ${FROM} where n.recipient_id = $1 and n.seq > $2 order by n.seq limit $3`, [userId, after, take]);
     return rows.map(toNotification);
   }
 
   /** Marks one read; null when the user has no such notification. */
   async markRead(q: Queryable, userId: string, id: string, at: Date): Promise<Notification | null> {
-    const { rows } = await q.query<Row>(
-      `update notifications.notifications set read_at = coalesce(read_at, $3) where recipient_id = $1 and id = $2 returning ${COLUMNS}`,
-      [userId, id, at],
-    );
-    return rows[0] === undefined ? null : toNotification(rows[0]);
+    const { rowCount } = await q.query('update notifications.notifications set read_at = coalesce(read_at, $3) where recipient_id = $1 and id = $2', [userId, id, at]);
+    return rowCount === 0 ? null : this.byId(q, id);
   }
 
   /** Marks every unread one read; returns how many. */

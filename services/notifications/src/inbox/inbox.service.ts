@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@realchat/contracts';
 import type { Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
+import type { Profiles } from '@realchat/profiles';
 import type { NotificationsContext } from '../context.js';
 import type { Draft, LiveHub, Notification, NotificationType } from '../domain/types.js';
 import { InboxRepository } from './inbox.repository.js';
@@ -18,11 +19,13 @@ export interface Delivery {
 export class Inbox {
   readonly #context: NotificationsContext;
   readonly #hub: LiveHub;
+  readonly #profiles: Profiles;
   readonly #repo = new InboxRepository();
 
-  constructor(context: NotificationsContext, hub: LiveHub) {
+  constructor(context: NotificationsContext, deps: { readonly hub: LiveHub; readonly profiles: Profiles }) {
     this.#context = context;
-    this.#hub = hub;
+    this.#hub = deps.hub;
+    this.#profiles = deps.profiles;
   }
 
   /**
@@ -46,11 +49,16 @@ export class Inbox {
     return out;
   }
 
-  /** Tells the recipients' sockets (every instance) of what `deliver` wrote. */
-  announce(deliveries: readonly Delivery[]): void {
-    for (const { recipientId, notification, unread } of deliveries) {
-      this.#hub.deliver([recipientId], { type: 'notification.new', notification });
-      this.#hub.deliver([recipientId], { type: 'unread', count: unread });
+  /** Tells the recipients' sockets (every instance) of what `deliver` wrote; after the commit, so it may ask auth for names. Never throws. */
+  async announce(deliveries: readonly Delivery[]): Promise<void> {
+    try {
+      const named = await this.#named(deliveries.map((d) => d.notification));
+      deliveries.forEach(({ recipientId, unread }, i) => {
+        this.#hub.deliver([recipientId], { type: 'notification.new', notification: named[i]! });
+        this.#hub.deliver([recipientId], { type: 'unread', count: unread });
+      });
+    } catch (err) {
+      this.#context.logger.warn({ err }, 'notifications not pushed; their recipients catch up by resume');
     }
   }
 
@@ -60,13 +68,13 @@ export class Inbox {
   }
 
   /** Newest first, below seq `before`; `take` rows (one more than a page, to tell whether another follows). */
-  page(userId: string, before: number | undefined, take: number): Promise<Notification[]> {
-    return this.#repo.page(this.#context.db, userId, before, take);
+  async page(userId: string, before: number | undefined, take: number): Promise<Notification[]> {
+    return this.#named(await this.#repo.page(this.#context.db, userId, before, take));
   }
 
   /** Oldest first, above seq `after` (resume). */
-  after(userId: string, after: number, take: number): Promise<Notification[]> {
-    return this.#repo.after(this.#context.db, userId, after, take);
+  async after(userId: string, after: number, take: number): Promise<Notification[]> {
+    return this.#named(await this.#repo.after(this.#context.db, userId, after, take));
   }
 
   unreadCount(userId: string): Promise<number> {
@@ -77,7 +85,7 @@ export class Inbox {
     const notification = await this.#repo.markRead(this.#context.db, userId, id, this.#context.clock.now());
     if (notification === null) throw new AppError('NOT_FOUND', 'no such notification');
     await this.#tellUnread(userId);
-    return notification;
+    return (await this.#named([notification]))[0]!;
   }
 
   async markAllRead(userId: string): Promise<number> {
@@ -98,6 +106,19 @@ export class Inbox {
   async setMuted(userId: string, types: readonly NotificationType[]): Promise<NotificationType[]> {
     await this.#context.db.transaction((tx) => this.#repo.setMuted(tx, userId, [...new Set(types)]));
     return this.muted(userId);
+  }
+
+  /** Fills in the actors the projection did not name yet, from auth (which the projection then keeps). */
+  async #named(notifications: readonly Notification[]): Promise<Notification[]> {
+    const missing = [...new Set(notifications.flatMap((n) => (n.actor !== null && n.actor.displayName === null ? [n.actor.id] : [])))];
+    if (missing.length === 0) return [...notifications];
+    const found = await this.#profiles.findMany(missing);
+    return notifications.map((n) => {
+      if (n.actor === null || n.actor.displayName !== null) return n;
+      // An account that no longer exists stays nameless.
+      const displayName = found.get(n.actor.id)?.displayName || null;
+      return { ...n, actor: { id: n.actor.id, displayName } };
+    });
   }
 
   /** The user's other tabs and devices update their badge. */

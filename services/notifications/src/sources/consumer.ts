@@ -30,7 +30,7 @@ export function sourceConsumer(source: Source, deps: { readonly inbox: Inbox; re
         return;
       }
       const deliveries = await inbox.deliver(tx, event, drafts);
-      return () => inbox.announce(deliveries);
+      return () => void inbox.announce(deliveries);
     },
   };
 }
