@@ -91,12 +91,13 @@ export async function startNotifications(variant: Variant, options: { readonly e
   const { port } = gateway.server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   const instances: NotificationsInstance[] = [];
+  const auth = host.services.find((s) => s.definition.name === 'auth')!.instance as AuthModule;
   return {
     gateway,
     base,
     wsUrl: `ws://127.0.0.1:${port}/notifications/ws`,
     host,
-    auth: host.services.find((s) => s.definition.name === 'auth')!.instance as AuthModule,
+    auth,
     notifications: host.services.find((s) => s.definition.name === 'notifications')!.instance as NotificationsModule,
     db,
     bus,
@@ -116,6 +117,7 @@ export async function startNotifications(variant: Variant, options: { readonly e
         engines: { db, bus, live: own ?? live, store, clock, logger, embeddedDataDir: undefined },
         env,
         authentication,
+        identity: auth.identity,
         migrate: false,
       });
       const edge = await buildGateway({ config, logger: silentLogger, clock, verifier: authentication.verifier, store, host: second });
