@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Counter } from 'prom-client';
 import { authGuard } from '@realchat/auth-verify';
 import type { App } from '@realchat/http';
 import { LiveSocketErrors } from '@realchat/live-socket';
@@ -39,6 +40,18 @@ export const notificationsService = defineService({
       websockets: [live.endpoint],
       async register(app) {
         live.registerMetrics(app.metrics);
+        const counter = (name: string, help: string, value: () => number): void =>
+          void new Counter({
+            name,
+            help,
+            registers: [app.metrics],
+            collect() {
+              this.reset();
+              this.inc(value());
+            },
+          });
+        counter('notifications_created_total', 'Notifications written (or collapsed into) by this instance', () => inbox.stats.created);
+        counter('notifications_dead_letters_total', 'Events this instance parked in notifications.dead_letters (payload broke its contract)', () => inbox.stats.parked);
         // In its own scope: the guard must not reach the routes of the host or of other services.
         await app.register(async (scope) => {
           const child = scope as unknown as App;

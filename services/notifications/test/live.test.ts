@@ -133,18 +133,22 @@ describe.each(variants)('live: /notifications/ws through the gateway (%s)', (var
     await other.close();
   });
 
-  it('shows its open sockets on /metrics', async () => {
-    const metric = async (): Promise<number> => {
+  it('shows its open sockets and the notifications it created on /metrics', async () => {
+    const metric = async (name: string): Promise<number> => {
       const text = await (await fetch(`${h.base}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('notifications_sockets_open '));
-      return Number(line?.slice('notifications_sockets_open '.length));
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return Number(line?.slice(name.length + 1));
     };
-    const before = await metric();
-    expect(Number.isFinite(before)).toBe(true);
-    const socket = await connect(h.wsUrl, await signUp(h));
-    expect(await metric()).toBe(before + 1);
+    const [open, created] = [await metric('notifications_sockets_open'), await metric('notifications_created_total')];
+    expect([open, created, await metric('notifications_dead_letters_total')].every(Number.isFinite)).toBe(true);
+    const [ada, bob] = [await signUp(h), await signUp(h)];
+    const socket = await connect(h.wsUrl, ada);
+    expect(await metric('notifications_sockets_open')).toBe(open + 1);
+    await comment(ada.id, bob.id);
+    await socket.next((f) => f.type === 'notification.new');
+    expect(await metric('notifications_created_total')).toBe(created + 1);
     socket.close();
-    await eventually(async () => (await metric()) === before);
+    await eventually(async () => (await metric('notifications_sockets_open')) === open);
   });
 
   it('closes every socket with 1012 at shutdown', async () => {

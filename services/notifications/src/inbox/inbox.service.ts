@@ -21,6 +21,8 @@ export class Inbox {
   readonly #hub: LiveHub;
   readonly #profiles: Profiles;
   readonly #repo = new InboxRepository();
+  /** Since start, for /metrics: notifications pushed after their commit, events parked. */
+  readonly stats = { created: 0, parked: 0 };
 
   constructor(context: NotificationsContext, deps: { readonly hub: LiveHub; readonly profiles: Profiles }) {
     this.#context = context;
@@ -52,6 +54,7 @@ export class Inbox {
   /** Tells the recipients' sockets (every instance) of what `deliver` wrote; after the commit, so it may ask auth for names. Never throws. */
   async announce(deliveries: readonly Delivery[]): Promise<void> {
     try {
+      this.stats.created += deliveries.length;
       const named = await this.#named(deliveries.map((d) => d.notification));
       deliveries.forEach(({ recipientId, unread }, i) => {
         this.#hub.deliver([recipientId], { type: 'notification.new', notification: named[i]! });
@@ -65,6 +68,7 @@ export class Inbox {
   /** Parks an event whose payload broke its contract, so the stream goes on. */
   async park(tx: Queryable, consumer: string, event: EventEnvelope, error: string): Promise<void> {
     await this.#repo.park(tx, { consumer, event, error, at: this.#context.clock.now() });
+    this.stats.parked++;
   }
 
   /** Newest first, below seq `before`; `take` rows (one more than a page, to tell whether another follows). */
