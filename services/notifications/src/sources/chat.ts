@@ -13,7 +13,7 @@ export const chatSource = defineSource('chat', [
     const drafts: Draft[] = [];
     for (const recipientId of m.recipientIds) {
       if (await online.isOnline(recipientId)) continue;
-      drafts.push({ recipientId, type: 'chat.message', actorId: m.senderId, target: `/chat/conversations/${m.conversationId}`, preview: m.conversationName ?? m.preview, collapseKey: `conversation:${m.conversationId}` });
+      drafts.push({ recipientId, type: 'chat.message', actorId: m.senderId, target: `/chat/conversations/${m.conversationId}`, preview: m.preview, collapseKey: `conversation:${m.conversationId}` });
     }
     return drafts;
   }),
