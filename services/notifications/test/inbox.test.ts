@@ -55,6 +55,14 @@ describe.each(variants)('notifications: each event → the right notification fo
     expect(await count(both.id)).toBe(1);
   });
 
+  it('a post notifies the users it mentions, not its author', async () => {
+    const [ada, author] = [await signUp(h), await signUp(h, 'Author')];
+    const postId = randomUUID();
+    await h.publish('forum.post.created', { postId, categoryId: randomUUID(), authorId: author.id, title: 'Hello @Ada', mentionedUserIds: [ada.id, author.id], createdAt: h.clock.now().toISOString() });
+    expect((await inboxWith(h, ada, 1)).items).toEqual([expect.objectContaining({ type: 'forum.mention', actor: { id: author.id, displayName: 'Author' }, target: `/forum/posts/${postId}`, preview: 'Hello @Ada' })]);
+    expect(await count(author.id)).toBe(0);
+  });
+
   it('a friend request notifies its addressee, its acceptance the requester', async () => {
     const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     const requestId = randomUUID();

@@ -1,6 +1,6 @@
 import type { Logger } from '@realchat/logging';
 import type { EventConsumer } from '@realchat/runtime';
-import type { OnlineUsers } from '../domain/types.js';
+import type { Draft, OnlineUsers } from '../domain/types.js';
 import type { Inbox } from '../inbox/inbox.service.js';
 import { InvalidPayloadError, type Source } from './source.js';
 
@@ -19,7 +19,7 @@ export function sourceConsumer(source: Source, deps: { readonly inbox: Inbox; re
     types: [...new Set(source.reactions.map((r) => r.type))],
     async handle(event, tx) {
       const reaction = reactions.get(`${event.type}@${event.version}`);
-      let drafts;
+      let drafts: readonly Draft[];
       try {
         if (reaction === undefined) throw new InvalidPayloadError(`no reaction to ${event.type} v${event.version}`);
         drafts = await reaction.drafts(event.data, { online });
