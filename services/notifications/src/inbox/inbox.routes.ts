@@ -37,7 +37,9 @@ export async function inboxRoutes(app: App, inbox: Inbox): Promise<void> {
     const me = userOf(request).userId;
     const { cursor, limit } = request.query;
     const before = codec.decode(cursor)?.[0];
-    const [rows, unreadCount] = await Promise.all([inbox.page(me, before, limit + 1), inbox.unreadCount(me)]);
+    const rows = await inbox.page(me, before, limit + 1);
+    // Counted after the page is read: never fewer than the unread items the page shows.
+    const unreadCount = await inbox.unreadCount(me);
     return { ...toPage(rows, limit, (last) => codec.encode([last.seq])), unreadCount };
   });
 
