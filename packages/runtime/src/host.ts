@@ -239,7 +239,9 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
               types: consumer.types,
               durable,
               handler: async (event) => {
-                await handleOnce(db, schema, durable, event, (tx) => consumer.handle(event, tx), { clock });
+                let committed: (() => void) | undefined;
+                await handleOnce(db, schema, durable, event, async (tx) => void (committed = (await consumer.handle(event, tx)) ?? undefined), { clock });
+                committed?.();
               },
             }),
           );

@@ -65,9 +65,10 @@ export interface EventConsumer {
   readonly types: readonly string[];
   /**
    * Runs at most once per event, in the transaction that records the event as processed
-   * (`handleOnce`): a throw rolls both back and the bus redelivers it.
+   * (`handleOnce`): a throw rolls both back and the bus redelivers it. A function it resolves
+   * with is called once that transaction committed (to tell live clients of what it wrote).
    */
-  handle(event: EventEnvelope, tx: Queryable): Promise<void>;
+  handle(event: EventEnvelope, tx: Queryable): Promise<void | (() => void)>;
 }
 
 /** A WebSocket endpoint; the host accepts the upgrade after the edge checks (origin, limits) and hands the socket over. */
