@@ -1,6 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { systemClock, type Clock } from './clock.js';
 import { errorOf } from './errors.js';
+import { ChatLive, type ChatLiveOptions } from './live/chat-live.js';
 import type { paths } from './generated/index.js';
 import { platform, type WebSocketConstructor } from './platform.js';
 import { authorizedFetch } from './tokens/authorized-fetch.js';
@@ -101,8 +102,12 @@ export class RealChat {
     this.session.ended();
   }
 
-  /** What a live client needs; throws when no WebSocket implementation is available. */
-  get liveContext(): LiveContext {
+  /** Opens `/chat/ws` for this session; it stays connected until closed or the session ends. */
+  chatLive(options: ChatLiveOptions = {}): ChatLive {
+    return new ChatLive(this.#liveContext(), options);
+  }
+
+  #liveContext(): LiveContext {
     if (this.#live === undefined) throw new TypeError('no WebSocket here: pass options.WebSocket (e.g. the ws package on Node 20)');
     return this.#live;
   }

@@ -1,5 +1,8 @@
 export { RealChat, type RealChatOptions, type LiveContext } from './client.js';
 export { RealChatError } from './errors.js';
+export { ChatLive, type ChatLiveEvents, type ChatLiveOptions } from './live/chat-live.js';
+export type { ChatMessage, ChatPush, Conversation, MessageAck, ReactionCount, Resumed } from './live/chat-frames.js';
+export type { LiveState, StopReason } from './live/live-socket.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export type { WebSocketConstructor, WebSocketLike, BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from './platform.js';
 export { Session, type Fetch, type RefreshTransport, type SessionEvents } from './tokens/session.js';

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { RealChat, type RealChatOptions, type WebSocketConstructor } from '../src/index.js';
 import { buildEmbeddedSystem, type EmbeddedSystem } from '../scripts/system.js';
@@ -76,4 +78,25 @@ export async function eventually(predicate: () => boolean | Promise<boolean>, ti
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The server side of every WebSocket upgrade the gateway accepts from now on: a test cuts them for real. */
+export function liveConnections(system: TestSystem): Set<Duplex> {
+  const sockets = new Set<Duplex>();
+  system.gateway.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+/** Makes `a` and `b` friends and a group of the two (created by `a`); returns its id. */
+export async function groupOfTwo(a: RealChat, b: RealChat, bId: string): Promise<string> {
+  const request = await a.api.POST('/chat/friends/requests', { body: { userId: bId } });
+  if (request.data === undefined || !('id' in request.data)) throw new Error(`friend request: ${request.response.status}`);
+  const accepted = await b.api.POST('/chat/friends/requests/{id}/accept', { params: { path: { id: request.data.id } } });
+  if (!accepted.response.ok) throw new Error(`accept: ${accepted.response.status}`);
+  const group = await a.api.POST('/chat/conversations', { body: { type: 'group', name: 'Test', memberIds: [bId] } });
+  if (group.data === undefined) throw new Error(`group: ${group.response.status}`);
+  return group.data.id;
 }
