@@ -135,6 +135,9 @@ export class LiveSocket<Frame extends ServerFrame, ClientFrame extends { readonl
       this.#attempt = 0;
       this.#setState('open');
       this.#heartbeat();
+      // Refreshed while this connection authenticated with the older token.
+      const current = this.#context.session.accessToken;
+      if (current !== undefined && current !== this.#token) this.#auth(current);
       this.#handlers.ready();
       return;
     }
