@@ -5,7 +5,7 @@ import { ChatLive, type ChatLiveOptions } from './live/chat-live.js';
 import type { paths } from './generated/index.js';
 import { platform, type WebSocketConstructor } from './platform.js';
 import { authorizedFetch } from './tokens/authorized-fetch.js';
-import { processRefreshLock, webLocksRefreshLock, type RefreshLock } from './tokens/refresh-lock.js';
+import { broadcastRefreshLock, processRefreshLock, webLocksRefreshLock, type RefreshLock } from './tokens/refresh-lock.js';
 import { Session, type Fetch, type RefreshTransport } from './tokens/session.js';
 import { broadcastTokenShare, memoryTokenShare, type TokenShare } from './tokens/token-share.js';
 
@@ -18,7 +18,7 @@ export interface RealChatOptions {
   /** Default: the global WebSocket (browsers, Node 22+); Node 20 passes `ws`'s. */
   readonly WebSocket?: WebSocketConstructor;
   readonly clock?: Clock;
-  /** Default: Web Locks when present, else one lock per process. Share one between clients of one session. */
+  /** Default: Web Locks when present, else in a page a BroadcastChannel lock, else one lock per process. Share one between clients of one session. */
   readonly lock?: RefreshLock;
   /** Default: a BroadcastChannel between the tabs of a page's origin, else this client's memory. */
   readonly share?: TokenShare;
@@ -58,20 +58,27 @@ export class RealChat {
   readonly api: Client<paths>;
   readonly session: Session;
   readonly #live: LiveContext | undefined;
-  readonly #share: TokenShare;
-  readonly #ownShare: boolean;
+  readonly #owned: Array<{ close(): void }>;
 
   constructor(options: RealChatOptions = {}) {
     const baseUrl = (options.baseUrl ?? originOfPage()).replace(/\/$/, '');
     const fetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
     const clock = options.clock ?? systemClock;
-    const transport = options.transport ?? (platform.isBrowserPage() ? 'cookie' : 'body');
+    const page = platform.isBrowserPage();
+    const transport = options.transport ?? (page ? 'cookie' : 'body');
+    const Channel = page ? platform.BroadcastChannel() : undefined;
+    // What this client creates for itself, it closes.
+    this.#owned = [];
+    const own = <T extends { close(): void }>(resource: T): T => {
+      this.#owned.push(resource);
+      return resource;
+    };
     const locks = platform.locks();
-    const lock = options.lock ?? (locks !== undefined ? webLocksRefreshLock(locks, CHANNEL) : processRefreshLock());
-    const Channel = platform.BroadcastChannel();
-    this.#ownShare = options.share === undefined;
-    this.#share = options.share ?? (platform.isBrowserPage() && Channel !== undefined ? broadcastTokenShare(CHANNEL, Channel) : memoryTokenShare());
-    this.session = new Session({ baseUrl, fetch, clock, transport, lock, share: this.#share, refreshMarginMs: options.refreshMarginMs ?? 60_000 });
+    const lock =
+      options.lock ??
+      (locks !== undefined ? webLocksRefreshLock(locks, CHANNEL) : Channel !== undefined ? own(broadcastRefreshLock(`${CHANNEL}-lock`, Channel, clock)) : processRefreshLock());
+    const share = options.share ?? own(Channel !== undefined ? broadcastTokenShare(CHANNEL, Channel) : memoryTokenShare());
+    this.session = new Session({ baseUrl, fetch, clock, transport, lock, share, refreshMarginMs: options.refreshMarginMs ?? 60_000 });
     this.api = createClient<paths>({ baseUrl, fetch: authorizedFetch(this.session, fetch) });
     const WebSocket = options.WebSocket ?? platform.WebSocket();
     this.#live = WebSocket === undefined ? undefined : { session: this.session, baseUrl, WebSocket, clock, random: options.random ?? Math.random };
@@ -112,9 +119,9 @@ export class RealChat {
     return this.#live;
   }
 
-  /** Stops background work (refresh timer); closes the token share it created. */
+  /** Stops background work (the refresh timer) and closes the channels it opened; the session stays valid. */
   close(): void {
     this.session.close();
-    if (this.#ownShare) this.#share.close();
+    for (const resource of this.#owned) resource.close();
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
-import { broadcastTokenShare, memoryTokenShare, processRefreshLock, type BroadcastChannelConstructor } from '../src/index.js';
+import { broadcastTokenShare, memoryTokenShare, processRefreshLock, type BroadcastChannelConstructor, type RealChat, type TokenShare } from '../src/index.js';
 import { client, cookieJarFetch, recordingFetch, signUp, startSystem, type RefreshLog, type TestSystem } from './harness.js';
 
 /** The access token's lifetime (auth's default, 15 minutes). */
@@ -97,8 +97,9 @@ describe('tokens: refresh before expiry and on a refused token, single flight, s
     const lock = processRefreshLock();
     const Channel = BroadcastChannel as unknown as BroadcastChannelConstructor;
     const channel = `tabs-${Date.now()}`;
-    const tab = () => client(system, { fetch: jar, lock, share: broadcastTokenShare(channel, Channel), transport: 'cookie' });
-    const [a, b] = [tab(), tab()];
+    const shares = [broadcastTokenShare(channel, Channel), broadcastTokenShare(channel, Channel)] as const;
+    const tab = (share: TokenShare): RealChat => client(system, { fetch: jar, lock, share, transport: 'cookie' });
+    const [a, b] = [tab(shares[0]), tab(shares[1])];
     await signUp(a);
     // The other tab hears of the sign-in over its channel (no refresh token in it: the browser holds that).
     await expect.poll(() => b.session.accessToken).toBe(a.session.accessToken);
@@ -114,5 +115,6 @@ describe('tokens: refresh before expiry and on a refused token, single flight, s
     expect(sessions.data?.items).toHaveLength(1);
     a.close();
     b.close();
+    for (const share of shares) share.close();
   });
 });
