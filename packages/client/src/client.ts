@@ -2,6 +2,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import { systemClock, type Clock } from './clock.js';
 import { errorOf } from './errors.js';
 import { ChatLive, type ChatLiveOptions } from './live/chat-live.js';
+import { NotificationsLive, type NotificationsLiveOptions } from './live/notifications-live.js';
 import type { paths } from './generated/index.js';
 import { platform, type WebSocketConstructor } from './platform.js';
 import { authorizedFetch } from './tokens/authorized-fetch.js';
@@ -112,6 +113,11 @@ export class RealChat {
   /** Opens `/chat/ws` for this session; it stays connected until closed or the session ends. */
   chatLive(options: ChatLiveOptions = {}): ChatLive {
     return new ChatLive(this.#liveContext(), options);
+  }
+
+  /** Opens `/notifications/ws` for this session (the notifications service must be running). */
+  notificationsLive(options: NotificationsLiveOptions = {}): NotificationsLive {
+    return new NotificationsLive(this.#liveContext(), options);
   }
 
   #liveContext(): LiveContext {

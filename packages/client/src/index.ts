@@ -3,6 +3,8 @@ export { RealChatError } from './errors.js';
 export { ChatLive, type ChatLiveEvents, type ChatLiveOptions } from './live/chat-live.js';
 export type { ChatMessage, ChatPush, Conversation, MessageAck, ReactionCount, Resumed } from './live/chat-frames.js';
 export type { LiveState, StopReason } from './live/live-socket.js';
+export { NotificationsLive, type NotificationsLiveEvents, type NotificationsLiveOptions } from './live/notifications-live.js';
+export type { Notification, NotificationType, NotificationsPush, NotificationsResumed } from './live/notifications-frames.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export type { WebSocketConstructor, WebSocketLike, BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from './platform.js';
 export { Session, type Fetch, type RefreshTransport, type SessionEvents } from './tokens/session.js';

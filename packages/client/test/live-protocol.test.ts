@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@realchat/clock';
-import { RealChat, type ChatMessage, type WebSocketLike } from '../src/index.js';
+import { RealChat, type ChatMessage, type Notification, type WebSocketLike } from '../src/index.js';
 
 /** A scripted server end: the test opens, feeds and closes it; what the client sent is in `sent`. */
 class FakeSocket implements WebSocketLike {
@@ -71,6 +71,8 @@ async function latest(): Promise<FakeSocket> {
   if (socket === undefined) throw new Error('no socket opened');
   return socket;
 }
+
+const notification = (seq: number): Notification => ({ id: `n${seq}`, seq, type: 'forum.comment', actor: null, target: '/forum/posts/p', preview: null, count: 1, read: false, createdAt: '', updatedAt: '' });
 
 describe('ChatLive protocol (scripted server)', () => {
   it('delivers message.new in seq order and once: a skipped seq is held and resumed from the cursor', async () => {
@@ -194,5 +196,38 @@ describe('ChatLive protocol (scripted server)', () => {
     await expect(pending).rejects.toMatchObject({ code: 'SIGNED_OUT' });
     expect(live.state).toBe('closed');
     expect(rc.session.signedIn).toBe(false);
+  });
+});
+
+describe('NotificationsLive protocol (scripted server)', () => {
+  it('resumes after its cursor on each connection; notification.new in seq order and once; unread counts', async () => {
+    const { rc, clock } = await signedIn();
+    const live = rc.notificationsLive({ after: 3 });
+    const first = await latest();
+    expect(first.url).toBe('ws://realchat.test/notifications/ws');
+    first.accept();
+    expect(first.ofType('resume')).toEqual([{ type: 'resume', after: 3 }]);
+    const seqs: number[] = [];
+    const unread: number[] = [];
+    live.on('notification.new', (e) => seqs.push(e.notification.seq));
+    live.on('unread', (e) => unread.push(e.count));
+    first.push({ type: 'notification.new', notification: notification(4) });
+    first.push({ type: 'resumed', lastSeq: 4, truncated: false });
+    first.push({ type: 'unread', count: 2 });
+    // A skipped seq: held, and one resume from the cursor.
+    first.push({ type: 'notification.new', notification: notification(6) });
+    first.push({ type: 'notification.new', notification: notification(7) });
+    expect(first.ofType('resume').slice(1)).toEqual([{ type: 'resume', after: 4 }]);
+    first.push({ type: 'notification.new', notification: notification(5) });
+    first.push({ type: 'resumed', lastSeq: 5, truncated: false });
+    first.push({ type: 'notification.new', notification: notification(6) });
+    expect(seqs).toEqual([4, 5, 6, 7]);
+    expect(unread).toEqual([2]);
+    first.drop();
+    clock.advance(500);
+    const second = await latest();
+    second.accept();
+    expect(second.ofType('resume')).toEqual([{ type: 'resume', after: 7 }]);
+    live.close();
   });
 });
