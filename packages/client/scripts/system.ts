@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createAuthService, toAuthSettings } from '@realchat/auth';
 import { createInProcessBus, createInProcessLiveChannel } from '@realchat/bus';
-import { chatService } from '@realchat/chat';
 import { ManualClock } from '@realchat/clock';
 import { loadConfig } from '@realchat/config';
 import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
@@ -10,16 +9,22 @@ import type { App } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { createServiceHost, serviceEnvSchema, type AnyServiceDefinition, type RuntimeEnv, type ServiceHost } from '@realchat/runtime';
 import { createMemoryStore } from '@realchat/store';
+// The CLI is an app with no exports: its list is read from its source.
+import { SERVICES } from '../../../apps/cli/src/services.js';
 
-/** The services the SDK covers; forum and notifications join this list once merged (then regenerate). */
-const definitions = (): readonly AnyServiceDefinition[] => [
-  createAuthService({
-    // Cheap hashing and no throttles: tests sign many users up; generation does not care.
-    settings: (env) => ({ ...toAuthSettings(env), bcryptCost: 4, bcryptConcurrency: 1, loginIpLimitPerMinute: 100_000, registerIpLimitPerMinute: 100_000 }),
-    keyEncryptionKey: randomBytes(32),
-  }),
-  chatService,
-];
+/**
+ * Every service `npm start` runs (the CLI's one list: a service merged there is covered here
+ * without an edit), auth with cheap hashing and no throttles since tests sign many users up.
+ */
+const definitions = (): readonly AnyServiceDefinition[] =>
+  SERVICES.map((d) =>
+    d.name !== 'auth'
+      ? d
+      : createAuthService({
+          settings: (env) => ({ ...toAuthSettings(env), bcryptCost: 4, bcryptConcurrency: 1, loginIpLimitPerMinute: 100_000, registerIpLimitPerMinute: 100_000 }),
+          keyEncryptionKey: randomBytes(32),
+        }),
+  );
 
 /** The embedded system as `npm start` runs it (gateway hosting every service) on in-memory engines. */
 export interface EmbeddedSystem {

@@ -45,9 +45,9 @@ export interface LiveContext {
 const CHANNEL = 'realchat-session';
 
 const originOfPage = (): string => {
-  const location = (globalThis as { location?: { origin?: string } }).location;
-  if (location?.origin === undefined) throw new TypeError('baseUrl is required outside a page');
-  return location.origin;
+  const origin = platform.origin();
+  if (origin === undefined) throw new TypeError('baseUrl is required outside a page');
+  return origin;
 };
 
 /**
@@ -96,6 +96,14 @@ export class RealChat {
     const { data, response } = await this.session.authApi.POST('/auth/login', { body });
     if (data === undefined) throw await errorOf(response);
     this.session.accept(data);
+  }
+
+  /**
+   * Signs in again from what outlives a page load: the refresh cookie (cookie transport) or the
+   * token share. True when signed in. Call it once a page starts, before showing a sign-in form.
+   */
+  async restore(): Promise<boolean> {
+    return (await this.session.refresh(undefined)) !== undefined;
   }
 
   /** Ends this session (every client sharing it is signed out). */

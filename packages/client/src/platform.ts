@@ -42,6 +42,7 @@ interface Globals {
   readonly BroadcastChannel?: BroadcastChannelConstructor;
   readonly navigator?: { readonly locks?: LockManagerLike };
   readonly document?: unknown;
+  readonly location?: { readonly origin?: string };
 }
 
 const globals = globalThis as unknown as Globals;
@@ -52,4 +53,6 @@ export const platform = {
   locks: (): LockManagerLike | undefined => globals.navigator?.locks,
   /** A page (not Node, not a worker): where the HttpOnly cookie transport applies. */
   isBrowserPage: (): boolean => globals.document !== undefined,
+  /** The page's origin (`https://chat.example`), when there is a page. */
+  origin: (): string | undefined => globals.location?.origin,
 };

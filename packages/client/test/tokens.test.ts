@@ -117,4 +117,20 @@ describe('tokens: refresh before expiry and on a refused token, single flight, s
     b.close();
     for (const share of shares) share.close();
   });
+
+  it('a page load restores the session from the refresh cookie; without one, restore says signed out', async () => {
+    const jar = cookieJarFetch();
+    const first = client(system, { fetch: jar, transport: 'cookie' });
+    await signUp(first);
+    first.close();
+    const reloaded = client(system, { fetch: jar, transport: 'cookie' });
+    expect(reloaded.session.signedIn).toBe(false);
+    expect(await reloaded.restore()).toBe(true);
+    expect(await me(reloaded)).toBe(200);
+    const stranger = client(system, { fetch: cookieJarFetch(), transport: 'cookie' });
+    expect(await stranger.restore()).toBe(false);
+    expect(await me(stranger)).toBe(401);
+    reloaded.close();
+    stranger.close();
+  });
 });
