@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { authGuard } from '@realchat/auth-verify';
 import type { App } from '@realchat/http';
+import { profilesMigrations } from '@realchat/profiles';
 import { defineService, type ServiceInstance } from '@realchat/runtime';
 import { ChatEnvSchema } from './config.js';
 import { CHAT_SCHEMA } from './context.js';
@@ -22,7 +23,7 @@ export const chatService = defineService({
   name: 'chat',
   prefixes: ['/chat'],
   env: ChatEnvSchema,
-  database: { schema: CHAT_SCHEMA, migrations: [{ name: 'chat', dir: fileURLToPath(new URL('../migrations', import.meta.url)) }] },
+  database: { schema: CHAT_SCHEMA, migrations: [{ name: 'chat', dir: fileURLToPath(new URL('../migrations', import.meta.url)) }, profilesMigrations] },
   errors: ChatErrors,
   publishes: [...CHAT_EVENTS],
   async create(context): Promise<ChatModule> {

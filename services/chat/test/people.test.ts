@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, newId } from '@realchat/contracts';
-import { usersConsumer } from '../src/people/people.js';
+import { profilesConsumer } from '@realchat/profiles';
 import type { PeopleService } from '../src/people/people.service.js';
 import { call, eventually, signUp, startChat, uniqueEmail, variants, type ChatHarness, type TestUser } from './harness.js';
 
@@ -55,7 +55,7 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
   });
 
   it('never lets an older event overwrite a newer row, whatever order they come in', async () => {
-    const consumer = usersConsumer();
+    const consumer = profilesConsumer('chat');
     const id = newId();
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
     const updated = (name: string, s: number) => createEvent('user.updated', { userId: id, displayName: name, updatedAt: at(s).toISOString() }, { producer: 'auth', occurredAt: at(s) });

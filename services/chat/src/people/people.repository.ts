@@ -1,5 +1,4 @@
 import type { Queryable } from '@realchat/db';
-import type { UserSummary } from '../domain/types.js';
 
 /** Where a newest-first page starts: after the row with this (time, user or request id). */
 export interface PagePosition {
@@ -38,41 +37,8 @@ function olderThan(params: unknown[], atColumn: string, idColumn: string, after:
   return `and (${atColumn}, ${idColumn}) < ($${at}::timestamptz, $${id}::uuid)`;
 }
 
-/** chat's SQL for the user projection, friend requests, friendships and blocks. */
+/** chat's SQL for friend requests, friendships and blocks. */
 export class PeopleRepository {
-  /**
-   * Inserts or refreshes a projected user, unless the stored row is as new or newer: events may
-   * arrive out of order and a lookup may race them. `roles` undefined keeps the stored ones.
-   */
-  async upsertUser(q: Queryable, user: { id: string; displayName: string; roles?: readonly string[] | undefined; updatedAt: Date }): Promise<void> {
-    if (user.roles === undefined) {
-      await q.query(
-        `insert into chat.users (id, display_name, updated_at) values ($1, $2, $3)
-         on conflict (id) do update set display_name = excluded.display_name, updated_at = excluded.updated_at
-         where chat.users.updated_at < excluded.updated_at`,
-        [user.id, user.displayName, user.updatedAt],
-      );
-      return;
-    }
-    await q.query(
-      `insert into chat.users (id, display_name, roles, updated_at) values ($1, $2, $3, $4)
-       on conflict (id) do update set display_name = excluded.display_name, roles = excluded.roles, updated_at = excluded.updated_at
-       where chat.users.updated_at < excluded.updated_at`,
-      [user.id, user.displayName, user.roles, user.updatedAt],
-    );
-  }
-
-  async findUser(q: Queryable, id: string): Promise<UserSummary | undefined> {
-    const { rows } = await q.query<UserSummary>('select id, display_name as "displayName" from chat.users where id = $1', [id]);
-    return rows[0];
-  }
-
-  async findUsers(q: Queryable, ids: readonly string[]): Promise<UserSummary[]> {
-    if (ids.length === 0) return [];
-    const { rows } = await q.query<UserSummary>('select id, display_name as "displayName" from chat.users where id = any($1::uuid[])', [ids]);
-    return rows;
-  }
-
   /**
    * Locks both users' projection rows, least id first, so that everything changing one pair
    * (requests, answers, friendships, blocks) runs one at a time: two crossed requests then meet.

@@ -1,14 +1,13 @@
 import { createEventOf, newId } from '@realchat/contracts';
 import { isUniqueViolation, type Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
+import type { Profiles } from '@realchat/profiles';
 import type { Identity, IdentityUser } from '@realchat/runtime';
 import type { ChatContext } from '../context.js';
 import type { People, UserSummary } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { FriendRequestAccepted, FriendRequestCreated } from '../events.js';
 import { PeopleRepository, type DatedRequest, type DatedUser, type FriendRequestRow, type PagePosition } from './people.repository.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A friend request as its sender or recipient sees it: `user` is the other one. */
 export interface FriendRequestView {
@@ -35,25 +34,19 @@ type RequestOutcome = { readonly kind: 'created' | 'accepted'; readonly request:
 export class PeopleService implements People {
   readonly #context: ChatContext;
   readonly #identity: Identity;
+  readonly #profiles: Profiles;
   readonly #repo = new PeopleRepository();
   /** Requests by email still being made after their answer left. */
   readonly #background = new Set<Promise<void>>();
 
-  constructor(context: ChatContext) {
+  constructor(context: ChatContext, profiles: Profiles) {
     this.#context = context;
     this.#identity = context.identity;
+    this.#profiles = profiles;
   }
 
   async find(userId: string): Promise<UserSummary | null> {
-    if (!UUID.test(userId)) return null;
-    const known = await this.#repo.findUser(this.#context.db, userId);
-    if (known !== undefined) return known;
-    // Read the clock before asking: an update made while the answer travels is newer and wins.
-    const asOf = this.#context.clock.now();
-    const found = await this.#identity.findUser(userId);
-    if (found === null) return null;
-    await this.#repo.upsertUser(this.#context.db, { id: found.id, displayName: found.displayName, roles: found.roles, updatedAt: asOf });
-    return { id: found.id, displayName: found.displayName };
+    return this.#profiles.find(userId);
   }
 
   async friendIds(userId: string): Promise<readonly string[]> {
@@ -66,13 +59,7 @@ export class PeopleService implements People {
 
   /** Summaries of `ids` by id, from the projection and, for those it lacks, from auth. */
   async #summaries(ids: readonly string[]): Promise<Map<string, UserSummary>> {
-    const byId = new Map((await this.#repo.findUsers(this.#context.db, ids)).map((u) => [u.id, u]));
-    for (const id of ids) {
-      if (byId.has(id)) continue;
-      // An account that no longer exists still shows in old lists, nameless.
-      byId.set(id, (await this.find(id)) ?? { id, displayName: '' });
-    }
-    return byId;
+    return this.#profiles.findMany(ids);
   }
 
   /** A request by user id: 404 for an unknown user, and every rule said with its code. */
@@ -104,7 +91,7 @@ export class PeopleService implements People {
 
   async #requestFound(me: string, found: IdentityUser, asOf: Date): Promise<void> {
     try {
-      await this.#repo.upsertUser(this.#context.db, { id: found.id, displayName: found.displayName, roles: found.roles, updatedAt: asOf });
+      await this.#profiles.remember(found, asOf);
       await this.#requireSelf(me);
       await this.#request(me, found.id);
     } catch (err) {
