@@ -117,7 +117,7 @@ export class Session {
     }
   }
 
-  /** Forgets the tokens of a session ended elsewhere (`logout-all`, a revoked socket). */
+  /** Forgets the tokens of a session ended by other means (`logout-all`), here and in the share. */
   ended(): void {
     this.#end('signed-out', true);
   }
