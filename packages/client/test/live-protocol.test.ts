@@ -140,6 +140,27 @@ describe('ChatLive protocol (scripted server)', () => {
     live.close();
   });
 
+  it('a connection silent for a heartbeat after its ping is given up and replaced', async () => {
+    const { rc, clock } = await signedIn();
+    const live = rc.chatLive();
+    const first = await latest();
+    first.accept();
+    clock.advance(30_000);
+    expect(first.ofType('ping')).toHaveLength(1);
+    first.push({ type: 'pong' });
+    clock.advance(30_000);
+    expect(first.ofType('ping')).toHaveLength(2);
+    // No answer to the second ping: dead, though it never closed.
+    clock.advance(30_000);
+    expect(live.state).toBe('reconnecting');
+    clock.advance(500);
+    const second = await latest();
+    expect(second).not.toBe(first);
+    second.accept();
+    expect(live.state).toBe('open');
+    live.close();
+  });
+
   it('resends unanswered sends with the same clientMsgId after a reconnect, at most 32 on the wire, resolving each with its ack', async () => {
     const { rc, clock } = await signedIn();
     const live = rc.chatLive();

@@ -52,6 +52,16 @@ describe('tokens: refresh before expiry and on a refused token, single flight, s
     rc.close();
   });
 
+  it('a refused call with a body is retried with the same body', async () => {
+    const rc = client(system, { clock: new ManualClock(Date.now()) });
+    await signUp(rc, 'Before');
+    system.clock.advance(PAST_EXPIRY_MS);
+    const renamed = await rc.api.PATCH('/auth/me', { body: { displayName: 'After' } });
+    expect(renamed.response.status).toBe(200);
+    expect(renamed.data?.displayName).toBe('After');
+    rc.close();
+  });
+
   it('a call refused twice is not retried again: the second 401 is the answer', async () => {
     let calls = 0;
     const rc = client(system, {
