@@ -1,0 +1,14 @@
+export { RealChat, type RealChatOptions, type LiveContext } from './client.js';
+export { RealChatError } from './errors.js';
+export { ChatLive, type ChatLiveEvents, type ChatLiveOptions } from './live/chat-live.js';
+export type { ChatMessage, ChatPush, Conversation, MessageAck, ReactionCount, Resumed } from './live/chat-frames.js';
+export type { LiveState, StopReason } from './live/live-socket.js';
+export { NotificationsLive, type NotificationsLiveEvents, type NotificationsLiveOptions } from './live/notifications-live.js';
+export type { Notification, NotificationType, NotificationsPush, NotificationsResumed } from './live/notifications-frames.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export type { WebSocketConstructor, WebSocketLike, BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from './platform.js';
+export { Session, type Fetch, type RefreshTransport, type SessionEvents } from './tokens/session.js';
+export { broadcastRefreshLock, processRefreshLock, webLocksRefreshLock, type RefreshLock } from './tokens/refresh-lock.js';
+export { broadcastTokenShare, memoryTokenShare, type TokenSet, type TokenShare } from './tokens/token-share.js';
+export type * as api from './generated/index.js';
+export type { paths } from './generated/index.js';
