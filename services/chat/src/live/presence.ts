@@ -1,5 +1,6 @@
 import type { LiveChannel } from '@realchat/bus';
 import type { Clock, TimerHandle } from '@realchat/clock';
+import { applyInstanceNews, instanceNews } from '@realchat/live-socket';
 import type { Logger } from '@realchat/logging';
 import type { KeyValueStore } from '@realchat/store';
 import type { LiveFrame, LiveHub, People } from '../domain/types.js';
@@ -56,9 +57,9 @@ export class Presence {
 
   async start(): Promise<void> {
     const { channel, instanceId } = this.#o;
-    this.#unsubscribe = channel.subscribe(INSTANCES_SUBJECT, (payload) => this.#heard(payload));
+    this.#unsubscribe = channel.subscribe(INSTANCES_SUBJECT, (payload) => applyInstanceNews(payload, this.#o.instanceId, this.#others));
     await this.#beat();
-    channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: true }));
+    channel.publish(INSTANCES_SUBJECT, instanceNews({ instanceId, up: true }));
     this.#timer = this.#o.clock.setInterval(() => void this.#beat(), Math.max(1, Math.floor(this.#o.ttlMs / 3)), { unref: true });
   }
 
@@ -69,7 +70,7 @@ export class Presence {
     this.#unsubscribe?.();
     await Promise.all(this.#chains.values());
     const { store, instanceId, channel } = this.#o;
-    channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: false }));
+    channel.publish(INSTANCES_SUBJECT, instanceNews({ instanceId, up: false }));
     await Promise.all([...this.#local.keys()].flatMap((userId) => [store.del(userKey(userId, instanceId)), store.del(wasKey(instanceId, userId))])).catch(() => undefined);
     await store.del(instanceKey(instanceId)).catch(() => undefined);
   }
@@ -184,19 +185,5 @@ export class Presence {
         await this.#tellFriends({ type: 'presence', userId, status: 'offline', lastSeenAt });
       });
     }
-  }
-
-  #heard(payload: string): void {
-    let said: unknown;
-    try {
-      said = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (typeof said !== 'object' || said === null) return;
-    const { instanceId, up } = said as Record<string, unknown>;
-    if (typeof instanceId !== 'string' || instanceId === this.#o.instanceId || typeof up !== 'boolean') return;
-    if (up) this.#others.add(instanceId);
-    else this.#others.delete(instanceId);
   }
 }

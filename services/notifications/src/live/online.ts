@@ -1,5 +1,6 @@
 import type { LiveChannel } from '@realchat/bus';
 import type { Clock, TimerHandle } from '@realchat/clock';
+import { applyInstanceNews, instanceNews } from '@realchat/live-socket';
 import type { Logger } from '@realchat/logging';
 import type { KeyValueStore } from '@realchat/store';
 import type { OnlineUsers } from '../domain/types.js';
@@ -39,9 +40,9 @@ export class Online implements OnlineUsers {
 
   async start(): Promise<void> {
     const { channel, instanceId, clock, ttlMs } = this.#o;
-    this.#unsubscribe = channel.subscribe(INSTANCES_SUBJECT, (payload) => this.#heard(payload));
+    this.#unsubscribe = channel.subscribe(INSTANCES_SUBJECT, (payload) => applyInstanceNews(payload, this.#o.instanceId, this.#others));
     await this.#beat();
-    channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: true }));
+    channel.publish(INSTANCES_SUBJECT, instanceNews({ instanceId, up: true }));
     this.#timer = clock.setInterval(() => void this.#beat(), Math.max(1, Math.floor(ttlMs / 3)), { unref: true });
   }
 
@@ -49,7 +50,7 @@ export class Online implements OnlineUsers {
     this.#timer?.clear();
     this.#unsubscribe?.();
     const { store, instanceId, channel } = this.#o;
-    channel.publish(INSTANCES_SUBJECT, JSON.stringify({ instanceId, up: false }));
+    channel.publish(INSTANCES_SUBJECT, instanceNews({ instanceId, up: false }));
     await Promise.all([...this.#local.keys()].map((userId) => store.del(userKey(userId, instanceId)))).catch(() => undefined);
     await store.del(instanceKey(instanceId)).catch(() => undefined);
   }
@@ -100,19 +101,5 @@ export class Online implements OnlineUsers {
     } catch (err) {
       logger.warn({ err }, 'online heartbeat failed');
     }
-  }
-
-  #heard(payload: string): void {
-    let said: unknown;
-    try {
-      said = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (typeof said !== 'object' || said === null) return;
-    const { instanceId, up } = said as Record<string, unknown>;
-    if (typeof instanceId !== 'string' || instanceId === this.#o.instanceId || typeof up !== 'boolean') return;
-    if (up) this.#others.add(instanceId);
-    else this.#others.delete(instanceId);
   }
 }
