@@ -87,14 +87,14 @@ export class RealChat {
 
   /** Creates an account (not signed in: `login` next). */
   async register(body: RegisterBody): Promise<User> {
-    const { data, response } = await this.session.authApi.POST('/auth/register', { body });
-    if (data === undefined) throw await errorOf(response);
+    const { data, error, response } = await this.session.authApi.POST('/auth/register', { body });
+    if (data === undefined) throw await errorOf(response, error);
     return data;
   }
 
   async login(body: LoginBody): Promise<void> {
-    const { data, response } = await this.session.authApi.POST('/auth/login', { body });
-    if (data === undefined) throw await errorOf(response);
+    const { data, error, response } = await this.session.authApi.POST('/auth/login', { body });
+    if (data === undefined) throw await errorOf(response, error);
     this.session.accept(data);
   }
 
@@ -113,8 +113,8 @@ export class RealChat {
 
   /** Ends every session of the user, this one included. */
   async logoutAll(): Promise<void> {
-    const { response } = await this.api.POST('/auth/logout-all', { body: {} });
-    if (!response.ok) throw await errorOf(response);
+    const { error, response } = await this.api.POST('/auth/logout-all', { body: {} });
+    if (!response.ok) throw await errorOf(response, error);
     this.session.ended();
   }
 

@@ -1,5 +1,5 @@
 export { RealChat, type RealChatOptions, type LiveContext } from './client.js';
-export { RealChatError } from './errors.js';
+export { RealChatError, errorOf } from './errors.js';
 export { ChatLive, type ChatLiveEvents, type ChatLiveOptions } from './live/chat-live.js';
 export type { ChatMessage, ChatPush, Conversation, MessageAck, ReactionCount, Resumed } from './live/chat-frames.js';
 export type { LiveState, StopReason } from './live/live-socket.js';

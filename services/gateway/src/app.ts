@@ -17,6 +17,7 @@ import { installUpgrades } from './proxy/upgrades.plugin.js';
 import { installReadiness } from './readiness.js';
 import { ServiceDirectory } from './upstreams/directory.js';
 import type { UpstreamPool } from './upstreams/pool.js';
+import { installWeb, WEB_RULES } from './web/web.plugin.js';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -71,7 +72,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
     routes: config.routes,
     upstreams: config.upstreams,
     hosted: { names: host?.services.map((s) => s.definition.name) ?? [], prefixes: host?.prefixes ?? [], accessRules: host?.accessRules ?? [] },
-    baseRules: config.access,
+    baseRules: config.web === false ? config.access : [...config.access, ...WEB_RULES],
     clock,
     ejection: config.ejection,
     logger,
@@ -81,6 +82,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<App> {
   const edge = await installEdge(app, ctx);
   const merger = await installDocs(app, ctx);
   await host?.register(app);
+  await installWeb(app, ctx);
   await installProxy(app, ctx);
   installUpgrades(app, ctx, edge, host === undefined ? undefined : createSocketEndpoints(host.websockets));
   installReadiness(app, ctx);

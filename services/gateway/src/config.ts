@@ -43,6 +43,8 @@ export interface GatewayConfig {
    * `all`: every remote service known. The others are optional: their routes answer 503 until an instance appears.
    */
   readonly requiredServices: readonly string[] | 'all';
+  /** The web app's build served at `/` (its pages under the web CSP), or none. */
+  readonly web: { readonly root: string } | false;
   /** The upstreams' documents (manifest and API reference): refetched every `refreshMs`, every `retryMs` while a service's manifest is unknown. */
   readonly docs: { readonly title: string; readonly version: string; readonly refreshMs: number; readonly retryMs: number; readonly timeoutMs: number };
 }
@@ -65,6 +67,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     discovery: false,
     metricsAllow: ['127.0.0.1/8', '::1'],
     requiredServices: [],
+    web: false,
     docs: { title: 'RealChat API', version: '0.1.0', refreshMs: 60_000, retryMs: 1_000, timeoutMs: 3_000 },
     ...overrides,
   };

@@ -28,6 +28,10 @@ export const GatewayEnvSchema = Type.Object({
     default: '127.0.0.1/8,::1',
     description: 'Comma-separated client addresses/CIDRs that may read /metrics (judged on the client address TRUST_PROXY yields); others get 404.',
   }),
+  GATEWAY_WEB_ROOT: Type.String({
+    default: '',
+    description: 'Folder of the web app build (index.html and assets/) served at `/`; empty: no web app. `npm start` serves the one `npm install` builds.',
+  }),
   GATEWAY_REQUIRED_SERVICES: Type.String({
     default: '',
     description: 'Comma-separated services that need an available instance (and known routes) for /readyz to answer 200, besides every service named in GATEWAY_UPSTREAMS; `all`: every service known.',
@@ -100,6 +104,7 @@ export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, option
     healthCheck: { ...defaults.healthCheck, intervalMs: parseDuration(env.GATEWAY_HEALTH_INTERVAL) },
     discovery: options.discovery ? { intervalMs: parseDuration(env.GATEWAY_DISCOVERY_INTERVAL) } : false,
     metricsAllow: parseAddressList('GATEWAY_METRICS_ALLOW', env.GATEWAY_METRICS_ALLOW),
+    web: env.GATEWAY_WEB_ROOT.trim() === '' ? false : { root: env.GATEWAY_WEB_ROOT.trim() },
     requiredServices: env.GATEWAY_REQUIRED_SERVICES.trim() === 'all' ? 'all' : serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES),
   });
 }

@@ -140,10 +140,10 @@ export class Session {
       if (this.#tokens !== undefined) this.#end('refresh-refused', true);
       return undefined;
     }
-    const { data, response } = await this.#auth.POST('/auth/refresh', { body: refreshToken === undefined ? {} : { refresh_token: refreshToken } });
+    const { data, error, response } = await this.#auth.POST('/auth/refresh', { body: refreshToken === undefined ? {} : { refresh_token: refreshToken } });
     if (data !== undefined) return this.#publish(this.#toSet(data)).accessToken;
     // 5xx or a proxy failing: the session may still be good; a later call tries again.
-    if (response.status >= 500) throw await errorOf(response);
+    if (response.status >= 500) throw await errorOf(response, error);
     this.#end('refresh-refused', true);
     return undefined;
   }

@@ -7,6 +7,11 @@ export interface SecurityHeaderOptions {
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** The docs page loads its own scripts, styles and images from the gateway. */
 export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/**
+ * The web app: its own scripts, styles and sockets only. No inline script or style, no plugin, no
+ * framing; forms post nowhere but here.
+ */
+export const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Isolates the docs page's window from cross-origin openers; only documents have windows, so JSON answers skip it. */
 export const DOCS_OPENER_POLICY = 'same-origin';
