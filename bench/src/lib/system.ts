@@ -72,8 +72,8 @@ export interface System {
   readonly url: string;
   /** The process that answers `url`: the whole system when embedded, the gateway when distributed. */
   readonly pid: number;
-  /** Every process of the system, by role. */
-  readonly processes: ReadonlyArray<{ readonly name: string; readonly pid: number }>;
+  /** Every process of the system, by role, with the address it listens on. */
+  readonly processes: ReadonlyArray<{ readonly name: string; readonly pid: number; readonly url: string }>;
   /** The system's PostgreSQL database (undefined on PGlite). */
   readonly db: TestDatabase | undefined;
   close(): Promise<void>;
@@ -157,7 +157,7 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
     await close();
     throw err;
   }
-  return { name: kind === 'postgres' ? 'Postgres' : 'PGlite', url, pid: child.pid!, processes: [{ name: 'realchat start', pid: child.pid! }], db: backends?.db, close };
+  return { name: kind === 'postgres' ? 'Postgres' : 'PGlite', url, pid: child.pid!, processes: [{ name: 'realchat start', pid: child.pid!, url }], db: backends?.db, close };
 }
 
 /**
@@ -171,7 +171,7 @@ export async function startDistributed(services: readonly string[], options: Sys
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const shared = benchEnv({ ...backends.env, AUTH_ISSUER: gatewayUrl, ...options.env });
-  const children: Array<{ name: string; child: ChildProcess }> = [];
+  const children: Array<{ name: string; url: string; child: ChildProcess }> = [];
   const close = async (): Promise<void> => {
     // The gateway first, auth last: no service is left without the keys it verifies with.
     for (const { child } of [...children].reverse()) await stop(child);
@@ -185,7 +185,7 @@ export async function startDistributed(services: readonly string[], options: Sys
       env: { ...shared, ...env, PORT: String(port), ...(name === 'gateway' ? {} : { ANNOUNCE_URL: url }) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    children.push({ name, child });
+    children.push({ name, url, child });
     await waitHttp(url, '/healthz', child, name);
     return { url, child };
   };
@@ -208,7 +208,7 @@ export async function startDistributed(services: readonly string[], options: Sys
     name: 'distributed',
     url: gatewayUrl,
     pid: children.at(-1)!.child.pid!,
-    processes: children.map(({ name, child }) => ({ name, pid: child.pid! })),
+    processes: children.map(({ name, url, child }) => ({ name, pid: child.pid!, url })),
     db: backends.db,
     close,
   };
