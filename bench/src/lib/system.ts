@@ -66,6 +66,28 @@ export async function startNats(): Promise<{ url: string; close(): Promise<void>
 
 export type SystemKind = 'pglite' | 'postgres';
 
+/** The close of every system still up: a bench stopped by Ctrl-C or `timeout` leaves no process behind. */
+const running = new Set<() => Promise<void>>();
+let signalsHandled = false;
+
+function track(close: () => Promise<void>): () => Promise<void> {
+  if (!signalsHandled) {
+    signalsHandled = true;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void Promise.allSettled([...running].map((c) => c())).then(() => process.exit(130));
+      });
+    }
+  }
+  let closing: Promise<void> | undefined;
+  const once = (): Promise<void> => {
+    running.delete(once);
+    return (closing ??= close());
+  };
+  running.add(once);
+  return once;
+}
+
 /** A running system under test, reached through its gateway at `url`. */
 export interface System {
   readonly name: string;
@@ -146,11 +168,11 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
   const env = benchEnv({ PORT: String(port), DATA_DIR: dataDir, ...backends?.env, ...options.env });
   const child = spawn(process.execPath, [...nodeArgs(options, ''), BIN, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  const close = async (): Promise<void> => {
+  const close = track(async () => {
     await stop(child);
     await backends?.close();
     rmSync(dataDir, { recursive: true, force: true });
-  };
+  });
   try {
     await waitHttp(url, '/readyz', child, `realchat start (${kind})`);
   } catch (err) {
@@ -172,11 +194,11 @@ export async function startDistributed(services: readonly string[], options: Sys
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const shared = benchEnv({ ...backends.env, AUTH_ISSUER: gatewayUrl, ...options.env });
   const children: Array<{ name: string; url: string; child: ChildProcess }> = [];
-  const close = async (): Promise<void> => {
+  const close = track(async () => {
     // The gateway first, auth last: no service is left without the keys it verifies with.
     for (const { child } of [...children].reverse()) await stop(child);
     await backends.close();
-  };
+  });
   const spawnService = async (name: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> => {
     const port = name === 'gateway' ? gatewayPort : await freePort();
     const url = `http://127.0.0.1:${port}`;
