@@ -12,20 +12,17 @@
  * them. On 2 cores the load generators and the server share the machine in every row alike.
  * `CHAT_BENCH_PROFILE=1` starts the systems with `--cpu-prof` (profiles under bench/results/profiles).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
 import { printEnvironment, printTable, reproduce, settle, shuffle, writeResult, type Row } from './lib/report.js';
 import type { BroadcastKind } from './chat/broadcast-worker.js';
 import type { ClientKind, ClientSpec, DirectResult, FanoutResult, LoadAnswer, LoadCommand } from './chat/load-job.js';
 import { processTreeCpuMs } from './http/cpu.js';
 import { startServerProcess } from './http/server-process.js';
-import { freePort } from './http/server-process.js';
+import { api, exited, expectStatus, inParallel, percentile, signUp, startSystem, type System, type SystemKind } from './lib/system.js';
 
 const COMMAND = 'npm run -w @realchat/bench chat';
 const USERS = 1_000;
@@ -41,112 +38,23 @@ const FANOUT_MESSAGES = 100;
 const FANOUT_WINDOW = 8;
 const FANOUT_ROUNDS = 3;
 const PASSWORD = 'correct horse battery';
-const BIN = fileURLToPath(new URL('../../apps/cli/bin/realchat.js', import.meta.url));
 const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url));
 const PROFILE = process.env['CHAT_BENCH_PROFILE'] === '1';
-const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 
 const GOALS = { persistedPerSec: 5_000, p99Ms: 50, fanoutVsWs: 0.6, idleMb: 500 } as const;
 
 // ---------------------------------------------------------------- processes
 
-
-async function until(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error(`${what}: not ready in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const portOpen = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = tcpConnect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** A private nats-server (JetStream in a temporary folder): nothing is left in the machine's own. */
-async function startNats(): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'rc-bench-nats-'));
-  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
-  await until(() => portOpen(port), 10_000, 'nats-server');
-  return {
-    url: `127.0.0.1:${port}`,
-    async close() {
-      child.kill('SIGTERM');
-      await exited(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-interface System {
-  readonly name: string;
-  readonly url: string;
-  readonly pid: number;
-  readonly db: TestDatabase | undefined;
-  close(): Promise<void>;
-}
-
-/** `realchat start` as its own process: on PGlite (a temporary DATA_DIR), or on PostgreSQL + Redis + NATS. */
-async function startSystem(kind: 'pglite' | 'postgres'): Promise<System> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'rc-bench-chat-'));
-  const id = randomBytes(4).toString('hex');
-  const db = kind === 'postgres' ? await createTestDatabase('postgres', { max: 2 }) : undefined;
-  const nats = kind === 'postgres' ? await startNats() : undefined;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    AUTH_BCRYPT_COST: '4',
-    AUTH_KEY_PUBLISH_LEAD: '0s',
-    AUTH_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    // Every bench client is on 127.0.0.x: the per-address limits would measure themselves.
-    AUTH_LOGIN_IP_LIMIT: '1000000',
-    AUTH_REGISTER_IP_LIMIT: '1000000',
-    GATEWAY_RATE_LIMIT_IP: 'off',
-    GATEWAY_RATE_LIMIT_USER: 'off',
+/** `realchat start` with the chat bench's limits (and `--cpu-prof` when CHAT_BENCH_PROFILE=1). */
+function startChatSystem(kind: SystemKind): Promise<System> {
+  const env = {
     GATEWAY_WS_MAX_PER_IP: String(IDLE_SOCKETS * 2),
     // The bench's users send far more than a person does.
     CHAT_SEND_RATE_PER_MINUTE: '1000000',
-    ...(db === undefined || nats === undefined
-      ? {}
-      : { DATABASE_URL: db.url!, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `bench:chat:${id}:`, NATS_URL: nats.url, NATS_STREAM: `BENCH_CHAT_${id}`, NATS_SUBJECT_PREFIX: `bench_chat_${id}` }),
   };
-  if (PROFILE) mkdirSync(PROFILE_DIR, { recursive: true });
-  const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=chat-${kind}-${id}.cpuprofile`] : [];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...profile, BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`realchat start (${kind}) exited with ${child.exitCode}`);
-    return (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
-  }, 60_000, `realchat start (${kind})`);
-  return {
-    name: kind === 'postgres' ? 'Postgres' : 'PGlite',
-    url,
-    pid: child.pid!,
-    db,
-    async close() {
-      child.kill('SIGTERM');
-      await exited(child);
-      if (PROFILE) console.log(`  CPU profile: ${PROFILE_DIR}chat-${kind}-${id}.cpuprofile`);
-      await db?.close();
-      await nats?.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const name = `chat-${kind}-${randomBytes(4).toString('hex')}`;
+  if (PROFILE) console.log(`  CPU profile: ${PROFILE_DIR}${name}.cpuprofile`);
+  return startSystem(kind, { env, ...(PROFILE ? { profile: { dir: PROFILE_DIR, name } } : {}) });
 }
 
 /** A load process (chat/load-worker.ts): one command at a time, each with one answer. */
@@ -202,39 +110,6 @@ async function closeClients(loads: readonly LoadProcess[]): Promise<void> {
 
 // ---------------------------------------------------------------- setup
 
-async function inParallel<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        out[i] = await fn(i);
-      }
-    }),
-  );
-  return out;
-}
-
-async function api<T>(base: string, token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers['authorization'] = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T };
-}
-
-async function expectStatus<T>(call: () => Promise<{ status: number; body: T }>, ok: readonly number[], what: string): Promise<T> {
-  // The chat service learns new users from auth's events a moment after registration: retried.
-  for (let attempt = 0; ; attempt++) {
-    const res = await call();
-    if (ok.includes(res.status)) return res.body;
-    if (attempt >= 50) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 interface BenchUser {
   readonly id: string;
   readonly token: string;
@@ -246,12 +121,7 @@ interface BenchUser {
  */
 async function signUpUsers(system: System): Promise<BenchUser[]> {
   const run = randomBytes(3).toString('hex');
-  return inParallel(USERS, 16, async (i) => {
-    const email = `bench-${run}-${i}@example.com`;
-    const { id } = await expectStatus(() => api<{ id: string }>(system.url, null, 'POST', '/auth/register', { email, password: PASSWORD, displayName: `User ${i}` }), [201], 'register');
-    const { access_token: token } = await expectStatus(() => api<{ access_token: string }>(system.url, null, 'POST', '/auth/login', { email, password: PASSWORD }), [200], 'login');
-    return { id, token };
-  });
+  return inParallel(USERS, 16, (i) => signUp(system.url, `bench-${run}-${i}@example.com`, `User ${i}`, PASSWORD));
 }
 
 /**
@@ -272,11 +142,6 @@ async function setUp(system: System): Promise<{ users: BenchUser[]; conversation
 }
 
 // ---------------------------------------------------------------- measurements
-
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
 
 interface DirectRun {
   readonly perSec: number;
@@ -435,7 +300,7 @@ interface IdleResult {
 }
 
 async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult> {
-  const system = await startSystem(kind);
+  const system = await startChatSystem(kind);
   try {
     const { users, conversations, ms: setupMs } = await setUp(system);
     console.log(`  ${system.name}: ${USERS} users signed up, befriended in pairs, ${conversations.length} direct conversations in ${(setupMs / 1000).toFixed(1)} s`);
@@ -484,7 +349,7 @@ async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult>
  * several source addresses. RSS of the server process before and after, each after a pause.
  */
 async function measureIdle(): Promise<IdleResult> {
-  const system = await startSystem('postgres');
+  const system = await startChatSystem('postgres');
   try {
     const users = await signUpUsers(system);
     const wsUrl = `${system.url.replace('http://', 'ws://')}/chat/ws`;
