@@ -15,6 +15,12 @@ export interface CommentRow {
 const COLUMNS = `id, post_id as "postId", seq::int as seq, parent_id as "parentId", author_id as "authorId", body,
   created_at as "createdAt", edited_at as "editedAt", deleted_at as "deletedAt"`;
 
+/**
+ * A page of a post's comments ($1 post, $2 after seq, $3 limit). It orders by the table's column:
+ * `order by seq` would sort by the `seq::int` output column instead, which no index serves.
+ */
+export const LIST_COMMENTS_SQL = `select ${COLUMNS} from forum.comments where post_id = $1 and seq > $2 order by comments.seq limit $3`;
+
 /** The forum's SQL for comments. */
 export class CommentsRepository {
   /** Stores a comment with the post's next seq and moves the post's activity, under the post's lock (taken by the caller). */
@@ -54,7 +60,7 @@ export class CommentsRepository {
 
   /** A post's comments oldest first (by seq), after `afterSeq`: one range of the unique (post_id, seq) index. */
   async list(q: Queryable, postId: string, page: { afterSeq: number; take: number }): Promise<CommentRow[]> {
-    const { rows } = await q.query<CommentRow>(`select ${COLUMNS} from forum.comments where post_id = $1 and seq > $2 order by seq limit $3`, [postId, page.afterSeq, page.take]);
+    const { rows } = await q.query<CommentRow>(LIST_COMMENTS_SQL, [postId, page.afterSeq, page.take]);
     return rows;
   }
 
