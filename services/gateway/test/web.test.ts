@@ -58,7 +58,7 @@ describe('gateway: the web app at /', () => {
     const bare = await startGateway({ key: await makeKey(), config: { web: { root: empty } } });
     try {
       const res = await fetch(`${bare.url}/`);
-      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND']);
+      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'ROUTE_NOT_FOUND']);
     } finally {
       await bare.close();
       await rm(empty, { recursive: true, force: true });
