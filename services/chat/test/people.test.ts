@@ -112,7 +112,7 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
     expect([nobody.status, nobody.body.code]).toEqual([404, 'NOT_FOUND']);
 
     const accepted = await call<{ id: string; displayName: string; since: string }>(h, bob, 'POST', `/chat/friends/requests/${sent.body.id}/accept`);
-    expect(accepted).toEqual({ status: 200, body: { id: ada.id, displayName: 'Ada', since: expect.any(String) } });
+    expect([accepted.status, accepted.body]).toEqual([200, { id: ada.id, displayName: 'Ada', since: expect.any(String) }]);
     await eventually(() => eventsOf('chat.friend_request.accepted', sent.body.id).length === 1);
     expect(eventsOf('chat.friend_request.accepted', sent.body.id)[0]?.data).toEqual({ requestId: sent.body.id, fromUserId: ada.id, toUserId: bob.id, acceptedAt: accepted.body.since });
     expect(await friends(ada)).toEqual([{ id: bob.id, displayName: 'Bob', since: accepted.body.since }]);
@@ -173,9 +173,10 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
     await befriend(ada, bob);
     const pending = await request(cid, { userId: ada.id });
     const blocked = await call<{ id: string; displayName: string; blockedAt: string }>(h, ada, 'POST', '/chat/blocks', { userId: bob.id });
-    expect(blocked).toEqual({ status: 200, body: { id: bob.id, displayName: 'Bob', blockedAt: expect.any(String) } });
+    expect([blocked.status, blocked.body]).toEqual([200, { id: bob.id, displayName: 'Bob', blockedAt: expect.any(String) }]);
     h.clock.advance(1_000);
-    expect(await call(h, ada, 'POST', '/chat/blocks', { userId: bob.id })).toEqual(blocked);
+    const again = await call(h, ada, 'POST', '/chat/blocks', { userId: bob.id });
+    expect([again.status, again.body]).toEqual([blocked.status, blocked.body]);
     expect((await call(h, ada, 'POST', '/chat/blocks', { userId: cid.id })).status).toBe(200);
     expect(await friends(ada)).toEqual([]);
     expect(await requests(ada)).toEqual([]);
@@ -183,7 +184,8 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
     expect((await call(h, ada, 'POST', `/chat/friends/requests/${pending.body.id}/accept`)).status).toBe(404);
     const list = await call<PageOf<{ id: string }>>(h, ada, 'GET', '/chat/blocks');
     expect(list.body.items.map((b) => b.id)).toEqual([cid.id, bob.id]);
-    expect(await call(h, bob, 'GET', '/chat/blocks')).toEqual({ status: 200, body: { items: [], nextCursor: null } });
+    const blocks = await call(h, bob, 'GET', '/chat/blocks');
+    expect([blocks.status, blocks.body]).toEqual([200, { items: [], nextCursor: null }]);
     expect([await h.chat.people.blockedBetween(ada.id, bob.id), await h.chat.people.blockedBetween(bob.id, ada.id)]).toEqual([true, true]);
 
     for (const [from, to] of [[ada, bob], [bob, ada]] as const) {
@@ -211,7 +213,7 @@ describe.each(variants)('people: the user projection, friends and blocks (%s)', 
       await request(ada, { email: cid.email }),
       await request(ada, { email: bob.email }),
     ];
-    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    for (const answer of answers) expect([answer.status, answer.body]).toEqual([answers[0]?.status, answers[0]?.body]);
     expect(answers[0]?.status).toBe(202);
     expect(JSON.stringify(answers[0]?.body)).not.toMatch(/Bob|Eve|@/);
     // The requests are made after the answer (202 Accepted): wait for them to be done.
