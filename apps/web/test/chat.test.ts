@@ -1,0 +1,221 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { account, axeViolations, launchBrowser, openApp, screenshot, signIn, startApp, type Account, type RunningApp } from './browser.js';
+
+/** The messages of the open conversation, as a person reads them. */
+const messages = (page: Page) => page.getByRole('list', { name: 'Messages' });
+const message = (page: Page, text: string) => messages(page).getByRole('listitem').filter({ hasText: text });
+
+async function befriend(app: RunningApp, a: Account, b: Account): Promise<string> {
+  const tokenOf = async (who: Account): Promise<string> => {
+    const res = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const call = async (token: string, method: string, path: string, body?: unknown): Promise<{ id: string }> => {
+    const res = await fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string };
+  };
+  const [ta, tb] = await Promise.all([tokenOf(a), tokenOf(b)]);
+  const request = await call(ta, 'POST', '/chat/friends/requests', { userId: await idOf(app, b) });
+  await call(tb, 'POST', `/chat/friends/requests/${request.id}/accept`);
+  return ta;
+}
+
+describe('web app: chat (browser)', { timeout: 120_000 }, () => {
+  let app: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('two people become friends through the UI and chat live: typing, read marks, edit, delete, reactions; axe-clean; phone layout', async () => {
+    const ada = account('Ada Lovelace');
+    const bob = account('Bob Babbage');
+    await Promise.all([app.register(ada), app.register(bob)]);
+    const a = await openApp(browser, app);
+    const b = await openApp(browser, app);
+    await Promise.all([signIn(a.page, ada), signIn(b.page, bob)]);
+
+    // Ada asks Bob by email; Bob accepts.
+    await a.page.goto('/#/chat/friends');
+    await a.page.getByRole('heading', { name: 'Friends', level: 1 }).waitFor();
+    await a.page.getByLabel("Friend's email").fill(bob.email);
+    await a.page.getByRole('button', { name: 'Send request' }).click();
+    await a.page.getByRole('list', { name: 'Requests you sent' }).getByText(bob.displayName).waitFor();
+
+    await b.page.goto('/#/chat/friends');
+    await b.page.getByRole('list', { name: 'Requests for you' }).getByText(ada.displayName).waitFor();
+    expect(await axeViolations(b.page)).toEqual([]);
+    await screenshot(b.page, 'chat-friends-request');
+    await b.page.getByRole('button', { name: `Accept ${ada.displayName}` }).click();
+    await b.page.getByRole('list', { name: 'Your friends' }).getByText(ada.displayName).waitFor();
+    // Ada's page hears of it (the notification) without a reload.
+    await a.page.getByRole('list', { name: 'Your friends' }).getByText(bob.displayName).waitFor();
+    expect(await axeViolations(a.page)).toEqual([]);
+    await screenshot(a.page, 'chat-friends');
+
+    // Bob opens the direct conversation; Ada waits on her conversation list.
+    await b.page.getByRole('button', { name: `Message ${ada.displayName}` }).click();
+    await b.page.getByRole('heading', { name: ada.displayName, level: 2 }).waitFor();
+    await a.page.getByRole('link', { name: 'Conversations', exact: true }).click();
+    const adaList = a.page.getByRole('list', { name: 'Conversations' });
+    await adaList.getByRole('link', { name: new RegExp(bob.displayName) }).waitFor();
+
+    // Bob types: Ada sees it in the list (last message, unread count) without opening it.
+    await b.page.getByLabel('Message', { exact: true }).fill('Hello Ada, how are the engines?');
+    await b.page.getByLabel('Message', { exact: true }).press('Enter');
+    await expect.poll(() => adaList.getByRole('link', { name: new RegExp(bob.displayName) }).textContent()).toMatch(/Hello Ada, how are the engines\?.*|1 unread/);
+    await expect.poll(() => adaList.getByRole('link', { name: new RegExp(bob.displayName) }).textContent()).toContain('1 unread');
+    expect(await axeViolations(a.page)).toEqual([]);
+    await screenshot(a.page, 'chat-conversation-list');
+    // Until Ada views it, Bob's message is not read.
+    await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toMatch(/Sent|Delivered/);
+
+    await adaList.getByRole('link', { name: new RegExp(bob.displayName) }).click();
+    await message(a.page, 'Hello Ada, how are the engines?').waitFor();
+    await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toContain('Read');
+    await expect.poll(() => adaList.getByRole('link', { name: new RegExp(bob.displayName) }).textContent()).not.toContain('unread');
+
+    // Typing shows on the other side; the reply arrives live.
+    await a.page.getByLabel('Message', { exact: true }).pressSequentially('Splen');
+    await b.page.getByText(`${ada.displayName} is typing…`).waitFor();
+    await a.page.getByLabel('Message', { exact: true }).pressSequentially('did, Bob');
+    await a.page.getByRole('button', { name: 'Send', exact: true }).click();
+    await message(b.page, 'Splendid, Bob').waitFor();
+    await expect.poll(() => b.page.getByText(`${ada.displayName} is typing…`).count()).toBe(0);
+    await expect.poll(() => message(a.page, 'Splendid, Bob').textContent()).toContain('Read');
+
+    // Bob edits his message; Ada sees the new text marked edited.
+    await message(b.page, 'Hello Ada').getByRole('button', { name: 'Edit' }).click();
+    await b.page.getByLabel('Edit message').fill('Hello Ada, how is the Analytical Engine?');
+    await b.page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => message(a.page, 'Analytical Engine').textContent()).toContain('edited');
+
+    // Ada reacts to it; Bob sees the count.
+    await message(a.page, 'Analytical Engine').getByRole('button', { name: 'React' }).click();
+    await a.page.getByRole('button', { name: 'React with 🎉' }).click();
+    await message(b.page, 'Analytical Engine').getByRole('button', { name: '🎉 1' }).waitFor();
+    await expect.poll(() => message(a.page, 'Analytical Engine').getByRole('button', { name: '🎉 1' }).getAttribute('aria-pressed')).toBe('true');
+    expect(await axeViolations(a.page)).toEqual([]);
+    await screenshot(a.page, 'chat-conversation');
+    // Ada takes it back.
+    await message(a.page, 'Analytical Engine').getByRole('button', { name: '🎉 1' }).click();
+    await expect.poll(() => message(b.page, 'Analytical Engine').getByRole('button', { name: '🎉 1' }).count()).toBe(0);
+
+    // Bob deletes it: both see "message deleted".
+    await message(b.page, 'Analytical Engine').getByRole('button', { name: 'Delete' }).click();
+    await message(a.page, 'message deleted').waitFor();
+    await message(b.page, 'message deleted').waitFor();
+
+    // At phone size the conversation fills the screen, with a way back to the list.
+    await a.page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => adaList.isVisible()).toBe(false);
+    expect(await axeViolations(a.page)).toEqual([]);
+    await screenshot(a.page, 'chat-conversation-phone');
+    await a.page.getByRole('link', { name: '← Back to conversations' }).click();
+    await adaList.waitFor();
+    await screenshot(a.page, 'chat-conversation-list-phone');
+
+    expect([...a.problems, ...b.problems]).toEqual([]);
+    await Promise.all([a.context.close(), b.context.close()]);
+  });
+
+  it('history loads upward; search; groups; a send refused (blocked) shows a failed state and Retry after the unblock sends it once', async () => {
+    const cleo = account('Cleo Codd');
+    const dan = account('Dan Dijkstra');
+    const eve = account('Eve Engelbart');
+    await Promise.all([app.register(cleo), app.register(dan), app.register(eve)]);
+    await befriend(app, cleo, eve);
+    const token = await befriend(app, cleo, dan);
+    // 45 messages of history, sent over the API.
+    const res = await fetch(`${app.url}/chat/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'direct', userId: await idOf(app, dan) }) });
+    const { id } = (await res.json()) as { id: string };
+    for (let i = 1; i <= 45; i += 1) {
+      const sent = await fetch(`${app.url}/chat/conversations/${id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ body: `History line ${i}.`, clientMsgId: `seed-${i}` }) });
+      expect(sent.ok).toBe(true);
+    }
+    const c = await openApp(browser, app);
+    const d = await openApp(browser, app);
+    await Promise.all([signIn(c.page, cleo), signIn(d.page, dan)]);
+
+    // Upward history: the newest page first, older ones as the top scrolls into view.
+    await c.page.goto(`/#/chat/${id}`);
+    await message(c.page, 'History line 45.').waitFor();
+    expect(await message(c.page, 'History line 1.').count()).toBe(0);
+    await c.page.getByRole('button', { name: 'Load earlier messages' }).scrollIntoViewIfNeeded();
+    await message(c.page, 'History line 1.').waitFor();
+    await c.page.getByText('The start of the conversation.').waitFor();
+    await expect.poll(() => messages(c.page).getByRole('listitem').count()).toBe(45);
+
+    // Search within the conversation.
+    await c.page.getByRole('link', { name: 'Search', exact: true }).last().click();
+    await c.page.getByLabel('Words to find').fill('line 7');
+    await c.page.getByRole('button', { name: 'Search', exact: true }).click();
+    await c.page.getByRole('list', { name: 'Results' }).getByText('History line 7.').waitFor();
+    expect(await axeViolations(c.page)).toEqual([]);
+
+    // A group of friends: create, Dan sees it live; rename; add Eve; remove Eve; Dan leaves.
+    await c.page.goto('/#/chat');
+    await c.page.getByRole('button', { name: 'New group' }).click();
+    await c.page.getByLabel('Group name').fill('Compilers');
+    await c.page.getByRole('checkbox', { name: dan.displayName }).check();
+    await c.page.getByRole('button', { name: 'Create group' }).click();
+    await c.page.getByRole('heading', { name: 'Compilers', level: 2 }).waitFor();
+    await c.page.getByLabel('Message', { exact: true }).fill('Welcome to the group');
+    await c.page.getByLabel('Message', { exact: true }).press('Enter');
+    await d.page.goto('/#/chat');
+    await d.page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /Compilers/ }).click();
+    await message(d.page, 'Welcome to the group').waitFor();
+    await c.page.getByRole('button', { name: 'Group details' }).click();
+    await c.page.getByRole('textbox', { name: 'Group name' }).fill('Compilers club');
+    await c.page.getByRole('button', { name: 'Rename' }).click();
+    await d.page.getByRole('heading', { name: 'Compilers club', level: 2 }).waitFor();
+    await c.page.getByLabel('Add a friend').selectOption({ label: eve.displayName });
+    await c.page.getByRole('button', { name: 'Add', exact: true }).click();
+    await c.page.getByRole('list', { name: 'Members' }).getByText(eve.displayName).waitFor();
+    expect(await axeViolations(c.page)).toEqual([]);
+    await screenshot(c.page, 'chat-group-details');
+    await c.page.getByRole('button', { name: `Remove ${eve.displayName}` }).click();
+    await expect.poll(() => c.page.getByRole('list', { name: 'Members' }).getByText(eve.displayName).count()).toBe(0);
+    await d.page.getByRole('button', { name: 'Group details' }).click();
+    await d.page.getByRole('button', { name: 'Leave group' }).click();
+    await expect.poll(() => d.page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /Compilers/ }).count()).toBe(0);
+    await expect.poll(() => c.page.getByRole('list', { name: 'Members' }).getByText(dan.displayName).count()).toBe(0);
+
+    // Dan blocks Cleo (which ends their friendship): her message fails clearly; after the unblock, Retry sends it (once).
+    await c.page.goto(`/#/chat/${id}`);
+    await d.page.goto('/#/chat/friends');
+    await d.page.getByRole('button', { name: `Block ${cleo.displayName}` }).click();
+    await d.page.getByRole('list', { name: 'Blocked people' }).getByText(cleo.displayName).waitFor();
+    await c.page.getByLabel('Message', { exact: true }).fill('Are you there, Dan?');
+    await c.page.getByRole('button', { name: 'Send', exact: true }).click();
+    const failed = message(c.page, 'Are you there, Dan?');
+    await expect.poll(() => failed.getByRole('alert').textContent()).toMatch(/Not sent: one of you has blocked the other/);
+    await screenshot(c.page, 'chat-send-failed');
+    await d.page.getByRole('button', { name: `Unblock ${cleo.displayName}` }).click();
+    await expect.poll(() => d.page.getByRole('list', { name: 'Blocked people' }).count()).toBe(0);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => failed.getByRole('alert').count()).toBe(0);
+    await expect.poll(() => failed.textContent()).toMatch(/ · (Sent|Delivered|Read)/);
+    await d.page.goto(`/#/chat/${id}`);
+    await message(d.page, 'Are you there, Dan?').waitFor();
+    expect(await message(d.page, 'Are you there, Dan?').count()).toBe(1);
+
+    expect([...c.problems, ...d.problems]).toEqual([]);
+    await Promise.all([c.context.close(), d.context.close()]);
+  });
+});
+
+/** A user's id, by signing in over the API. */
+async function idOf(app: RunningApp, who: Account): Promise<string> {
+  const res = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
+  const { access_token: accessToken } = (await res.json()) as { access_token: string };
+  const me = await fetch(`${app.url}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return ((await me.json()) as { id: string }).id;
+}
