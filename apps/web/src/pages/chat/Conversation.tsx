@@ -305,7 +305,8 @@ function Composer({ conversationId, onSend }: { conversationId: string; onSend: 
         id="chat-compose"
         rows={2}
         value={text}
-        placeholder="Write a message (Enter sends, Shift+Enter for a new line)"
+        placeholder="Write a message…"
+        aria-describedby="chat-compose-hint"
         onKeyDown={onKeyDown}
         onChange={(e) => {
           setText(e.target.value);
@@ -316,6 +317,9 @@ function Composer({ conversationId, onSend }: { conversationId: string; onSend: 
           }
         }}
       />
+      <span id="chat-compose-hint" className="visually-hidden">
+        Enter sends; Shift+Enter starts a new line.
+      </span>
       <button type="submit" className="primary" disabled={text.trim() === ''}>
         Send
       </button>
