@@ -6,20 +6,22 @@ import { account, axeViolations, launchBrowser, openApp, screenshot, signIn, sta
 const messages = (page: Page) => page.getByRole('list', { name: 'Messages' });
 const message = (page: Page, text: string) => messages(page).getByRole('listitem').filter({ hasText: text });
 
-async function befriend(app: RunningApp, a: Account, b: Account): Promise<string> {
-  const tokenOf = async (who: Account): Promise<string> => {
-    const res = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
-    return ((await res.json()) as { access_token: string }).access_token;
+/** Calls the API as `who` (signed in over the API: for setting the scene, not what the test is about). */
+async function apiAs(app: RunningApp, who: Account): Promise<(method: string, path: string, body?: unknown) => Promise<{ id: string }>> {
+  const res = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  return async (method, path, body) => {
+    const answer = await fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
+    return (await answer.json()) as { id: string };
   };
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<{ id: string }> => {
-    const res = await fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { id: string };
-  };
-  const [ta, tb] = await Promise.all([tokenOf(a), tokenOf(b)]);
-  const request = await call(ta, 'POST', '/chat/friends/requests', { userId: await idOf(app, b) });
-  await call(tb, 'POST', `/chat/friends/requests/${request.id}/accept`);
-  return ta;
+}
+
+type Api = Awaited<ReturnType<typeof apiAs>>;
+
+async function befriend(asA: Api, asB: Api): Promise<void> {
+  const request = await asA('POST', '/chat/friends/requests', { userId: (await asB('GET', '/auth/me')).id });
+  await asB('POST', `/chat/friends/requests/${request.id}/accept`);
 }
 
 describe('web app: chat (browser)', { timeout: 120_000 }, () => {
@@ -126,20 +128,19 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await Promise.all([a.context.close(), b.context.close()]);
   });
 
-  it('history loads upward; search; groups; a send refused (blocked) shows a failed state and Retry after the unblock sends it once', async () => {
+  it('history loads upward; search; groups; decline and cancel requests; a send refused (blocked) shows a failed state and Retry after the unblock sends it once', async () => {
     const cleo = account('Cleo Codd');
     const dan = account('Dan Dijkstra');
     const eve = account('Eve Engelbart');
     await Promise.all([app.register(cleo), app.register(dan), app.register(eve)]);
-    await befriend(app, cleo, eve);
-    const token = await befriend(app, cleo, dan);
+    const [asCleo, asDan, asEve] = await Promise.all([apiAs(app, cleo), apiAs(app, dan), apiAs(app, eve)]);
+    await befriend(asCleo, asEve);
+    await befriend(asCleo, asDan);
     // 45 messages of history, sent over the API.
-    const res = await fetch(`${app.url}/chat/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'direct', userId: await idOf(app, dan) }) });
-    const { id } = (await res.json()) as { id: string };
-    for (let i = 1; i <= 45; i += 1) {
-      const sent = await fetch(`${app.url}/chat/conversations/${id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ body: `History line ${i}.`, clientMsgId: `seed-${i}` }) });
-      expect(sent.ok).toBe(true);
-    }
+    const { id } = await asCleo('POST', '/chat/conversations', { type: 'direct', userId: (await asDan('GET', '/auth/me')).id });
+    for (let i = 1; i <= 45; i += 1) await asCleo('POST', `/chat/conversations/${id}/messages`, { body: `History line ${i}.`, clientMsgId: `seed-${i}` });
+    // A request for Dan to decline.
+    await asEve('POST', '/chat/friends/requests', { userId: (await asDan('GET', '/auth/me')).id });
     const c = await openApp(browser, app);
     const d = await openApp(browser, app);
     // What Cleo's page writes on its chat socket: a retry must reuse the failed send's clientMsgId.
@@ -196,9 +197,17 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await expect.poll(() => d.page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /Compilers/ }).count()).toBe(0);
     await expect.poll(() => c.page.getByRole('list', { name: 'Members' }).getByText(dan.displayName).count()).toBe(0);
 
+    // Dan declines Eve's request, sends one to her by email and takes it back.
+    await d.page.goto('/#/chat/friends');
+    await d.page.getByRole('button', { name: `Decline ${eve.displayName}` }).click();
+    await d.page.getByText('No requests waiting.').waitFor();
+    await d.page.getByLabel("Friend's email").fill(eve.email);
+    await d.page.getByRole('button', { name: 'Send request' }).click();
+    await d.page.getByRole('button', { name: `Cancel request to ${eve.displayName}` }).click();
+    await expect.poll(() => d.page.getByRole('list', { name: 'Requests you sent' }).count()).toBe(0);
+
     // Dan blocks Cleo (which ends their friendship): her message fails clearly; after the unblock, Retry sends it (once).
     await c.page.goto(`/#/chat/${id}`);
-    await d.page.goto('/#/chat/friends');
     await d.page.getByRole('button', { name: `Block ${cleo.displayName}` }).click();
     await d.page.getByRole('list', { name: 'Blocked people' }).getByText(cleo.displayName).waitFor();
     await c.page.getByLabel('Message', { exact: true }).fill('Are you there, Dan?');
@@ -208,6 +217,7 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await screenshot(c.page, 'chat-send-failed');
     await d.page.getByRole('button', { name: `Unblock ${cleo.displayName}` }).click();
     await expect.poll(() => d.page.getByRole('list', { name: 'Blocked people' }).count()).toBe(0);
+    await expect.poll(() => d.page.getByRole('list', { name: 'Your friends' }).getByText(cleo.displayName).count()).toBe(0);
     await failed.getByRole('button', { name: 'Retry' }).click();
     await expect.poll(() => failed.getByRole('alert').count()).toBe(0);
     await expect.poll(() => failed.textContent()).toMatch(/ · (Sent|Delivered|Read)/);
@@ -222,11 +232,3 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await Promise.all([c.context.close(), d.context.close()]);
   });
 });
-
-/** A user's id, by signing in over the API. */
-async function idOf(app: RunningApp, who: Account): Promise<string> {
-  const res = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
-  const { access_token: accessToken } = (await res.json()) as { access_token: string };
-  const me = await fetch(`${app.url}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
-  return ((await me.json()) as { id: string }).id;
-}

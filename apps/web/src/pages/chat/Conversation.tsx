@@ -220,7 +220,7 @@ export function Conversation({ id }: { id: string }): ReactNode {
     <section className="chat-pane" aria-labelledby="conversation-heading">
       <header className="chat-pane-head">
         <Link to="/chat" className="chat-back">
-          ← Back<span className="visually-hidden"> to conversations</span>
+          ← Back<span className="chat-sr-only"> to conversations</span>
         </Link>
         <h2 id="conversation-heading" className="chat-who">
           {peer !== undefined && <Presence online={isOnline(peer)} />}
@@ -298,7 +298,7 @@ function Composer({ conversationId, onSend }: { conversationId: string; onSend: 
   };
   return (
     <form className="chat-composer" onSubmit={submit}>
-      <label htmlFor="chat-compose" className="visually-hidden">
+      <label htmlFor="chat-compose" className="chat-sr-only">
         Message
       </label>
       <textarea
@@ -317,7 +317,7 @@ function Composer({ conversationId, onSend }: { conversationId: string; onSend: 
           }
         }}
       />
-      <span id="chat-compose-hint" className="visually-hidden">
+      <span id="chat-compose-hint" className="chat-sr-only">
         Enter sends; Shift+Enter starts a new line.
       </span>
       <button type="submit" className="primary" disabled={text.trim() === ''}>
@@ -375,15 +375,15 @@ function Message(props: {
 
   return (
     <li className={own ? 'chat-message own' : 'chat-message'}>
-      <p className={own ? 'visually-hidden' : 'chat-sender small strong'}>{own ? 'You' : sender}</p>
+      <p className={own ? 'chat-sr-only' : 'chat-sender small strong'}>{own ? 'You' : sender}</p>
       {deleted ? (
         <p className="chat-body muted">message deleted</p>
       ) : editing !== null ? (
         <form onSubmit={(e) => void save(e)} className="chat-edit">
-          <label htmlFor={`edit-${m.id}`} className="visually-hidden">
+          <label htmlFor={`edit-${m.id}`} className="chat-sr-only">
             Edit message
           </label>
-          <textarea id={`edit-${m.id}`} value={editing} rows={2} onChange={(e) => setEditing(e.target.value)} />
+          <textarea id={`edit-${m.id}`} value={editing} rows={2} autoFocus onChange={(e) => setEditing(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setEditing(null)} />
           <span className="chat-actions">
             <button type="submit" className="primary">
               Save
