@@ -36,7 +36,7 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await app?.stop();
   });
 
-  it('two people become friends through the UI and chat live: typing, read marks, edit, delete, reactions; axe-clean; phone layout', async () => {
+  it('two people become friends through the UI and chat live: unread counts, typing, delivered and read marks, edit, delete, reactions; axe-clean; phone layout', async () => {
     const ada = account('Ada Lovelace');
     const bob = account('Bob Babbage');
     await Promise.all([app.register(ada), app.register(bob)]);
@@ -76,8 +76,8 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await expect.poll(() => adaList.getByRole('link', { name: new RegExp(bob.displayName) }).textContent()).toContain('1 unread');
     expect(await axeViolations(a.page)).toEqual([]);
     await screenshot(a.page, 'chat-conversation-list');
-    // Until Ada views it, Bob's message is not read.
-    await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toMatch(/Sent|Delivered/);
+    // Ada's tab has it (delivered) but she has not viewed it (not read).
+    await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toContain('Delivered');
 
     await adaList.getByRole('link', { name: new RegExp(bob.displayName) }).click();
     await message(a.page, 'Hello Ada, how are the engines?').waitFor();
@@ -123,12 +123,15 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await a.page.getByRole('link', { name: '← Back to conversations' }).click();
     await adaList.waitFor();
     await screenshot(a.page, 'chat-conversation-list-phone');
+    await a.page.getByRole('link', { name: 'Friends', exact: true }).click();
+    await a.page.getByRole('list', { name: 'Your friends' }).waitFor();
+    await screenshot(a.page, 'chat-friends-phone');
 
     expect([...a.problems, ...b.problems]).toEqual([]);
     await Promise.all([a.context.close(), b.context.close()]);
   });
 
-  it('history loads upward; search; groups; decline and cancel requests; a send refused (blocked) shows a failed state and Retry after the unblock sends it once', async () => {
+  it('history loads upward; search; groups; decline, cancel and remove; a send refused (blocked) shows a failed state and Retry after the unblock sends it once', async () => {
     const cleo = account('Cleo Codd');
     const dan = account('Dan Dijkstra');
     const eve = account('Eve Engelbart');
@@ -156,6 +159,8 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     // Upward history: the newest page first, older ones as the top scrolls into view.
     await c.page.goto(`/#/chat/${id}`);
     await message(c.page, 'History line 45.').waitFor();
+    // Dan is signed in: his presence shows beside his name.
+    await expect.poll(() => c.page.getByRole('heading', { level: 2 }).textContent()).toBe(`Online${dan.displayName}`);
     expect(await message(c.page, 'History line 1.').count()).toBe(0);
     await c.page.getByRole('button', { name: 'Load earlier messages' }).scrollIntoViewIfNeeded();
     await message(c.page, 'History line 1.').waitFor();
@@ -227,6 +232,11 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     const tries = sends.filter((f) => f.body === 'Are you there, Dan?');
     expect(tries.length).toBe(2);
     expect(tries[1]?.clientMsgId).toBe(tries[0]?.clientMsgId);
+
+    // Cleo removes Eve from her friends.
+    await c.page.goto('/#/chat/friends');
+    await c.page.getByRole('button', { name: `Remove ${eve.displayName}` }).click();
+    await expect.poll(() => c.page.getByRole('list', { name: 'Your friends' }).getByText(eve.displayName).count()).toBe(0);
 
     expect([...c.problems, ...d.problems]).toEqual([]);
     await Promise.all([c.context.close(), d.context.close()]);
