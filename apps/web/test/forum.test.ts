@@ -83,6 +83,12 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     // Opening it read it: the badge follows the server's unread count.
     await expect.poll(() => badge(a.page)).not.toMatch(/\d/);
 
+    // Bob keeps his inbox open: what Ada does next arrives in it live.
+    await b.page.getByTestId('bell').click();
+    const inbox = b.page.getByRole('list', { name: 'Notifications' });
+    await b.page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    await expect.poll(() => b.page.getByText('Loading notifications').count()).toBe(0);
+
     // Ada replies to Bob (forum.reply) and mentions him in a comment of her own (forum.mention).
     await a.page.getByRole('button', { name: 'Reply to Bob Builder' }).click();
     await a.page.getByRole('textbox', { name: 'Reply to Bob Builder' }).fill('Thank you, Bob.');
@@ -95,8 +101,6 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     await screenshot(a.page, 'forum-post');
 
     await expect.poll(() => badge(b.page)).toBe('2');
-    await b.page.getByTestId('bell').click();
-    const inbox = b.page.getByRole('list', { name: 'Notifications' });
     await inbox.getByRole('link', { name: 'Unread: Ada Lovelace replied to your comment' }).waitFor();
     await inbox.getByRole('link', { name: 'Unread: Ada Lovelace mentioned you' }).waitFor();
     await screenshot(b.page, 'forum-inbox-phone');
@@ -173,8 +177,14 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     expect(await sam.page.getByRole('button', { name: 'Edit', exact: true }).count()).toBe(1);
     await sam.page.getByRole('button', { name: 'Edit', exact: true }).click();
     await sam.page.getByRole('textbox', { name: 'Edit comment' }).fill('My own comment, edited');
-    await sam.page.getByRole('button', { name: 'Save' }).click();
-    await sam.page.getByText('My own comment, edited').waitFor();
+    await sam.page.getByRole('form', { name: 'Edit comment' }).getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => sam.page.getByRole('form', { name: 'Edit comment' }).count()).toBe(0);
+    await sam.page.locator('.comment .body', { hasText: 'My own comment, edited' }).waitFor();
+    await sam.page.getByRole('button', { name: 'Edit post' }).click();
+    await sam.page.getByRole('textbox', { name: 'Title' }).fill('Newer topic, retitled');
+    await sam.page.getByRole('form', { name: 'Edit post' }).getByRole('button', { name: 'Save' }).click();
+    await sam.page.getByRole('heading', { name: 'Newer topic, retitled' }).waitFor();
+    expect(await sam.page.getByRole('navigation', { name: 'Breadcrumb' }).innerText()).toContain('News');
 
     // The admin pins the older post (it goes first), locks the newer one and deletes a comment and a post.
     await root.page.goto(`/#/forum/posts/${older.id}`);
@@ -186,7 +196,7 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     expect(await axeViolations(root.page)).toEqual([]);
     await screenshot(root.page, 'forum-category');
 
-    await root.page.getByRole('link', { name: 'Newer topic' }).click();
+    await root.page.getByRole('link', { name: 'Newer topic, retitled' }).click();
     await root.page.getByRole('button', { name: 'Lock', exact: true }).click();
     await root.page.getByText('This post is locked').waitFor();
     expect(await root.page.getByRole('textbox', { name: 'Your comment' }).count()).toBe(0);
@@ -209,7 +219,7 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     await root.page.getByRole('button', { name: 'Delete this post' }).click();
     await root.page.getByRole('heading', { name: 'News' }).waitFor();
     await expect.poll(() => root.page.locator('.post-row').count()).toBe(1);
-    expect(await root.page.getByRole('link', { name: 'Newer topic' }).count()).toBe(0);
+    expect(await root.page.getByRole('link', { name: /^Newer topic/ }).count()).toBe(0);
 
     expect([...root.problems, ...sam.problems]).toEqual([]);
     await Promise.all([root.context.close(), sam.context.close()]);
@@ -245,6 +255,13 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     expect(await c.page.locator('.comment').count()).toBe(34);
     // Comments stay oldest first across pages.
     expect(await c.page.locator('.comment .body').first().innerText()).toBe('Comment 1');
+
+    // Muting a type is kept by the server.
+    await c.page.getByTestId('bell').click();
+    await c.page.getByText('Preferences').click();
+    await c.page.getByRole('checkbox', { name: 'Comments on my posts' }).check();
+    await c.page.getByText('Saved.').waitFor();
+    expect((await asCleo<{ muted: string[] }>('GET', '/notifications/preferences')).muted).toEqual(['forum.comment']);
 
     expect(c.problems).toEqual([]);
     await c.context.close();

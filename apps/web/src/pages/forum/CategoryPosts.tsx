@@ -1,36 +1,12 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, navigate } from '../../app/router.js';
 import { Field } from '../../components/Field.js';
 import { messageOf, rc, unwrap } from '../../lib/api.js';
 import { ErrorLine, LoadMore, TextArea } from './common.js';
 import { SearchBox } from './SearchBox.js';
-import { postPath, when, type Category, type Post } from './types.js';
+import { postPath, when, type Post } from './types.js';
+import { useCategory } from './useCategory.js';
 import { useCursorList } from './useCursorList.js';
-
-/** The name of a category (there is no route for one category: it is found in the list). */
-function useCategory(categoryId: string): Category | null | undefined {
-  const [category, setCategory] = useState<Category | null | undefined>(undefined);
-  useEffect(() => {
-    let active = true;
-    const find = async (): Promise<Category | null> => {
-      let cursor: string | null = null;
-      do {
-        const page: { items: Category[]; nextCursor: string | null } = await unwrap(rc.api.GET('/forum/categories', { params: { query: { limit: 100, ...(cursor === null ? {} : { cursor }) } } }));
-        const found = page.items.find((c) => c.id === categoryId);
-        if (found !== undefined) return found;
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-      return null;
-    };
-    find()
-      .then((c) => active && setCategory(c))
-      .catch(() => active && setCategory(null));
-    return () => {
-      active = false;
-    };
-  }, [categoryId]);
-  return category;
-}
 
 /** `/forum/categories/:id`: its posts, pinned first, newest activity next; a new post. */
 export function CategoryPosts({ categoryId }: { categoryId: string }): ReactNode {

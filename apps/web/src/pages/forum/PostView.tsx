@@ -6,6 +6,7 @@ import { messageOf, rc, unwrap } from '../../lib/api.js';
 import { CommentItem, CommentForm } from './CommentItem.js';
 import { Body, ConfirmButton, ErrorLine, LoadMore, TextArea } from './common.js';
 import { when, type Comment, type Post } from './types.js';
+import { useCategory } from './useCategory.js';
 import { useCursorList } from './useCursorList.js';
 
 /** `/forum/posts/:id`: the post, its comments oldest first with their replies, and what the reader may do. */
@@ -14,6 +15,7 @@ export function PostView({ postId, focusComment }: { postId: string; focusCommen
   const admin = isAdmin(me);
   const [post, setPost] = useState<Post | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  const category = useCategory(post?.categoryId ?? null);
   useEffect(() => {
     let active = true;
     unwrap(rc.api.GET('/forum/posts/{id}', { params: { path: { id: postId } } }))
@@ -68,11 +70,10 @@ export function PostView({ postId, focusComment }: { postId: string; focusCommen
   return (
     <div className="page narrow forum">
       <nav aria-label="Breadcrumb" className="crumbs">
-        <Link to="/forum">Forum</Link> <span aria-hidden="true">›</span> <Link to={`/forum/categories/${encodeURIComponent(post.categoryId)}`}>Category</Link>
+        <Link to="/forum">Forum</Link> <span aria-hidden="true">›</span> <Link to={`/forum/categories/${encodeURIComponent(post.categoryId)}`}>{category?.name ?? 'Category'}</Link>
       </nav>
       <article className="card post" aria-labelledby="post-title">
-        <PostBody post={post} mine={mine} onSaved={setPost} />
-        <div className="actions post-actions">
+        <PostBody post={post} mine={mine} onSaved={setPost}>
           {(mine || admin) && <ConfirmButton label="Delete post" confirmLabel="Delete this post" onConfirm={removePost} />}
           {admin && (
             <>
@@ -84,7 +85,7 @@ export function PostView({ postId, focusComment }: { postId: string; focusCommen
               </button>
             </>
           )}
-        </div>
+        </PostBody>
         <ErrorLine error={error} />
       </article>
 
@@ -113,7 +114,8 @@ export function PostView({ postId, focusComment }: { postId: string; focusCommen
   );
 }
 
-function PostBody({ post, mine, onSaved }: { post: Post; mine: boolean; onSaved: (p: Post) => void }): ReactNode {
+/** The post, or its editor; `children` are the other actions on it (shown beside "Edit post"). */
+function PostBody({ post, mine, onSaved, children }: { post: Post; mine: boolean; onSaved: (p: Post) => void; children: ReactNode }): ReactNode {
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(post.title);
   const [body, setBody] = useState(post.body);
@@ -160,11 +162,14 @@ function PostBody({ post, mine, onSaved }: { post: Post; mine: boolean; onSaved:
         {post.editedAt !== null && ' · edited'}
       </p>
       <Body text={post.body} />
-      {mine && (
-        <button type="button" className="link" onClick={() => (setTitle(post.title), setBody(post.body), setEditing(true))}>
-          Edit post
-        </button>
-      )}
+      <div className="actions post-actions">
+        {mine && (
+          <button type="button" className="link" onClick={() => (setTitle(post.title), setBody(post.body), setEditing(true))}>
+            Edit post
+          </button>
+        )}
+        {children}
+      </div>
     </>
   );
 }

@@ -121,6 +121,9 @@ function Preferences(): ReactNode {
   const toggle = (type: NotificationType, mute: boolean): void => {
     if (prefs === null) return;
     const muted = mute ? [...prefs.muted, type] : prefs.muted.filter((t) => t !== type);
+    const before = prefs;
+    // Shown at once; put back if the server refuses it.
+    setPrefs({ ...prefs, muted });
     setError(null);
     setSaved(false);
     unwrap(rc.api.PUT('/notifications/preferences', { body: { muted } }))
@@ -128,7 +131,10 @@ function Preferences(): ReactNode {
         setPrefs(p);
         setSaved(true);
       })
-      .catch((err: unknown) => setError(messageOf(err)));
+      .catch((err: unknown) => {
+        setPrefs(before);
+        setError(messageOf(err));
+      });
   };
   return (
     <details className="card preferences">
