@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appPathOf, sentenceOf } from '../src/pages/notifications/targets.js';
 import { account, axeViolations, launchBrowser, openApp, screenshot, signIn, startApp, type Account, type RunningApp } from './browser.js';
 
 /** Calls the API as `who` (to set the scene faster than the forms do). */
@@ -145,6 +146,10 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
       await root.page.getByRole('button', { name: 'Create category' }).click();
       await root.page.getByRole('link', { name }).waitFor();
     }
+    // A refused name is said, in an alert.
+    await root.page.getByRole('textbox', { name: 'Category name' }).fill('scratch');
+    await root.page.getByRole('button', { name: 'Create category' }).click();
+    await expect.poll(() => root.page.getByRole('alert').innerText()).toContain('The category exists');
     await root.page.getByRole('button', { name: 'Rename Announcements' }).click();
     await root.page.getByRole('textbox', { name: 'Name', exact: true }).fill('News');
     await root.page.getByRole('button', { name: 'Save' }).click();
@@ -265,5 +270,22 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
 
     expect(c.problems).toEqual([]);
     await c.context.close();
+  });
+});
+
+describe('notification targets and sentences', () => {
+  it("map each service's target to the app's hash route", () => {
+    expect(appPathOf('/forum/posts/p1#comment-c2')).toBe('/forum/posts/p1?comment=c2');
+    expect(appPathOf('/forum/posts/p1')).toBe('/forum/posts/p1');
+    expect(appPathOf('/chat/conversations/k9')).toBe('/chat/k9');
+    expect(appPathOf('/chat/friends/requests#r1')).toBe('/chat/friends');
+    expect(appPathOf('/chat/friends/u7')).toBe('/chat/friends');
+    expect(appPathOf('/auth/sessions/s1')).toBe('/account/devices');
+    expect(appPathOf('/somewhere/new')).toBe('/notifications');
+  });
+  it('say who did what, and how many times for collapsed chat messages', () => {
+    expect(sentenceOf({ type: 'forum.reply', actor: { displayName: 'Ada' }, count: 1 })).toBe('Ada replied to your comment');
+    expect(sentenceOf({ type: 'chat.message', actor: { displayName: 'Bob' }, count: 3 })).toBe('3 new messages from Bob');
+    expect(sentenceOf({ type: 'forum.mention', actor: null, count: 1 })).toBe('Someone mentioned you');
   });
 });

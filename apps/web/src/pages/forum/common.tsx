@@ -47,12 +47,17 @@ export function ErrorLine({ error }: { error: string | null }): ReactNode {
 export function ConfirmButton({ label, confirmLabel, onConfirm, className = 'link danger-link' }: { label: string; confirmLabel: string; onConfirm: () => void; className?: string }): ReactNode {
   const [asking, setAsking] = useState(false);
   const yes = useRef<HTMLButtonElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  // Focus follows the question: to "yes" when asked, back to the action when cancelled.
   useEffect(() => {
     if (asking) yes.current?.focus();
+    else if (asked.current) ask.current?.focus();
+    asked.current = asking;
   }, [asking]);
   if (!asking) {
     return (
-      <button type="button" className={className} onClick={() => setAsking(true)}>
+      <button ref={ask} type="button" className={className} onClick={() => setAsking(true)}>
         {label}
       </button>
     );

@@ -9,7 +9,6 @@ export interface CursorList<T> {
   readonly loading: boolean;
   readonly error: string | null;
   loadMore(): Promise<void>;
-  reload(): Promise<void>;
   /** Local changes (a new, edited or deleted item) without a round trip. */
   update(change: (items: readonly T[]) => readonly T[]): void;
 }
@@ -24,7 +23,9 @@ export function useCursorList<T extends { readonly id: string }>(fetchPage: (cur
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   // What async loads read: the newest values, not the render's they started in.
-  const run = useRef({ generation: 0, busy: false, next: null as string | null });
+  const run = useRef({ generation: 0, busy: false, loaded: false, next: null as string | null });
+  // Changes made before the first page arrived (a live item): applied to it when it does.
+  const pending = useRef<Array<(items: readonly T[]) => readonly T[]>>([]);
 
   const load = useCallback(
     async (first: boolean): Promise<void> => {
@@ -39,8 +40,10 @@ export function useCursorList<T extends { readonly id: string }>(fetchPage: (cur
         if (generation !== r.generation) return;
         r.next = page.nextCursor;
         setHasMore(page.nextCursor !== null);
+        const early = pending.current.splice(0);
+        r.loaded = true;
         setItems((prev) => {
-          if (first || prev === null) return page.items;
+          if (first || prev === null) return early.reduce((items, change) => change(items), page.items);
           const known = new Set(prev.map((i) => i.id));
           return [...prev, ...page.items.filter((i) => !known.has(i.id))];
         });
@@ -61,7 +64,9 @@ export function useCursorList<T extends { readonly id: string }>(fetchPage: (cur
   }, [load]);
 
   const loadMore = useCallback(() => load(false), [load]);
-  const reload = useCallback(() => load(true), [load]);
-  const update = useCallback((change: (items: readonly T[]) => readonly T[]) => setItems((prev) => (prev === null ? prev : change(prev))), []);
-  return { items, hasMore, loading, error, loadMore, reload, update };
+  const update = useCallback((change: (items: readonly T[]) => readonly T[]) => {
+    if (run.current.loaded) setItems((prev) => (prev === null ? prev : change(prev)));
+    else pending.current.push(change);
+  }, []);
+  return { items, hasMore, loading, error, loadMore, update };
 }
