@@ -127,6 +127,11 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     await screenshot(a.page, 'forum-search');
     await results.getByRole('link', { name: 'Zebrafish regrow their hearts' }).first().click();
     await a.page.getByRole('heading', { name: 'Zebrafish regrow their hearts' }).waitFor();
+    // A comment's hit opens the post at that comment.
+    await a.page.goto('/#/forum/search?q=figure');
+    await results.getByRole('listitem').filter({ hasText: 'Comment' }).getByRole('link').click();
+    await expect.poll(() => focusedId(a.page)).toMatch(/^comment-/);
+    expect(await a.page.locator(`#${await focusedId(a.page)} .body`).innerText()).toContain('the second figure');
 
     expect([...a.problems, ...b.problems]).toEqual([]);
     await Promise.all([a.context.close(), b.context.close()]);
