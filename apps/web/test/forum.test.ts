@@ -43,7 +43,7 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     const ada = account('Ada Lovelace');
     const bob = account('Bob Builder');
     await Promise.all([app.register(ada), app.register(bob)]);
-    await asAdmin('POST', '/forum/categories', { name: 'Biology', description: 'Life and what it does' });
+    const biology = await asAdmin<{ id: string }>('POST', '/forum/categories', { name: 'Biology', description: 'Life and what it does' });
 
     const a = await openApp(browser, app);
     const b = await openApp(browser, app, { width: 390, height: 844 });
@@ -64,7 +64,10 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
     expect(await badge(a.page)).not.toMatch(/\d/);
 
     // Bob, on his phone, comments: Ada's bell counts it without a reload.
-    await b.page.goto(`/#/forum/posts/${postId}`);
+    await b.page.goto(`/#/forum/categories/${biology.id}`);
+    await b.page.getByRole('link', { name: 'Zebrafish regrow their hearts' }).waitFor();
+    await screenshot(b.page, 'forum-category-phone');
+    await b.page.getByRole('link', { name: 'Zebrafish regrow their hearts' }).click();
     await b.page.getByRole('textbox', { name: 'Your comment' }).fill('Nice post!\n<b>not bold</b>');
     await b.page.getByRole('button', { name: 'Comment', exact: true }).click();
     await b.page.getByText('<b>not bold</b>').waitFor();
