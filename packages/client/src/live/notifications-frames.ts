@@ -1,27 +1,15 @@
+import type { paths } from '../generated/notifications.js';
+
 /**
  * `/notifications/ws` frames, by hand (WebSocket frames are in no OpenAPI document), after the
  * notifications service's `LiveFrame` and socket (services/notifications/src/domain/types.ts,
- * live/socket.ts).
+ * live/socket.ts). The notification they carry is the inbox's, generated from its OpenAPI document.
  */
 
-export type NotificationType = 'forum.comment' | 'forum.reply' | 'forum.mention' | 'chat.friend_request' | 'chat.friend_accepted' | 'chat.message' | 'auth.new_device';
+/** A notification as the inbox (GET /notifications) and the socket carry it: the inbox's OpenAPI schema. */
+export type Notification = Readonly<paths['/notifications']['get']['responses'][200]['content']['application/json']['items'][number]>;
 
-/** A notification as the inbox and the socket carry it. */
-export interface Notification {
-  readonly id: string;
-  /** The recipient's sequence number; a collapsed notification that grows comes again (same id) with a new one. */
-  readonly seq: number;
-  readonly type: NotificationType;
-  readonly actor: { readonly id: string; readonly displayName: string | null } | null;
-  /** The path the app opens (`/forum/posts/<id>#comment-<id>`). */
-  readonly target: string;
-  /** Plain text, never HTML. */
-  readonly preview: string | null;
-  readonly count: number;
-  readonly read: boolean;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type NotificationType = Notification['type'];
 
 export type NotificationsPush = { readonly type: 'notification.new'; readonly notification: Notification } | { readonly type: 'unread'; readonly count: number };
 
