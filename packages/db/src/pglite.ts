@@ -33,7 +33,8 @@ const transactionClosed = (): Error => new Error('Transaction is closed');
  */
 export async function createPGliteDatabase(options: PGliteDatabaseOptions = {}): Promise<Database> {
   const workerData: WorkerData = { pglite: createRequire(import.meta.url).resolve('@electric-sql/pglite'), dataDir: options.dataDir };
-  const worker = new Worker(PGLITE_WORKER_SOURCE, { eval: true, workerData });
+  // The worker runs plain CommonJS: none of this process's flags (a loader, `--input-type=module`) applies to it.
+  const worker = new Worker(PGLITE_WORKER_SOURCE, { eval: true, workerData, execArgv: [] });
   const pending = new Map<number, { resolve(result: QueryResult<unknown> | undefined): void; reject(err: unknown): void }>();
   let nextId = 1;
   let openTransactions = 0;
