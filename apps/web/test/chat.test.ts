@@ -83,6 +83,9 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await message(a.page, 'Hello Ada, how are the engines?').waitFor();
     await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toContain('Read');
     await expect.poll(() => adaList.getByRole('link', { name: new RegExp(bob.displayName) }).textContent()).not.toContain('unread');
+    // After a reload the mark is still there: it comes from the conversation (issue 14), not from a frame missed.
+    await b.page.reload();
+    await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toContain('Read');
 
     // Typing shows on the other side; the reply arrives live.
     await a.page.getByLabel('Message', { exact: true }).pressSequentially('Splen');
@@ -193,6 +196,8 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await c.page.getByLabel('Add a friend').selectOption({ label: eve.displayName });
     await c.page.getByRole('button', { name: 'Add', exact: true }).click();
     await c.page.getByRole('list', { name: 'Members' }).getByText(eve.displayName).waitFor();
+    // Read means read by every other member: Dan read it, Eve (just added) has not.
+    await expect.poll(() => message(c.page, 'Welcome to the group').textContent()).toContain('Read by 1 of 2');
     expect(await axeViolations(c.page)).toEqual([]);
     await screenshot(c.page, 'chat-group-details');
     await c.page.getByRole('button', { name: `Remove ${eve.displayName}` }).click();

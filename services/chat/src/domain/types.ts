@@ -33,7 +33,8 @@ export interface Conversation {
   /** Null for a direct conversation. */
   readonly name: string | null;
   readonly createdBy: string;
-  readonly members: readonly (UserSummary & { readonly role: 'owner' | 'member' })[];
+  /** Each with where they are: the highest seq read, and received on any device (receipts after a reload). */
+  readonly members: readonly (UserSummary & { readonly role: 'owner' | 'member'; readonly readSeq: number; readonly deliveredSeq: number })[];
   readonly lastSeq: number;
   readonly createdAt: string;
   readonly updatedAt: string;
