@@ -277,6 +277,38 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     for (const s of [bobSocket, carolSocket, again]) s.close();
   });
 
+  it('shows new friends online to each other at once; an unfriend or a block sends each offline to the other (issue 14)', async () => {
+    const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
+    const [adaSocket, bobSocket, cydSocket] = [await connect(h, ada), await connect(h, bob), await connect(h, cyd)];
+    const presence = (socket: TestSocket, user: TestUser) => socket.next((f) => f.type === 'presence' && f['userId'] === user.id);
+
+    // Accepted while both are online: no reconnect needed to see each other.
+    await befriend(ada, bob);
+    expect(await presence(adaSocket, bob)).toMatchObject({ status: 'online', lastSeenAt: expect.any(String) });
+    expect(await presence(bobSocket, ada)).toMatchObject({ status: 'online', lastSeenAt: expect.any(String) });
+    // Crossing requests befriend too.
+    expect((await call(h, cyd, 'POST', '/chat/friends/requests', { userId: bob.id })).status).toBe(201);
+    expect((await call(h, bob, 'POST', '/chat/friends/requests', { userId: cyd.id })).status).toBe(200);
+    expect(await presence(cydSocket, bob)).toMatchObject({ status: 'online' });
+    expect(await presence(bobSocket, cyd)).toMatchObject({ status: 'online' });
+
+    // Unfriended: offline both ways, with no last seen.
+    expect((await call(h, ada, 'DELETE', `/chat/friends/${bob.id}`)).status).toBe(204);
+    expect(await presence(bobSocket, ada)).toEqual({ type: 'presence', userId: ada.id, status: 'offline', lastSeenAt: null });
+    expect(await presence(adaSocket, bob)).toEqual({ type: 'presence', userId: bob.id, status: 'offline', lastSeenAt: null });
+    // Blocked: the blocked party sees the blocker go offline (and the other way round).
+    expect((await call(h, bob, 'POST', '/chat/blocks', { userId: cyd.id })).status).toBeLessThan(300);
+    expect(await presence(cydSocket, bob)).toEqual({ type: 'presence', userId: bob.id, status: 'offline', lastSeenAt: null });
+    expect(await presence(bobSocket, cyd)).toEqual({ type: 'presence', userId: cyd.id, status: 'offline', lastSeenAt: null });
+
+    // Nothing more crosses: Bob's going away reaches neither.
+    bobSocket.close();
+    await bobSocket.closed();
+    await Promise.all([roundTrip(adaSocket), roundTrip(cydSocket)]);
+    for (const socket of [adaSocket, cydSocket]) expect(ofType(socket, 'presence').filter((f) => f['userId'] === bob.id)).toHaveLength(2);
+    for (const s of [adaSocket, cydSocket]) s.close();
+  });
+
   it('resumes with exactly the missed messages, in order, then resumed; past CHAT_RESUME_MAX_MESSAGES a conversation is truncated', async () => {
     const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     await befriend(ada, bob);

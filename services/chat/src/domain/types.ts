@@ -74,6 +74,15 @@ export interface People {
   blockedBetween(a: string, b: string): Promise<boolean>;
 }
 
+/**
+ * Hears of friendships starting and ending (an unfriend, or a block), after their commit: presence
+ * follows at once instead of at the next connect. Never throws and never waits.
+ */
+export interface FriendshipWatcher {
+  befriended(a: string, b: string): void;
+  parted(a: string, b: string): void;
+}
+
 export interface SendInput {
   readonly conversationId: string;
   readonly senderId: string;
