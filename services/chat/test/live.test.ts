@@ -309,6 +309,25 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     for (const s of [adaSocket, cydSocket]) s.close();
   });
 
+  it('brings a conversation someone else made (a direct one, a group I was added to) to my open sockets at once (issue 14)', async () => {
+    const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
+    await befriend(ada, bob);
+    await befriend(ada, cyd);
+    const [bobSocket, cydSocket] = [await connect(h, bob), await connect(h, cyd)];
+    const updated = (socket: TestSocket, id: string) => socket.next((f) => f.type === 'conversation.updated' && (f['conversation'] as { id: string }).id === id);
+
+    const direct = await call<{ id: string }>(h, ada, 'POST', '/chat/conversations', { type: 'direct', userId: bob.id });
+    expect(direct.status).toBe(201);
+    expect(await updated(bobSocket, direct.body.id)).toMatchObject({ conversation: { type: 'direct', members: expect.arrayContaining([expect.objectContaining({ id: ada.id, readSeq: 0, deliveredSeq: 0 })]) } });
+
+    const group = await conversation([ada, bob]);
+    expect(await updated(bobSocket, group)).toMatchObject({ conversation: { type: 'group', name: 'Test' } });
+    expect((await call(h, ada, 'POST', `/chat/conversations/${group}/members`, { userIds: [cyd.id] })).status).toBe(200);
+    const added = await updated(cydSocket, group);
+    expect((added['conversation'] as { members: Array<{ id: string }> }).members.map((m) => m.id).sort()).toEqual([ada.id, bob.id, cyd.id].sort());
+    for (const s of [bobSocket, cydSocket]) s.close();
+  });
+
   it('resumes with exactly the missed messages, in order, then resumed; past CHAT_RESUME_MAX_MESSAGES a conversation is truncated', async () => {
     const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     await befriend(ada, bob);
