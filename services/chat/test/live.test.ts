@@ -421,6 +421,22 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     await other.close();
   });
 
+  it('shows new friends on two instances to each other at once, and sends them offline to each other when they part (issue 14)', async () => {
+    const other = await h.addInstance();
+    const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
+    const adaSocket = await connect(h, ada);
+    const bobSocket = await connect({ wsUrl: other.wsUrl }, bob);
+    // Accepted through this instance's REST: Bob's socket is on the other one.
+    await befriend(ada, bob);
+    expect(await adaSocket.next((f) => f.type === 'presence')).toMatchObject({ userId: bob.id, status: 'online' });
+    expect(await bobSocket.next((f) => f.type === 'presence')).toMatchObject({ userId: ada.id, status: 'online' });
+    expect((await call(h, bob, 'POST', '/chat/blocks', { userId: ada.id })).status).toBeLessThan(300);
+    expect(await adaSocket.next((f) => f.type === 'presence')).toEqual({ type: 'presence', userId: bob.id, status: 'offline', lastSeenAt: null });
+    expect(await bobSocket.next((f) => f.type === 'presence')).toEqual({ type: 'presence', userId: ada.id, status: 'offline', lastSeenAt: null });
+    for (const s of [adaSocket, bobSocket]) s.close();
+    await other.close();
+  });
+
   it('with the live channel down, a send is still persisted, acked and delivered on its own instance; the others resume', async ({ skip }) => {
     if (variant === 'embedded') skip('the embedded live channel cannot fail');
     const proxy = await createTcpProxy({ host: '127.0.0.1', port: 4222 });
