@@ -59,13 +59,18 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await b.page.getByRole('list', { name: 'Your friends' }).getByText(ada.displayName).waitFor();
     // Ada's page hears of it (the notification) without a reload.
     await a.page.getByRole('list', { name: 'Your friends' }).getByText(bob.displayName).waitFor();
+    // Both online as they became friends: each shows the other online at once, no reload (issue 14).
+    const friendRow = (page: Page, name: string) => page.getByRole('list', { name: 'Your friends' }).getByRole('listitem').filter({ hasText: name });
+    await expect.poll(() => friendRow(a.page, bob.displayName).textContent()).toContain('Online');
+    await expect.poll(() => friendRow(b.page, ada.displayName).textContent()).toContain('Online');
     expect(await axeViolations(a.page)).toEqual([]);
     await screenshot(a.page, 'chat-friends');
 
-    // Bob opens the direct conversation; Ada waits on her conversation list.
+    // Ada waits on her (empty) conversation list; Bob opens the direct conversation: it shows up on hers live.
+    await a.page.getByRole('link', { name: 'Conversations', exact: true }).click();
+    await a.page.getByText('No conversations yet.').waitFor();
     await b.page.getByRole('button', { name: `Message ${ada.displayName}` }).click();
     await b.page.getByRole('heading', { name: ada.displayName, level: 2 }).waitFor();
-    await a.page.getByRole('link', { name: 'Conversations', exact: true }).click();
     const adaList = a.page.getByRole('list', { name: 'Conversations' });
     await adaList.getByRole('link', { name: new RegExp(bob.displayName) }).waitFor();
 
@@ -83,6 +88,9 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await message(a.page, 'Hello Ada, how are the engines?').waitFor();
     await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toContain('Read');
     await expect.poll(() => adaList.getByRole('link', { name: new RegExp(bob.displayName) }).textContent()).not.toContain('unread');
+    // After a reload the mark is still there: it comes from the conversation (issue 14), not from a frame missed.
+    await b.page.reload();
+    await expect.poll(() => message(b.page, 'Hello Ada').textContent()).toContain('Read');
 
     // Typing shows on the other side; the reply arrives live.
     await a.page.getByLabel('Message', { exact: true }).pressSequentially('Splen');
@@ -114,6 +122,17 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await message(b.page, 'Analytical Engine').getByRole('button', { name: 'Delete' }).click();
     await message(a.page, 'message deleted').waitFor();
     await message(b.page, 'message deleted').waitFor();
+
+    // Away from chat (on the forum), Ada's tab still marks what reaches it delivered (not read).
+    await a.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Forum' }).click();
+    await expect.poll(() => a.page.url()).toContain('#/forum');
+    await b.page.getByLabel('Message', { exact: true }).fill('Off to the forum?');
+    await b.page.getByLabel('Message', { exact: true }).press('Enter');
+    await expect.poll(() => message(b.page, 'Off to the forum?').textContent()).toContain('Delivered');
+    expect(await message(b.page, 'Off to the forum?').textContent()).not.toContain('Read');
+    await a.page.goBack();
+    await message(a.page, 'Off to the forum?').waitFor();
+    await expect.poll(() => message(b.page, 'Off to the forum?').textContent()).toContain('Read');
 
     // At phone size the conversation fills the screen, with a way back to the list.
     await a.page.setViewportSize({ width: 390, height: 844 });
@@ -193,6 +212,11 @@ describe('web app: chat (browser)', { timeout: 120_000 }, () => {
     await c.page.getByLabel('Add a friend').selectOption({ label: eve.displayName });
     await c.page.getByRole('button', { name: 'Add', exact: true }).click();
     await c.page.getByRole('list', { name: 'Members' }).getByText(eve.displayName).waitFor();
+    // Read means read by every other member: Dan has the group open, Eve (just added, not signed in) has not read this.
+    await c.page.getByLabel('Message', { exact: true }).fill('Eve joins us');
+    await c.page.getByLabel('Message', { exact: true }).press('Enter');
+    await message(d.page, 'Eve joins us').waitFor();
+    await expect.poll(() => message(c.page, 'Eve joins us').textContent()).toContain('Read by 1 of 2');
     expect(await axeViolations(c.page)).toEqual([]);
     await screenshot(c.page, 'chat-group-details');
     await c.page.getByRole('button', { name: `Remove ${eve.displayName}` }).click();

@@ -32,6 +32,7 @@ export const chatService = defineService({
     const people = createPeople(context);
     const messaging = createMessaging(context, { people: people.people, hub: hub.hub });
     const sockets = createChatSockets(context, { hub, messaging: messaging.messaging, people: people.people });
+    people.watch(sockets.friendships);
     return {
       people: people.people,
       messaging: messaging.messaging,

@@ -250,6 +250,22 @@ describe.each(variants)('conversations: direct ones, groups and their members (%
     expect((await list(ada, '?limit=101')).status).toBe(400);
   });
 
+  it('says where each member is (readSeq, deliveredSeq) in GET /:id and in my list: receipts survive a reload (issue 14)', async () => {
+    const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
+    const group = await groupOf(ada, bob, cyd);
+    for (const body of ['one', 'two', 'three']) expect((await send(ada, group.id, body)).status).toBe(201);
+    expect(await h.chat.messaging.markDelivered(bob.id, group.id, 3)).toBe(3);
+    expect(await h.chat.messaging.markRead(bob.id, group.id, 2)).toBe(2);
+    expect(await h.chat.messaging.markDelivered(cyd.id, group.id, 1)).toBe(1);
+    const where = (c: Conversation) => Object.fromEntries(c.members.map((m) => [m.id, [m.readSeq, m.deliveredSeq]]));
+    const expected = { [ada.id]: [3, 3], [bob.id]: [2, 3], [cyd.id]: [0, 1] };
+    const got = await get(cyd, group.id);
+    expect(got.status).toBe(200);
+    expect(where(got.body)).toEqual(expected);
+    const mine = (await list(bob)).body.items.find((c) => c.id === group.id);
+    expect(mine && where(mine)).toEqual(expected);
+  });
+
   it('tells the members of each change after its commit, and the one who left that it is gone', async () => {
     const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
     for (const u of [bob, cyd]) await befriend(ada, u);

@@ -277,6 +277,57 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     for (const s of [bobSocket, carolSocket, again]) s.close();
   });
 
+  it('shows new friends online to each other at once; an unfriend or a block sends each offline to the other (issue 14)', async () => {
+    const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
+    const [adaSocket, bobSocket, cydSocket] = [await connect(h, ada), await connect(h, bob), await connect(h, cyd)];
+    const presence = (socket: TestSocket, user: TestUser) => socket.next((f) => f.type === 'presence' && f['userId'] === user.id);
+
+    // Accepted while both are online: no reconnect needed to see each other.
+    await befriend(ada, bob);
+    expect(await presence(adaSocket, bob)).toMatchObject({ status: 'online', lastSeenAt: expect.any(String) });
+    expect(await presence(bobSocket, ada)).toMatchObject({ status: 'online', lastSeenAt: expect.any(String) });
+    // Crossing requests befriend too.
+    expect((await call(h, cyd, 'POST', '/chat/friends/requests', { userId: bob.id })).status).toBe(201);
+    expect((await call(h, bob, 'POST', '/chat/friends/requests', { userId: cyd.id })).status).toBe(200);
+    expect(await presence(cydSocket, bob)).toMatchObject({ status: 'online' });
+    expect(await presence(bobSocket, cyd)).toMatchObject({ status: 'online' });
+
+    // Unfriended: offline both ways, with no last seen.
+    expect((await call(h, ada, 'DELETE', `/chat/friends/${bob.id}`)).status).toBe(204);
+    expect(await presence(bobSocket, ada)).toEqual({ type: 'presence', userId: ada.id, status: 'offline', lastSeenAt: null });
+    expect(await presence(adaSocket, bob)).toEqual({ type: 'presence', userId: bob.id, status: 'offline', lastSeenAt: null });
+    // Blocked: the blocked party sees the blocker go offline (and the other way round).
+    expect((await call(h, bob, 'POST', '/chat/blocks', { userId: cyd.id })).status).toBeLessThan(300);
+    expect(await presence(cydSocket, bob)).toEqual({ type: 'presence', userId: bob.id, status: 'offline', lastSeenAt: null });
+    expect(await presence(bobSocket, cyd)).toEqual({ type: 'presence', userId: cyd.id, status: 'offline', lastSeenAt: null });
+
+    // Nothing more crosses: Bob's going away reaches neither.
+    bobSocket.close();
+    await bobSocket.closed();
+    await Promise.all([roundTrip(adaSocket), roundTrip(cydSocket)]);
+    for (const socket of [adaSocket, cydSocket]) expect(ofType(socket, 'presence').filter((f) => f['userId'] === bob.id)).toHaveLength(2);
+    for (const s of [adaSocket, cydSocket]) s.close();
+  });
+
+  it('brings a conversation someone else made (a direct one, a group I was added to) to my open sockets at once (issue 14)', async () => {
+    const [ada, bob, cyd] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cyd')];
+    await befriend(ada, bob);
+    await befriend(ada, cyd);
+    const [bobSocket, cydSocket] = [await connect(h, bob), await connect(h, cyd)];
+    const updated = (socket: TestSocket, id: string) => socket.next((f) => f.type === 'conversation.updated' && (f['conversation'] as { id: string }).id === id);
+
+    const direct = await call<{ id: string }>(h, ada, 'POST', '/chat/conversations', { type: 'direct', userId: bob.id });
+    expect(direct.status).toBe(201);
+    expect(await updated(bobSocket, direct.body.id)).toMatchObject({ conversation: { type: 'direct', members: expect.arrayContaining([expect.objectContaining({ id: ada.id, readSeq: 0, deliveredSeq: 0 })]) } });
+
+    const group = await conversation([ada, bob]);
+    expect(await updated(bobSocket, group)).toMatchObject({ conversation: { type: 'group', name: 'Test' } });
+    expect((await call(h, ada, 'POST', `/chat/conversations/${group}/members`, { userIds: [cyd.id] })).status).toBe(200);
+    const added = await updated(cydSocket, group);
+    expect((added['conversation'] as { members: Array<{ id: string }> }).members.map((m) => m.id).sort()).toEqual([ada.id, bob.id, cyd.id].sort());
+    for (const s of [bobSocket, cydSocket]) s.close();
+  });
+
   it('resumes with exactly the missed messages, in order, then resumed; past CHAT_RESUME_MAX_MESSAGES a conversation is truncated', async () => {
     const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     await befriend(ada, bob);
@@ -367,6 +418,22 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     adaThere.close();
     expect(await bobSocket.next((f) => f.type === 'presence' && f['userId'] === ada.id)).toMatchObject({ status: 'offline' });
     bobSocket.close();
+    await other.close();
+  });
+
+  it('shows new friends on two instances to each other at once, and sends them offline to each other when they part (issue 14)', async () => {
+    const other = await h.addInstance();
+    const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
+    const adaSocket = await connect(h, ada);
+    const bobSocket = await connect({ wsUrl: other.wsUrl }, bob);
+    // Accepted through this instance's REST: Bob's socket is on the other one.
+    await befriend(ada, bob);
+    expect(await adaSocket.next((f) => f.type === 'presence')).toMatchObject({ userId: bob.id, status: 'online' });
+    expect(await bobSocket.next((f) => f.type === 'presence')).toMatchObject({ userId: ada.id, status: 'online' });
+    expect((await call(h, bob, 'POST', '/chat/blocks', { userId: ada.id })).status).toBeLessThan(300);
+    expect(await adaSocket.next((f) => f.type === 'presence')).toEqual({ type: 'presence', userId: bob.id, status: 'offline', lastSeenAt: null });
+    expect(await bobSocket.next((f) => f.type === 'presence')).toEqual({ type: 'presence', userId: ada.id, status: 'offline', lastSeenAt: null });
+    for (const s of [adaSocket, bobSocket]) s.close();
     await other.close();
   });
 

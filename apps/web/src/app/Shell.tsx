@@ -4,6 +4,7 @@ import { AccountMenu } from '../components/AccountMenu.js';
 import { Devices } from '../pages/account/Devices.js';
 import { Profile } from '../pages/account/Profile.js';
 import { ChatPage } from '../pages/chat/ChatPage.js';
+import { ChatBackground } from '../pages/chat/live.js';
 import { ForumPage } from '../pages/forum/ForumPage.js';
 import { Inbox } from '../pages/notifications/Inbox.js';
 import { Link, match, navigate, usePath } from './router.js';
@@ -49,6 +50,7 @@ export function Shell(): ReactNode {
   const area = path.split(/[/?]/)[1] ?? '';
   return (
     <div className="shell">
+      <ChatBackground />
       <a className="skip-link" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
         Skip to content
       </a>

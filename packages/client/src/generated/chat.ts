@@ -157,9 +157,13 @@ export interface paths {
                                 lastActivityAt: string;
                                 lastSeq: number;
                                 members: {
+                                    /** @description The highest seq any device of this member has received. */
+                                    deliveredSeq: number;
                                     displayName: string;
                                     /** Format: uuid */
                                     id: string;
+                                    /** @description The highest seq this member has read. */
+                                    readSeq: number;
                                     role: "owner" | "member";
                                 }[];
                                 name: string | null;
@@ -236,9 +240,13 @@ export interface paths {
                             lastActivityAt: string;
                             lastSeq: number;
                             members: {
+                                /** @description The highest seq any device of this member has received. */
+                                deliveredSeq: number;
                                 displayName: string;
                                 /** Format: uuid */
                                 id: string;
+                                /** @description The highest seq this member has read. */
+                                readSeq: number;
                                 role: "owner" | "member";
                             }[];
                             name: string | null;
@@ -265,9 +273,13 @@ export interface paths {
                             lastActivityAt: string;
                             lastSeq: number;
                             members: {
+                                /** @description The highest seq any device of this member has received. */
+                                deliveredSeq: number;
                                 displayName: string;
                                 /** Format: uuid */
                                 id: string;
+                                /** @description The highest seq this member has read. */
+                                readSeq: number;
                                 role: "owner" | "member";
                             }[];
                             name: string | null;
@@ -320,9 +332,13 @@ export interface paths {
                             lastActivityAt: string;
                             lastSeq: number;
                             members: {
+                                /** @description The highest seq any device of this member has received. */
+                                deliveredSeq: number;
                                 displayName: string;
                                 /** Format: uuid */
                                 id: string;
+                                /** @description The highest seq this member has read. */
+                                readSeq: number;
                                 role: "owner" | "member";
                             }[];
                             name: string | null;
@@ -373,9 +389,13 @@ export interface paths {
                             lastActivityAt: string;
                             lastSeq: number;
                             members: {
+                                /** @description The highest seq any device of this member has received. */
+                                deliveredSeq: number;
                                 displayName: string;
                                 /** Format: uuid */
                                 id: string;
+                                /** @description The highest seq this member has read. */
+                                readSeq: number;
                                 role: "owner" | "member";
                             }[];
                             name: string | null;
@@ -432,9 +452,13 @@ export interface paths {
                             lastActivityAt: string;
                             lastSeq: number;
                             members: {
+                                /** @description The highest seq any device of this member has received. */
+                                deliveredSeq: number;
                                 displayName: string;
                                 /** Format: uuid */
                                 id: string;
+                                /** @description The highest seq this member has read. */
+                                readSeq: number;
                                 role: "owner" | "member";
                             }[];
                             name: string | null;

@@ -33,7 +33,8 @@ export interface Conversation {
   /** Null for a direct conversation. */
   readonly name: string | null;
   readonly createdBy: string;
-  readonly members: readonly (UserSummary & { readonly role: 'owner' | 'member' })[];
+  /** Each with where they are: the highest seq read, and received on any device (receipts after a reload). */
+  readonly members: readonly (UserSummary & { readonly role: 'owner' | 'member'; readonly readSeq: number; readonly deliveredSeq: number })[];
   readonly lastSeq: number;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -71,6 +72,15 @@ export interface People {
   friendIds(userId: string): Promise<readonly string[]>;
   /** True when either user blocked the other. */
   blockedBetween(a: string, b: string): Promise<boolean>;
+}
+
+/**
+ * Hears of friendships starting and ending (an unfriend, or a block), after their commit: presence
+ * follows at once instead of at the next connect. Never throws and never waits.
+ */
+export interface FriendshipWatcher {
+  befriended(a: string, b: string): void;
+  parted(a: string, b: string): void;
 }
 
 export interface SendInput {

@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import { createLiveEndpoint } from '@realchat/live-socket';
 import type { WebSocketEndpoint } from '@realchat/runtime';
 import type { ChatContext } from '../context.js';
-import type { Messaging, People } from '../domain/types.js';
+import type { FriendshipWatcher, Messaging, People } from '../domain/types.js';
 import { Hub } from './hub.js';
 import { Presence } from './presence.js';
 import { ChatSocket, type SocketHost } from './socket.js';
@@ -27,6 +27,8 @@ export function createLiveHub(context: ChatContext): HubPart {
 /** The `/chat/ws` endpoint: authentication, frames, presence and typing, backpressure. */
 export interface SocketsPart {
   readonly endpoint: WebSocketEndpoint;
+  /** Presence following friendships as they start and end. */
+  readonly friendships: FriendshipWatcher;
   /** Exposes the sockets and the live channel on an app's Prometheus registry. */
   registerMetrics(registry: Registry): void;
   start(): Promise<void>;
@@ -62,6 +64,10 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
 
   return {
     endpoint: live.endpoint,
+    friendships: {
+      befriended: (a, b) => void presence.befriended(a, b),
+      parted: (a, b) => presence.parted(a, b),
+    },
     registerMetrics(registry) {
       live.registerMetrics(registry);
       const counter = (name: string, help: string, value: () => number): void =>

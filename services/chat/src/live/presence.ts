@@ -108,6 +108,24 @@ export class Presence {
     });
   }
 
+  /** `a` and `b` just became friends: each one online is shown online to the other at once. Never throws. */
+  async befriended(a: string, b: string): Promise<void> {
+    const show = async (userId: string, to: string): Promise<void> => {
+      if (!(await this.#online(userId))) return;
+      this.#o.hub.deliver([to], { type: 'presence', userId, status: 'online', lastSeenAt: await this.#o.store.get(seenKey(userId)) });
+    };
+    await Promise.all([show(a, b), show(b, a)]).catch((err: unknown) => this.#o.logger.warn({ err, a, b }, 'presence of new friends failed'));
+  }
+
+  /**
+   * `a` and `b` are friends no more (an unfriend, or a block): each goes offline to the other now,
+   * whatever they are, and with no last seen (no longer theirs to know); no frame follows.
+   */
+  parted(a: string, b: string): void {
+    this.#o.hub.deliver([b], { type: 'presence', userId: a, status: 'offline', lastSeenAt: null });
+    this.#o.hub.deliver([a], { type: 'presence', userId: b, status: 'offline', lastSeenAt: null });
+  }
+
   /** `userId`'s friends online now, with their last seen (the `ready` snapshot). */
   async onlineFriends(userId: string): Promise<PresenceFrame[]> {
     const friends = await this.#o.people.friendIds(userId);

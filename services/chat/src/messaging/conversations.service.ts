@@ -202,7 +202,7 @@ function toConversation(
     type: row.type,
     name: row.name,
     createdBy: row.createdBy,
-    members: members.map((m) => ({ id: m.id, displayName: m.displayName, role: m.role })),
+    members: members.map((m) => ({ id: m.id, displayName: m.displayName, role: m.role, readSeq: m.readSeq, deliveredSeq: m.deliveredSeq })),
     lastSeq: row.lastSeq,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -425,7 +425,8 @@ export class MessagingRepository {
   /** Members of these conversations, oldest first, with their names from the projection. */
   async members(q: Queryable, conversationIds: readonly string[]): Promise<Array<MemberView & { conversationId: string }>> {
     const { rows } = await q.query<MemberView & { conversationId: string }>(
-      `select m.conversation_id as "conversationId", m.user_id as id, coalesce(u.display_name, '') as "displayName", m.role
+      `select m.conversation_id as "conversationId", m.user_id as id, coalesce(u.display_name, '') as "displayName", m.role,
+         m.read_seq as "readSeq", m.delivered_seq as "deliveredSeq"
        from chat.members m left join chat.users u on u.id = m.user_id
        where m.conversation_id = any($1::uuid[]) order by m.joined_at, m.user_id`,
       [conversationIds],

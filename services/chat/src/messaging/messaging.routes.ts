@@ -28,7 +28,17 @@ const Conversation = Type.Object({
   type: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
   name: Nullable(Type.String()),
   createdBy: Uuid,
-  members: Type.Immutable(Type.Array(Type.Object({ id: Uuid, displayName: Type.String(), role: Type.Union([Type.Literal('owner'), Type.Literal('member')]) }))),
+  members: Type.Immutable(
+    Type.Array(
+      Type.Object({
+        id: Uuid,
+        displayName: Type.String(),
+        role: Type.Union([Type.Literal('owner'), Type.Literal('member')]),
+        readSeq: Type.Integer({ minimum: 0, description: 'The highest seq this member has read.' }),
+        deliveredSeq: Type.Integer({ minimum: 0, description: 'The highest seq any device of this member has received.' }),
+      }),
+    ),
+  ),
   lastSeq: Type.Integer({ minimum: 0 }),
   createdAt: Instant,
   updatedAt: Instant,

@@ -4,7 +4,7 @@ import { AppError } from '@realchat/errors';
 import type { Profiles } from '@realchat/profiles';
 import type { Identity, IdentityUser } from '@realchat/runtime';
 import type { ChatContext } from '../context.js';
-import type { People, UserSummary } from '../domain/types.js';
+import type { FriendshipWatcher, People, UserSummary } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { FriendRequestAccepted, FriendRequestCreated } from '../events.js';
 import { PeopleRepository, type DatedRequest, type DatedUser, type FriendRequestRow, type PagePosition } from './people.repository.js';
@@ -38,11 +38,17 @@ export class PeopleService implements People {
   readonly #repo = new PeopleRepository();
   /** Requests by email still being made after their answer left. */
   readonly #background = new Set<Promise<void>>();
+  #watcher: FriendshipWatcher | undefined;
 
   constructor(context: ChatContext, profiles: Profiles) {
     this.#context = context;
     this.#identity = context.identity;
     this.#profiles = profiles;
+  }
+
+  /** Who hears of friendships starting and ending (the live layer, made after people). */
+  watch(watcher: FriendshipWatcher): void {
+    this.#watcher = watcher;
   }
 
   async find(userId: string): Promise<UserSummary | null> {
@@ -131,6 +137,7 @@ export class PeopleService implements People {
       throw err;
     }
     outbox.committed();
+    if (outcome.kind === 'accepted') this.#watcher?.befriended(me, other);
     return outcome;
   }
 
@@ -156,6 +163,7 @@ export class PeopleService implements People {
       return (await this.#repo.friendSince(tx, request.fromUser, request.toUser)) ?? this.#context.clock.now();
     });
     outbox.committed();
+    this.#watcher?.befriended(request.fromUser, request.toUser);
     const friend = (await this.#summaries([request.fromUser])).get(request.fromUser) ?? { id: request.fromUser, displayName: '' };
     return { ...friend, at: since };
   }
@@ -193,6 +201,7 @@ export class PeopleService implements People {
       return this.#repo.deleteFriendship(tx, me, userId);
     });
     if (!removed) throw new AppError('NOT_FOUND', 'this user is not your friend');
+    this.#watcher?.parted(me, userId);
   }
 
   /** Blocks `userId` (idempotent): ends the friendship and cancels the pending requests both ways. */
@@ -201,13 +210,14 @@ export class PeopleService implements People {
     const target = await this.find(userId);
     if (target === null) throw noSuchUser();
     await this.#requireSelf(me);
-    const at = await this.#context.db.transaction(async (tx) => {
+    const { at, parted } = await this.#context.db.transaction(async (tx) => {
       await this.#repo.lockPair(tx, me, userId);
       const now = this.#context.clock.now();
-      await this.#repo.deleteFriendship(tx, me, userId);
+      const ended = await this.#repo.deleteFriendship(tx, me, userId);
       await this.#repo.cancelPendingBetween(tx, me, userId, now);
-      return this.#repo.block(tx, me, userId, now);
+      return { at: await this.#repo.block(tx, me, userId, now), parted: ended };
     });
+    if (parted) this.#watcher?.parted(me, userId);
     return { ...target, at };
   }
 

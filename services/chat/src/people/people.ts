@@ -2,7 +2,7 @@ import type { App } from '@realchat/http';
 import { createProfiles, profilesConsumer } from '@realchat/profiles';
 import type { EventConsumer } from '@realchat/runtime';
 import { CHAT_SCHEMA, type ChatContext } from '../context.js';
-import type { People } from '../domain/types.js';
+import type { FriendshipWatcher, People } from '../domain/types.js';
 import { peopleRoutes } from './people.routes.js';
 import { PeopleService } from './people.service.js';
 
@@ -11,6 +11,8 @@ export interface PeoplePart {
   readonly people: People;
   readonly consumers: readonly EventConsumer[];
   register(app: App): Promise<void>;
+  /** Tells `watcher` of each friendship started or ended from now on. */
+  watch(watcher: FriendshipWatcher): void;
   /** Waits for the work still running after its answer (requests by email). */
   stop(): Promise<void>;
 }
@@ -22,6 +24,7 @@ export function createPeople(context: ChatContext): PeoplePart {
     people: service,
     consumers: [profilesConsumer(CHAT_SCHEMA)],
     register: (app) => peopleRoutes(app, service),
+    watch: (watcher) => service.watch(watcher),
     stop: () => service.idle(),
   };
 }

@@ -1,20 +1,13 @@
 import type { ReactNode } from 'react';
 import { Link, match } from '../../app/router.js';
-import { useSession } from '../../app/session.js';
 import { Conversation } from './Conversation.js';
 import { Conversations } from './Conversations.js';
 import { Friends } from './Friends.js';
-import { useChatEvent } from './live.js';
 import { Search } from './Search.js';
 import './chat.css';
 
 /** Chat: `/chat` (conversations), `/chat/:conversationId`, `/chat/friends`, `/chat/search`. */
 export function ChatPage({ path }: { path: string }): ReactNode {
-  const { me, chat } = useSession();
-  // What reaches this tab is delivered, whichever chat screen shows.
-  useChatEvent('message.new', ({ message }) => {
-    if (message.senderId !== me.id) chat.delivered(message.conversationId, message.seq);
-  });
   const section = match('/chat/friends', path) !== null ? 'friends' : match('/chat/search', path) !== null ? 'search' : 'conversations';
   const selectedId = section === 'conversations' ? match('/chat/:conversationId', path)?.['conversationId'] : undefined;
   return (

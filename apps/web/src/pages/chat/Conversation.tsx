@@ -194,11 +194,10 @@ export function Conversation({ id }: { id: string }): ReactNode {
 
   const others = conversation?.members.filter((m) => m.id !== me.id) ?? [];
   const nameOf = (userId: string): string => conversation?.members.find((m) => m.id === userId)?.displayName ?? 'Someone';
-  const markOf = (m: ChatMessage): string => {
-    if (others.some((o) => (readBy.get(o.id) ?? 0) >= m.seq)) return 'Read';
-    if (others.some((o) => (deliveredTo.get(o.id) ?? 0) >= m.seq)) return 'Delivered';
-    return 'Sent';
-  };
+  // Where each other member is: the conversation as loaded (or last pushed), raised by live marks since.
+  const readOf = (o: ConversationData['members'][number]): number => Math.max(o.readSeq, readBy.get(o.id) ?? 0);
+  const deliveredOf = (o: ConversationData['members'][number]): number => Math.max(o.deliveredSeq, readOf(o), deliveredTo.get(o.id) ?? 0);
+  const markOf = (m: ChatMessage): string => markFor(others.filter((o) => readOf(o) >= m.seq).length, others.filter((o) => deliveredOf(o) >= m.seq).length, others.length);
   const typingNames = [...typing.keys()].map(nameOf);
 
   if (conversation === null) {
@@ -440,6 +439,19 @@ function Message(props: {
       )}
     </li>
   );
+}
+
+/**
+ * A message's mark from how many of the other members read it and received it: "Read" only once
+ * every one of them read it; in a group, the count on the way ("Read by 1 of 3").
+ */
+function markFor(read: number, delivered: number, others: number): string {
+  if (others === 0) return 'Sent';
+  if (read === others) return others === 1 ? 'Read' : 'Read by all';
+  if (read > 0) return `Read by ${read} of ${others}`;
+  if (delivered === others) return others === 1 ? 'Delivered' : 'Delivered to all';
+  if (delivered > 0) return `Delivered to ${delivered} of ${others}`;
+  return 'Sent';
 }
 
 function without<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {

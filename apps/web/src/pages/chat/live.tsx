@@ -12,37 +12,68 @@ export function useChatEvent<K extends keyof ChatLiveEvents>(type: K, handle: (e
   useEffect(() => chat.on(type, (event) => onEvent(event)), [chat, type]);
 }
 
-/**
- * Who among the friends is online. The server tells a socket of its online friends when it connects
- * and of every change afterwards, so the store listens from the first chat screen on, per ChatLive.
- */
-const online = new Map<string, boolean>();
-const listeners = new Set<() => void>();
-const tracked = new WeakSet<ChatLive>();
-let version = 0;
+/** Who among the friends is online, for one ChatLive (a new sign-in starts afresh). */
+interface PresenceStore {
+  readonly online: Map<string, boolean>;
+  readonly listeners: Set<() => void>;
+  version: number;
+}
+const stores = new WeakMap<ChatLive, PresenceStore>();
 
-function track(chat: ChatLive): void {
-  if (tracked.has(chat)) return;
-  tracked.add(chat);
+/**
+ * The presence store of `chat`, listening from its first call on. The server tells a socket of its
+ * online friends after `ready` and of every change afterwards (a new friend, an unfriend or a block
+ * included), but never of what changed while the socket was down: the store forgets on a drop and
+ * is refilled by the next `ready`.
+ */
+function presenceOf(chat: ChatLive): PresenceStore {
+  const known = stores.get(chat);
+  if (known !== undefined) return known;
+  const store: PresenceStore = { online: new Map(), listeners: new Set(), version: 0 };
+  stores.set(chat, store);
+  const changed = (): void => {
+    store.version += 1;
+    for (const listener of store.listeners) listener();
+  };
   chat.on('presence', ({ userId, status }) => {
-    online.set(userId, status === 'online');
-    version += 1;
-    for (const listener of listeners) listener();
+    store.online.set(userId, status === 'online');
+    changed();
   });
+  chat.on('state', ({ state }) => {
+    if ((state === 'reconnecting' || state === 'closed') && store.online.size > 0) {
+      store.online.clear();
+      changed();
+    }
+  });
+  return store;
+}
+
+/**
+ * Chat's listeners for the whole signed-in life of the tab, whatever screen shows (mounted once by
+ * the Shell): presence is kept from the socket's first snapshot on, and every message that reaches
+ * this tab is marked delivered.
+ */
+export function ChatBackground(): null {
+  const { me, chat } = useSession();
+  presenceOf(chat);
+  useChatEvent('message.new', ({ message }) => {
+    if (message.senderId !== me.id) chat.delivered(message.conversationId, message.seq);
+  });
+  return null;
 }
 
 /** A function telling whether a user is online, re-rendering the caller when presence changes. */
 export function usePresence(): (userId: string) => boolean {
   const { chat } = useSession();
-  track(chat);
+  const store = presenceOf(chat);
   useSyncExternalStore(
     (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      store.listeners.add(listener);
+      return () => store.listeners.delete(listener);
     },
-    () => version,
+    () => store.version,
   );
-  return (userId) => online.get(userId) === true;
+  return (userId) => store.online.get(userId) === true;
 }
 
 /** A clientMsgId: 128 random bits, as the SDK makes them (kept by the app so a retry reuses it). */
