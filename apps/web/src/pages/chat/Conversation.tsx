@@ -219,7 +219,7 @@ export function Conversation({ id }: { id: string }): ReactNode {
     <section className="chat-pane" aria-labelledby="conversation-heading">
       <header className="chat-pane-head">
         <Link to="/chat" className="chat-back">
-          ← Back<span className="chat-sr-only"> to conversations</span>
+          ← Back<span className="visually-hidden"> to conversations</span>
         </Link>
         <h2 id="conversation-heading" className="chat-who">
           {peer !== undefined && <Presence online={isOnline(peer)} />}
@@ -297,7 +297,7 @@ function Composer({ conversationId, onSend }: { conversationId: string; onSend: 
   };
   return (
     <form className="chat-composer" onSubmit={submit}>
-      <label htmlFor="chat-compose" className="chat-sr-only">
+      <label htmlFor="chat-compose" className="visually-hidden">
         Message
       </label>
       <textarea
@@ -316,7 +316,7 @@ function Composer({ conversationId, onSend }: { conversationId: string; onSend: 
           }
         }}
       />
-      <span id="chat-compose-hint" className="chat-sr-only">
+      <span id="chat-compose-hint" className="visually-hidden">
         Enter sends; Shift+Enter starts a new line.
       </span>
       <button type="submit" className="primary" disabled={text.trim() === ''}>
@@ -374,12 +374,12 @@ function Message(props: {
 
   return (
     <li className={own ? 'chat-message own' : 'chat-message'}>
-      <p className={own ? 'chat-sr-only' : 'chat-sender small strong'}>{own ? 'You' : sender}</p>
+      <p className={own ? 'visually-hidden' : 'chat-sender small strong'}>{own ? 'You' : sender}</p>
       {deleted ? (
         <p className="chat-body muted">message deleted</p>
       ) : editing !== null ? (
         <form onSubmit={(e) => void save(e)} className="chat-edit">
-          <label htmlFor={`edit-${m.id}`} className="chat-sr-only">
+          <label htmlFor={`edit-${m.id}`} className="visually-hidden">
             Edit message
           </label>
           <textarea id={`edit-${m.id}`} value={editing} rows={2} autoFocus onChange={(e) => setEditing(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setEditing(null)} />

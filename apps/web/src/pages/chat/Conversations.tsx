@@ -102,7 +102,7 @@ export function Conversations({ selectedId }: { selectedId: string | undefined }
                     {c.unreadCount > 0 && (
                       <span className="chat-unread">
                         {c.unreadCount}
-                        <span className="chat-sr-only"> unread</span>
+                        <span className="visually-hidden"> unread</span>
                       </span>
                     )}
                   </span>

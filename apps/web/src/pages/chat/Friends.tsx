@@ -204,7 +204,7 @@ export function Presence({ online }: { online: boolean }): ReactNode {
   return (
     <span className={online ? 'presence online' : 'presence'}>
       <span className="presence-dot" aria-hidden="true" />
-      <span className="chat-sr-only">{online ? 'Online' : 'Offline'}</span>
+      <span className="visually-hidden">{online ? 'Online' : 'Offline'}</span>
     </span>
   );
 }
