@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { messageOf } from './api.js';
 
 export interface Action<A extends unknown[]> {
@@ -27,4 +27,12 @@ export function useAction<A extends unknown[]>(action: (...args: A) => Promise<v
     [action],
   );
   return { run, busy, error };
+}
+
+/** A form's submit handler running `action` (the browser's own submission prevented). */
+export function submits(action: Action<[]>): (e: FormEvent) => void {
+  return (e) => {
+    e.preventDefault();
+    void action.run();
+  };
 }

@@ -1,8 +1,8 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from '../../app/router.js';
 import { Field } from '../../components/Field.js';
 import { rc } from '../../lib/api.js';
-import { useAction } from '../../lib/useAction.js';
+import { submits, useAction } from '../../lib/useAction.js';
 
 export function SignIn({ onSignedIn, notice }: { onSignedIn: () => Promise<void>; notice?: string | undefined }): ReactNode {
   const [email, setEmail] = useState('');
@@ -13,10 +13,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: () => Promise<void>
   });
   return (
     <main className="centered">
-      <form className="card auth-form" onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void submit.run();
-        }} aria-labelledby="sign-in-title">
+      <form className="card auth-form" onSubmit={submits(submit)} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to RealChat</h1>
         {notice !== undefined && <p className="notice">{notice}</p>}
         <Field label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />

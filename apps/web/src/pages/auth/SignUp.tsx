@@ -1,8 +1,8 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from '../../app/router.js';
 import { Field } from '../../components/Field.js';
 import { rc } from '../../lib/api.js';
-import { useAction } from '../../lib/useAction.js';
+import { submits, useAction } from '../../lib/useAction.js';
 
 export function SignUp({ onSignedIn }: { onSignedIn: () => Promise<void> }): ReactNode {
   const [displayName, setDisplayName] = useState('');
@@ -15,10 +15,7 @@ export function SignUp({ onSignedIn }: { onSignedIn: () => Promise<void> }): Rea
   });
   return (
     <main className="centered">
-      <form className="card auth-form" onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void submit.run();
-        }} aria-labelledby="sign-up-title">
+      <form className="card auth-form" onSubmit={submits(submit)} aria-labelledby="sign-up-title">
         <h1 id="sign-up-title">Create your account</h1>
         <Field label="Display name" autoComplete="nickname" required maxLength={64} value={displayName} onChange={(e) => setDisplayName(e.target.value)} hint="How others see you in chat and the forum." />
         <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />

@@ -3,6 +3,7 @@ import { Link } from '../../app/router.js';
 import { isAdmin, useSession } from '../../app/session.js';
 import { Field } from '../../components/Field.js';
 import { messageOf, rc, unwrap } from '../../lib/api.js';
+import { submits, useAction } from '../../lib/useAction.js';
 import { ConfirmButton, ErrorLine, LoadMore } from './common.js';
 import { SearchBox } from './SearchBox.js';
 import type { Category } from './types.js';
@@ -56,23 +57,16 @@ function CategoryRow({ category, admin, onRenamed, onDelete }: { category: Categ
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(category.name);
   const [description, setDescription] = useState(category.description);
-  const [error, setError] = useState<string | null>(null);
-  const save = (e: FormEvent): void => {
-    e.preventDefault();
-    setError(null);
-    unwrap(rc.api.PATCH('/forum/categories/{id}', { params: { path: { id: category.id } }, body: { name, description } }))
-      .then((c) => {
-        onRenamed(c);
-        setEditing(false);
-      })
-      .catch((err: unknown) => setError(messageOf(err)));
-  };
+  const save = useAction(async () => {
+    onRenamed(await unwrap(rc.api.PATCH('/forum/categories/{id}', { params: { path: { id: category.id } }, body: { name, description } })));
+    setEditing(false);
+  });
   if (editing) {
     return (
-      <form className="inline-form" onSubmit={save} aria-label={`Rename ${category.name}`}>
+      <form className="inline-form" onSubmit={submits(save)} aria-label={`Rename ${category.name}`}>
         <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} />
         <Field label="Description" value={description} onChange={(e) => setDescription(e.target.value)} maxLength={500} />
-        <ErrorLine error={error} />
+        <ErrorLine error={save.error} />
         <div className="actions">
           <button type="submit" className="primary">
             Save

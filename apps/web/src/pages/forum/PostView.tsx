@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, navigate } from '../../app/router.js';
 import { isAdmin, useSession } from '../../app/session.js';
 import { Field } from '../../components/Field.js';
 import { messageOf, rc, unwrap } from '../../lib/api.js';
+import { submits, useAction } from '../../lib/useAction.js';
 import { CommentItem, CommentForm } from './CommentItem.js';
 import { Body, ConfirmButton, ErrorLine, LoadMore, TextArea } from './common.js';
 import { when, type Comment, type Post } from './types.js';
@@ -119,26 +120,19 @@ function PostBody({ post, mine, onSaved, children }: { post: Post; mine: boolean
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(post.title);
   const [body, setBody] = useState(post.body);
-  const [error, setError] = useState<string | null>(null);
-  const save = (e: FormEvent): void => {
-    e.preventDefault();
-    setError(null);
-    unwrap(rc.api.PATCH('/forum/posts/{id}', { params: { path: { id: post.id } }, body: { title, body } }))
-      .then((p) => {
-        onSaved(p);
-        setEditing(false);
-      })
-      .catch((err: unknown) => setError(messageOf(err)));
-  };
+  const save = useAction(async () => {
+    onSaved(await unwrap(rc.api.PATCH('/forum/posts/{id}', { params: { path: { id: post.id } }, body: { title, body } })));
+    setEditing(false);
+  });
   if (editing) {
     return (
-      <form onSubmit={save} aria-label="Edit post">
+      <form onSubmit={submits(save)} aria-label="Edit post">
         <h1 id="post-title" className="visually-hidden">
           {post.title}
         </h1>
         <Field label="Title" value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} />
         <TextArea label="Post" value={body} onChange={(e) => setBody(e.target.value)} required rows={8} />
-        <ErrorLine error={error} />
+        <ErrorLine error={save.error} />
         <div className="actions">
           <button type="submit" className="primary">
             Save
