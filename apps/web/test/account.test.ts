@@ -77,32 +77,52 @@ describe('web app: accounts, devices and sign-out (browser)', { timeout: 90_000 
     await context.close();
   });
 
-  it('"sign out everywhere" on one device closes the other device\'s live socket and sends it to sign-in', async () => {
+  it('signing out one device, a password change and "sign out everywhere" each close the other device\'s live socket and send it to sign-in', async () => {
     const grace = account('Grace Hopper');
     await app.register(grace);
     const laptop = await openApp(browser, app);
     const phone = await openApp(browser, app, { width: 390, height: 844 });
     await signIn(laptop.page, grace);
-
     const sockets: PageSocket[] = [];
     phone.page.on('websocket', (socket) => sockets.push(socket));
     await signIn(phone.page, grace);
+    const signedOutElsewhere = async (): Promise<void> => {
+      await phone.page.getByRole('heading', { name: 'Sign in to RealChat' }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => phone.page.getByText('Your session has ended').count()).toBe(1);
+    };
+
+    // The laptop signs the phone out from the devices page.
+    await laptop.page.goto('/#/account/devices');
+    await laptop.page.getByRole('heading', { name: 'Devices' }).waitFor();
+    const devices = laptop.page.getByRole('list', { name: 'Signed-in devices' }).getByRole('listitem');
+    await expect.poll(() => devices.count()).toBe(2);
+    expect(await axeViolations(laptop.page)).toEqual([]);
+    await screenshot(laptop.page, 'account-devices');
+    await laptop.page.getByRole('button', { name: 'Sign out Chrome on Linux', exact: true }).click();
+    await expect.poll(() => devices.count()).toBe(1);
+    await signedOutElsewhere();
+
+    // A password change signs the other devices out, and the new password is the one that works.
+    await signIn(phone.page, grace);
+    await laptop.page.goto('/#/account/profile');
+    await laptop.page.getByLabel('Current password').fill(grace.password);
+    await laptop.page.getByLabel('New password').fill('a brand new passphrase');
+    await laptop.page.getByRole('button', { name: 'Change password' }).click();
+    await laptop.page.getByText('Password changed. Your other devices are signed out.').waitFor();
+    await signedOutElsewhere();
+    const regrace = { ...grace, password: 'a brand new passphrase' };
+    await signIn(phone.page, regrace);
+
+    // "Sign out everywhere" on the laptop closes the phone's live socket.
     const openChat = (): PageSocket | undefined => sockets.find((s) => s.url().endsWith('/chat/ws') && !s.isClosed());
     await expect.poll(() => openChat() !== undefined).toBe(true);
     const chatSocket = openChat();
     const closed = new Promise<void>((resolve) => chatSocket?.on('close', () => resolve()));
-
     await laptop.page.goto('/#/account/devices');
-    await laptop.page.getByRole('heading', { name: 'Devices' }).waitFor();
-    await expect.poll(() => laptop.page.getByRole('list', { name: 'Signed-in devices' }).getByRole('listitem').count()).toBe(2);
-    expect(await axeViolations(laptop.page)).toEqual([]);
-    await screenshot(laptop.page, 'account-devices');
-
     await laptop.page.getByRole('button', { name: 'Sign out everywhere' }).last().click();
     await laptop.page.getByRole('heading', { name: 'Sign in to RealChat' }).waitFor();
     await closed;
-    await phone.page.getByRole('heading', { name: 'Sign in to RealChat' }).waitFor({ timeout: 10_000 });
-    await expect.poll(() => phone.page.getByText('Your session has ended').count()).toBe(1);
+    await signedOutElsewhere();
     await screenshot(phone.page, 'account-signed-out-elsewhere-phone');
     // And it stays signed out across a reload: the refresh cookie was revoked with the session.
     await phone.page.reload();

@@ -36,7 +36,7 @@ export function Profile(): ReactNode {
       await unwrap(rc.api.POST('/auth/password', { body: { currentPassword, newPassword } }));
       setCurrentPassword('');
       setNewPassword('');
-      setPasswordStatus({ kind: 'done', text: 'Password changed.' });
+      setPasswordStatus({ kind: 'done', text: 'Password changed. Your other devices are signed out.' });
     } catch (err) {
       setPasswordStatus({ kind: 'failed', text: messageOf(err) });
     }
