@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { ConfigError, DURATION_PATTERN, parseAddressList, parseDuration } from '@realchat/config';
 import { gatewayConfig, type GatewayConfig, type RateLimitSetting } from './config.js';
@@ -104,7 +105,8 @@ export function toGatewayConfig(env: GatewayEnv & GatewayRuntimeSettings, option
     healthCheck: { ...defaults.healthCheck, intervalMs: parseDuration(env.GATEWAY_HEALTH_INTERVAL) },
     discovery: options.discovery ? { intervalMs: parseDuration(env.GATEWAY_DISCOVERY_INTERVAL) } : false,
     metricsAllow: parseAddressList('GATEWAY_METRICS_ALLOW', env.GATEWAY_METRICS_ALLOW),
-    web: env.GATEWAY_WEB_ROOT.trim() === '' ? false : { root: env.GATEWAY_WEB_ROOT.trim() },
+    // Relative to the working directory, as a path on the command line would be.
+    web: env.GATEWAY_WEB_ROOT.trim() === '' ? false : { root: resolve(env.GATEWAY_WEB_ROOT.trim()) },
     requiredServices: env.GATEWAY_REQUIRED_SERVICES.trim() === 'all' ? 'all' : serviceList('GATEWAY_REQUIRED_SERVICES', env.GATEWAY_REQUIRED_SERVICES),
   });
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
 import { ConfigError, loadConfig } from '@realchat/config';
@@ -17,6 +18,14 @@ describe('GATEWAY_UPSTREAMS', () => {
   it('refuses a base path, which the gateway would silently drop', () => {
     expect(() => configOf({ GATEWAY_UPSTREAMS: 'auth=http://a:1/base' })).toThrow(ConfigError);
     expect(() => configOf({ GATEWAY_UPSTREAMS: 'auth=http://a:1/base' })).toThrow(/^GATEWAY_UPSTREAMS: /);
+  });
+});
+
+describe('GATEWAY_WEB_ROOT', () => {
+  it('serves no web app unless set, and reads a relative folder from the working directory', () => {
+    expect(configOf({}).web).toBe(false);
+    expect(configOf({ GATEWAY_WEB_ROOT: 'apps/web/dist' }).web).toEqual({ root: join(process.cwd(), 'apps/web/dist') });
+    expect(configOf({ GATEWAY_WEB_ROOT: '/srv/realchat/web' }).web).toEqual({ root: '/srv/realchat/web' });
   });
 });
 
