@@ -24,6 +24,14 @@ async function loadPeople(): Promise<People> {
   return { friends: friends.items, requests: requests.items.filter((r) => r.status === 'pending'), blocks: blocks.items };
 }
 
+/**
+ * A request by email is made after the server's 202 has left (so that its timing tells nothing
+ * of the address): the page looks again at these delays until the request shows among the sent ones.
+ */
+const LOOK_AGAIN_MS = [150, 500, 1_000, 2_000, 4_000, 8_000];
+
+const sentCount = (p: People): number => p.requests.filter((r) => r.direction === 'outgoing').length;
+
 /** Friends and their presence, requests both ways, a request by email, blocks. */
 export function Friends(): ReactNode {
   const { notifications } = useSession();
@@ -71,8 +79,21 @@ export function Friends(): ReactNode {
       if (!response.ok) throw await errorOf(response, problem);
       setEmail('');
       // 202: the server does not say whether anyone has this address.
-      if (response.status === 202) setNotice(`Request sent to ${to} if they have an account.`);
+      if (response.status === 202) {
+        setNotice(`Request sent to ${to} if they have an account.`);
+        void lookAgain(people === null ? 0 : sentCount(people));
+      }
     });
+  };
+
+  const lookAgain = async (sentBefore: number): Promise<void> => {
+    for (const delay of LOOK_AGAIN_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const now = await loadPeople().catch(() => null);
+      if (now === null) return;
+      setPeople(now);
+      if (sentCount(now) > sentBefore) return;
+    }
   };
 
   const openDirect = async (friend: Friend): Promise<void> => {
