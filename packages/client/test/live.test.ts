@@ -56,7 +56,8 @@ describe('live: ChatLive against /chat/ws', () => {
     expect(history.data?.items.map((m) => m.body).sort()).toEqual(Array.from({ length: COUNT }, (_, i) => `m${i}`).sort());
 
     const expected = Array.from({ length: COUNT }, (_, i) => first + i);
-    await eventually(() => received.length >= COUNT && echoed.length >= COUNT);
+    // Bounded by the heartbeat (30 s): a cut the client did not see as a close is found by it, and must lose nothing either.
+    await eventually(() => received.length >= COUNT && echoed.length >= COUNT, 40_000);
     expect(received).toEqual(expected);
     expect(echoed).toEqual(expected);
     expect(senderStates).toContain('reconnecting');
@@ -65,7 +66,7 @@ describe('live: ChatLive against /chat/ws', () => {
     receiver.close();
     ada.close();
     bob.close();
-  });
+  }, 60_000);
 
   it('replays what a receiver missed while disconnected, from its cursor', async () => {
     const [ada, bob] = [realTimeClient(), realTimeClient()];
