@@ -1,21 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { account, axeViolations, launchBrowser, openApp, screenshot, signIn, startApp, type Account, type RunningApp } from './browser.js';
+import { account, apiAs, axeViolations, launchBrowser, openApp, screenshot, signIn, startApp, type RunningApp } from './browser.js';
 
 /** The messages of the open conversation, as a person reads them. */
 const messages = (page: Page) => page.getByRole('list', { name: 'Messages' });
 const message = (page: Page, text: string) => messages(page).getByRole('listitem').filter({ hasText: text });
-
-/** Calls the API as `who` (signed in over the API: for setting the scene, not what the test is about). */
-async function apiAs(app: RunningApp, who: Account): Promise<(method: string, path: string, body?: unknown) => Promise<{ id: string }>> {
-  const res = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
-  const { access_token: token } = (await res.json()) as { access_token: string };
-  return async (method, path, body) => {
-    const answer = await fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
-    return (await answer.json()) as { id: string };
-  };
-}
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
 

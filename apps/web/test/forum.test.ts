@@ -1,23 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appPathOf, sentenceOf } from '../src/pages/notifications/targets.js';
-import { account, axeViolations, launchBrowser, openApp, screenshot, signIn, startApp, type Account, type RunningApp } from './browser.js';
-
-/** Calls the API as `who` (to set the scene faster than the forms do). */
-async function apiAs(app: RunningApp, who: Account): Promise<<T>(method: string, path: string, body?: unknown) => Promise<T>> {
-  const login = await fetch(`${app.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: who.email, password: who.password }) });
-  if (login.status !== 200) throw new Error(`login ${who.email}: ${login.status}`);
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  return async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-}
+import { account, apiAs, axeViolations, launchBrowser, openApp, screenshot, signIn, startApp, type RunningApp } from './browser.js';
 
 const badge = (page: Page): Promise<string> => page.getByTestId('bell').innerText();
 // The test's tsconfig has no DOM types: the page's document is reached as axeViolations does.
