@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { Authentication, UserPrincipal } from '@realchat/auth-verify';
 import type { Clock, TimerHandle } from '@realchat/clock';
 import type { WebSocketEndpoint } from '@realchat/runtime';
-import { CloseCode, type LiveSocket, type SocketRegistry } from './live-socket.js';
+import { CloseCode, type LiveSocket, type SocketRegistry, type Transport } from './live-socket.js';
 
 /** Ping interval; a socket that has not answered the previous ping by the next is dropped. */
 const PING_INTERVAL_MS = 30_000;
@@ -20,8 +20,8 @@ export interface LiveEndpointOptions<S extends LiveSocket> {
   readonly authentication: Pick<Authentication, 'onRevoked'>;
   /** The Prometheus gauge of the open sockets (authenticated or not yet). */
   readonly gauge: { readonly name: string; readonly help: string };
-  /** Makes the socket of an accepted connection; it must pass `registry` to its LiveSocket. */
-  open(ws: WebSocket, registry: SocketRegistry): S;
+  /** Makes the socket of an accepted connection; it must pass `registry` and `transport` to its LiveSocket. */
+  open(ws: WebSocket, registry: SocketRegistry, transport: Transport): S;
 }
 
 /** A WebSocket endpoint of live sockets: what a host needs, and what the service starts, stops and measures. */
@@ -72,12 +72,12 @@ export function createLiveEndpoint<S extends LiveSocket>(options: LiveEndpointOp
     endpoint: {
       path: options.path,
       maxPayload: options.maxPayload ?? MAX_PAYLOAD,
-      onConnection(ws) {
+      onConnection(ws, request) {
         if (stopping) {
           ws.close(CloseCode.RESTARTING, 'server shutting down');
           return;
         }
-        sockets.add(options.open(ws, registry));
+        sockets.add(options.open(ws, registry, request.socket));
       },
     },
     registerMetrics(metrics) {

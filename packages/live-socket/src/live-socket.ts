@@ -28,6 +28,12 @@ export interface SocketRegistry {
   closed(socket: LiveSocket, principal: UserPrincipal | undefined): void;
 }
 
+/** The connection under the WebSocket: a socket's frames of one tick leave in one write. */
+export interface Transport {
+  cork(): void;
+  uncork(): void;
+}
+
 export interface LiveSocketOptions<F> {
   readonly clock: Clock;
   readonly logger: Logger;
@@ -39,6 +45,8 @@ export interface LiveSocketOptions<F> {
   readonly frames: FrameParser<F>;
   /** The endpoint holding the socket; none when a test holds it alone. */
   readonly registry?: SocketRegistry | undefined;
+  /** The connection `ws` writes to (the upgrade request's socket); none when a test holds the socket alone. */
+  readonly transport?: Transport | undefined;
 }
 
 interface Outgoing {
@@ -66,6 +74,8 @@ export abstract class LiveSocket<F extends { readonly type: string } = { readonl
   /** Liveness: a ping went out (and was flushed) with no pong since. */
   #awaitingPong = false;
   #pingFlushed = false;
+  /** The transport is corked until the end of this tick. */
+  #corked = false;
   /** Resolves once the connection is closed. */
   readonly done: Promise<void>;
 
@@ -175,6 +185,16 @@ export abstract class LiveSocket<F extends { readonly type: string } = { readonl
   }
 
   #write(data: Buffer): void {
+    const transport = this.#options.transport;
+    if (transport !== undefined && !this.#corked) {
+      // A batch's fan-out, or an echo and its ack, gives a socket several frames in one tick: one system call for them all.
+      this.#corked = true;
+      transport.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        transport.uncork();
+      });
+    }
     this.#ws.send(data, { binary: false }, (err) => {
       if (err === undefined || err === null) this.#drain();
     });
@@ -198,11 +218,12 @@ export abstract class LiveSocket<F extends { readonly type: string } = { readonl
     this.#pending++;
     this.#work = this.#work
       .then(() => this.#handle(parsed.frame, parsed.ref))
-      .catch((err: unknown) => this.#failed(err, parsed.ref))
+      .catch((err: unknown) => this.reportFailure(err, parsed.ref))
       .finally(() => this.#pending--);
   }
 
-  #failed(err: unknown, ref: string | undefined): void {
+  /** Answers a frame that failed with an `error` frame: an AppError's code, else INTERNAL (logged). */
+  protected reportFailure(err: unknown, ref: string | undefined): void {
     if (isAppError(err)) {
       if (err.status >= 500) this.#options.logger.warn({ err }, 'socket frame failed');
       this.sendError(err.code, ref);

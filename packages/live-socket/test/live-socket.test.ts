@@ -6,7 +6,7 @@ import type { Revoked, UserPrincipal } from '@realchat/auth-verify';
 import { ManualClock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
 import { silentLogger } from '@realchat/logging';
-import { CloseCode, createFrameParser, createLiveEndpoint, frame, LiveSocket, type SocketRegistry } from '@realchat/live-socket';
+import { CloseCode, createFrameParser, createLiveEndpoint, frame, LiveSocket, type SocketRegistry, type Transport } from '@realchat/live-socket';
 
 /** A stand-in for a `ws` socket: records what is sent and how it closed. */
 class FakeWs extends EventEmitter {
@@ -68,12 +68,13 @@ function setup() {
     clock,
     authentication,
     gauge: { name: 'test_sockets_open', help: 'test' },
-    open: (ws, registry: SocketRegistry) => new EchoSocket(ws, { clock, logger: silentLogger, authentication, authTimeoutMs: 1_000, queueMax: 16, frames, registry }),
+    open: (ws, registry: SocketRegistry, transport) => new EchoSocket(ws, { clock, logger: silentLogger, authentication, authTimeoutMs: 1_000, queueMax: 16, frames, registry, transport }),
   });
   endpoint.start();
-  const open = (): { ws: FakeWs; socket: EchoSocket } => {
+  /** A connection; without a `transport` (the upgrade request's socket), the socket writes uncorked. */
+  const open = (transport?: Transport): { ws: FakeWs; socket: EchoSocket } => {
     const ws = new FakeWs();
-    endpoint.endpoint.onConnection(ws as unknown as WebSocket, {} as never);
+    endpoint.endpoint.onConnection(ws as unknown as WebSocket, { socket: transport } as never);
     return { ws, socket: [...endpoint.sockets].at(-1)! };
   };
   const revoke = (revoked: Revoked): void => listeners.forEach((l) => l(revoked));
@@ -155,6 +156,23 @@ describe('live-socket', () => {
     for (let i = 0; i < 17; i++) ws.receive({ type: 'ping' });
     await settle();
     expect(ws.closeCode).toBe(CloseCode.TOO_SLOW);
+  });
+
+  it('writes the frames of one tick between one cork and one uncork of the transport', async () => {
+    const calls: string[] = [];
+    const { ws } = setup().open({ cork: () => calls.push('cork'), uncork: () => calls.push('uncork') });
+    const send = ws.send.bind(ws);
+    ws.send = (data, options, cb) => {
+      calls.push(`send ${String((JSON.parse(String(data)) as { type: string }).type)}`);
+      send(data, options, cb);
+    };
+    ws.receive({ type: 'auth', token: 'u1:s1:t1' });
+    await settle();
+    ws.receive({ type: 'echo', text: 'a' });
+    ws.receive({ type: 'echo', text: 'b' });
+    ws.receive({ type: 'ping' });
+    await settle();
+    expect(calls).toEqual(['cork', 'send ready', 'uncork', 'cork', 'send echo', 'send echo', 'send pong', 'uncork']);
   });
 
   it('stops with 1012 (cutting what does not close within the grace) and refuses new sockets', async () => {

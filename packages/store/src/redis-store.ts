@@ -66,6 +66,8 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
       enableOfflineQueue: true,
       connectTimeout: 2_000,
       commandTimeout: options.commandTimeoutMs ?? 2_000,
+      // The commands of one tick (a batch's rate checks, presence) leave in one write.
+      enableAutoPipelining: true,
     });
     // Without a listener ioredis prints every reconnect error; the commands report them anyway.
     client.on('error', (err: Error) => options.onError?.(err));

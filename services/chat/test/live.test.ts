@@ -7,12 +7,14 @@ import { createInProcessLiveChannel, createNatsLiveChannel } from '@realchat/bus
 import { createTcpProxy } from '@realchat/db/testing';
 import { createMemoryStore } from '@realchat/store';
 import { ManualClock } from '@realchat/clock';
+import { AppError } from '@realchat/errors';
 import { silentLogger } from '@realchat/logging';
 import { Hub, type LocalSocket } from '../src/live/hub.js';
 import { Presence } from '../src/live/presence.js';
 import { ChatSocket, type SocketHost } from '../src/live/socket.js';
 import type { ChatContext } from '../src/context.js';
-import type { ChatMessage, LiveFrame, Messaging, People } from '../src/domain/types.js';
+import type { ChatMessage, LiveFrame, Messaging, People, SendInput, SendResult } from '../src/domain/types.js';
+import { ChatErrors } from '../src/errors.js';
 import { call, connect, eventually, openSocket, PASSWORD, signUp, startChat, variants, type ChatHarness, type TestSocket, type TestUser } from './harness.js';
 
 type Frame = TestSocket['frames'][number];
@@ -615,6 +617,37 @@ describe('live: one socket, with the network faked', () => {
     expect(ws.closeCode).toBe(4008);
     ws.flush();
     expect(ws.sent.filter((f) => f.type === 'typing').length).toBe(8);
+  });
+
+  it('lets the next send in while one commits (up to a window of 32): acks in order, a failed send answers its ref', async () => {
+    const queued: Array<{ input: SendInput; settle: (result: SendResult) => void; fail: (err: unknown) => void }> = [];
+    const { ws } = await authenticated({
+      queue: async (input) => {
+        let settle: (result: SendResult) => void = () => undefined;
+        let fail: (err: unknown) => void = () => undefined;
+        const done = new Promise<SendResult>((resolve, reject) => {
+          settle = resolve;
+          fail = reject;
+        });
+        queued.push({ input, settle, fail });
+        return { done };
+      },
+    });
+    const sendFrame = (i: number): boolean => ws.emit('message', Buffer.from(JSON.stringify({ type: 'message.send', conversationId: conv, clientMsgId: `c${i}`, body: `#${i}`, ref: `r${i}` })), false);
+    for (let i = 1; i <= 33; i++) sendFrame(i);
+    await eventually(() => queued.length === 32);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The 33rd waits for a place in the window, not for the first send's commit alone.
+    expect(queued.map((q) => q.input.clientMsgId)).toEqual(Array.from({ length: 32 }, (_, i) => `c${i + 1}`));
+    const stored = (i: number): SendResult => ({ message: { ...message(i), senderId: 'ada', clientMsgId: `c${i}` }, created: true });
+    queued[1]!.fail(new AppError(ChatErrors.BLOCKED, 'blocked'));
+    queued[0]!.settle(stored(1));
+    await eventually(() => queued.length === 33);
+    for (let i = 2; i < 33; i++) queued[i]!.settle(stored(i + 1));
+    await eventually(() => ws.sent.filter((f) => f.type === 'message.ack').length === 32);
+    const answers = ws.sent.filter((f) => f.type !== 'ready').map((f) => (f.type === 'message.ack' ? f['clientMsgId'] : `${String(f['code'])} ${String(f['ref'])}`));
+    expect(answers.slice(0, 3)).toEqual(['BLOCKED r2', 'c1', 'c3']);
+    expect(answers).toHaveLength(33);
   });
 
   it('holds live frames during a resume and sends them after `resumed`, none twice', async () => {

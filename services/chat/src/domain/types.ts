@@ -90,6 +90,17 @@ export interface SendInput {
   readonly body: string;
 }
 
+/** A stored send: `created` is false for a repeated clientMsgId (the message stored first). */
+export interface SendResult {
+  readonly message: ChatMessage;
+  readonly created: boolean;
+}
+
+/** A send that passed validation and the sender's rate and waits for its batch; `done` settles after the commit. */
+export interface QueuedSend {
+  readonly done: Promise<SendResult>;
+}
+
 /** Conversations and messages: what the live layer calls. Throws AppError with chat or generic codes. */
 export interface Messaging {
   /**
@@ -98,6 +109,12 @@ export interface Messaging {
    * resolves to the message stored first and stores nothing.
    */
   send(input: SendInput): Promise<ChatMessage>;
+  /**
+   * `send` up to the batch queue: resolves once the send is validated and queued (it throws what
+   * `send` throws before that), with the rest to come in `done`. Sends queued one after another
+   * commit in that order.
+   */
+  queue(input: SendInput): Promise<QueuedSend>;
   /** Messages of a conversation the user is a member of with seq > `after`, oldest first, at most `limit`. */
   messagesAfter(userId: string, conversationId: string, after: number, limit: number): Promise<readonly ChatMessage[]>;
   /** The conversation ids the user is a member of, with their last seq. */

@@ -59,7 +59,7 @@ export function createChatSockets(context: ChatContext, deps: { readonly hub: Hu
     clock,
     authentication,
     gauge: { name: 'chat_sockets_open', help: 'Open /chat/ws sockets on this instance (authenticated or not yet)' },
-    open: (ws, registry) => new ChatSocket(ws, { ...host, registry }),
+    open: (ws, registry, transport) => new ChatSocket(ws, { ...host, registry, transport }),
   });
 
   return {

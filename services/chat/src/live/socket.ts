@@ -1,9 +1,9 @@
 import type { WebSocket } from 'ws';
 import type { UserPrincipal } from '@realchat/auth-verify';
 import { AppError } from '@realchat/errors';
-import { CloseCode, LiveSocket, type SocketRegistry } from '@realchat/live-socket';
+import { CloseCode, LiveSocket, type SocketRegistry, type Transport } from '@realchat/live-socket';
 import type { ChatContext } from '../context.js';
-import type { LiveFrame, LiveHub, Messaging, People } from '../domain/types.js';
+import type { LiveFrame, LiveHub, Messaging, People, SendInput } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { clientFrames, type ClientFrame } from './frames.js';
 import type { LocalSocket } from './hub.js';
@@ -13,6 +13,8 @@ import type { Presence } from './presence.js';
 const TYPING_INTERVAL_MS = 1_000;
 /** Messages fetched per query while replaying a resume. */
 const RESUME_PAGE = 100;
+/** Sends of one socket waiting for their commit; the next `message.send` waits for a place (its frames queue behind it). */
+const SEND_WINDOW = 32;
 /** Bound on the seqs remembered to avoid sending a message twice (forgotten all at once past it). */
 const MAX_REMEMBERED_SEQS = 4_096;
 
@@ -25,6 +27,8 @@ export interface SocketHost {
   readonly presence: Presence;
   /** The endpoint's socket registry (revocations); none in unit tests. */
   readonly registry?: SocketRegistry;
+  /** The connection under the socket; none in unit tests. */
+  readonly transport?: Transport;
   /** The socket authenticated (first time: `previous` undefined) or swapped its token. */
   authenticated(socket: ChatSocket, previous: UserPrincipal | undefined): void;
   closed(socket: ChatSocket, principal: UserPrincipal | undefined): void;
@@ -44,10 +48,14 @@ export class ChatSocket extends LiveSocket<ClientFrame> implements LocalSocket {
   readonly #sent = new Map<string, Set<number>>();
   #sentCount = 0;
   readonly #typingAt = new Map<string, number>();
+  /** Sends queued and not yet acked (or failed). */
+  #sending = 0;
+  /** Resolved when a send of a full window settles. */
+  #windowFreed: (() => void) | undefined;
 
   constructor(ws: WebSocket, host: SocketHost) {
     const { clock, logger, env, authentication } = host.context;
-    super(ws, { clock, logger, authentication, authTimeoutMs: env.CHAT_AUTH_TIMEOUT_MS, queueMax: env.CHAT_SOCKET_QUEUE_MAX, frames: clientFrames, registry: host.registry });
+    super(ws, { clock, logger, authentication, authTimeoutMs: env.CHAT_AUTH_TIMEOUT_MS, queueMax: env.CHAT_SOCKET_QUEUE_MAX, frames: clientFrames, registry: host.registry, transport: host.transport });
     this.#host = host;
   }
 
@@ -96,15 +104,12 @@ export class ChatSocket extends LiveSocket<ClientFrame> implements LocalSocket {
     this.#host.closed(this, principal);
   }
 
-  protected override async handleFrame(frame: ClientFrame, principal: UserPrincipal): Promise<void> {
+  protected override async handleFrame(frame: ClientFrame, principal: UserPrincipal, ref: string | undefined): Promise<void> {
     const { messaging } = this.#host;
     const userId = principal.userId;
     switch (frame.type) {
-      case 'message.send': {
-        const message = await messaging.send({ conversationId: frame.conversationId, senderId: userId, clientMsgId: frame.clientMsgId, body: frame.body });
-        this.sendFrame({ type: 'message.ack', clientMsgId: message.clientMsgId, id: message.id, seq: message.seq, createdAt: message.createdAt });
-        return;
-      }
+      case 'message.send':
+        return this.#send({ conversationId: frame.conversationId, senderId: userId, clientMsgId: frame.clientMsgId, body: frame.body }, ref);
       case 'typing':
         return this.#typing(userId, frame.conversationId);
       case 'read':
@@ -116,6 +121,27 @@ export class ChatSocket extends LiveSocket<ClientFrame> implements LocalSocket {
       case 'resume':
         return this.#resume(userId, frame.cursors);
     }
+  }
+
+  /**
+   * Queues the send and lets the next frame in while it commits: a socket's sends share batches
+   * (its acks come in its order, as its seqs do), up to SEND_WINDOW at once.
+   */
+  async #send(input: SendInput, ref: string | undefined): Promise<void> {
+    while (this.#sending >= SEND_WINDOW) await new Promise<void>((resolve) => (this.#windowFreed = resolve));
+    const { done } = await this.#host.messaging.queue(input);
+    this.#sending++;
+    done
+      .then(
+        ({ message }) => this.sendFrame({ type: 'message.ack', clientMsgId: message.clientMsgId, id: message.id, seq: message.seq, createdAt: message.createdAt }),
+        (err: unknown) => this.reportFailure(err, ref),
+      )
+      .finally(() => {
+        this.#sending--;
+        const freed = this.#windowFreed;
+        this.#windowFreed = undefined;
+        freed?.();
+      });
   }
 
   async #typing(userId: string, conversationId: string): Promise<void> {

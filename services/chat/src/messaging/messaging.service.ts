@@ -3,7 +3,7 @@ import type { Queryable } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import { isStorableText } from '@realchat/http';
 import type { ChatContext } from '../context.js';
-import type { ChatMessage, LiveHub, Messaging, SendInput } from '../domain/types.js';
+import type { ChatMessage, LiveHub, Messaging, QueuedSend, SendInput, SendResult } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { ChatMessageCreated } from '../events.js';
 import { MessagingRepository, type BatchMessage, type Position, type Standing } from './messaging.repository.js';
@@ -91,7 +91,7 @@ export class MessagingService implements Messaging {
   constructor(context: ChatContext, hub: LiveHub) {
     this.#context = context;
     this.#hub = hub;
-    this.#batcher = new SendBatcher((batch) => this.#store(batch), { maxInFlight: BATCHES_IN_FLIGHT[context.db.kind], maxBatch: MAX_BATCH });
+    this.#batcher = new SendBatcher((batch) => this.#store(batch), { key: (send) => send.conversationId, maxInFlight: BATCHES_IN_FLIGHT[context.db.kind], maxBatch: MAX_BATCH });
   }
 
   /** Resolves once the sends under way are stored (stop waits for them). */
@@ -103,13 +103,18 @@ export class MessagingService implements Messaging {
     return (await this.sendOnce(input)).message;
   }
 
+  /** A send to its end: `created` is false for a repeated clientMsgId, which stores nothing and leaves no gap in seq. */
+  async sendOnce(input: SendInput): Promise<SendResult> {
+    return (await this.queue(input)).done;
+  }
+
   /**
-   * The send path: validation, the sender's rate, then the batch transaction (seq bump, insert,
-   * the sender's read position, the outbox event), then the live fan-out. `created` is false for
-   * a repeated clientMsgId, which stores nothing and leaves no gap in seq.
+   * The send path up to the batch queue: validation, then the sender's rate. Sends queued one
+   * after another commit in that order (SendBatcher); `done` settles after the batch transaction
+   * (seq bump, insert, the sender's read position, the outbox event) and the live fan-out.
    */
-  async sendOnce(input: SendInput): Promise<{ message: ChatMessage; created: boolean }> {
-    const { env, store, clock, db } = this.#context;
+  async queue(input: SendInput): Promise<QueuedSend> {
+    const { env, store, clock } = this.#context;
     requireConversationId(input.conversationId);
     if (!CLIENT_MSG_ID.test(input.clientMsgId)) throw new AppError('VALIDATION_FAILED', 'clientMsgId: 1 to 64 of A-Z a-z 0-9 _ -', { errors: [{ path: '/clientMsgId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }] });
     const body = messageBody(input.body, env.CHAT_MESSAGE_MAX_LENGTH);
@@ -118,9 +123,15 @@ export class MessagingService implements Messaging {
       throw new AppError(ChatErrors.SEND_RATE_LIMITED, 'too many messages; slow down', { headers: { 'retry-after': String(Math.max(1, Math.ceil(rate.ttlMs / 1000))) } });
     }
     const send: PendingSend = { id: newId(), conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body, at: clock.now() };
+    return { done: this.#settle(send, this.#batcher.submit(send)) };
+  }
+
+  async #settle(send: PendingSend, submitted: Promise<SendOutcome>): Promise<SendResult> {
+    const { db } = this.#context;
+    let next = submitted;
     // Two tries: a refusal is explained after the fact, and membership may change in between.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const outcome = await this.#batcher.submit(send);
+      const outcome = await next;
       if (outcome.kind === 'stored') {
         const message: ChatMessage = {
           id: send.id,
@@ -128,7 +139,7 @@ export class MessagingService implements Messaging {
           seq: outcome.seq,
           senderId: send.senderId,
           clientMsgId: send.clientMsgId,
-          body,
+          body: send.body,
           createdAt: send.at.toISOString(),
           editedAt: null,
           deletedAt: null,
@@ -145,6 +156,7 @@ export class MessagingService implements Messaging {
       }
       const standing = requireMember(await this.#repo.standing(db, send.conversationId, send.senderId));
       if (standing.type === 'direct') throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
+      next = this.#batcher.submit(send);
     }
     throw notAMember();
   }

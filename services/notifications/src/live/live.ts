@@ -30,11 +30,12 @@ export function createLive(context: NotificationsContext, deps: { readonly hub: 
     clock,
     authentication,
     gauge: { name: 'notifications_sockets_open', help: 'Open /notifications/ws sockets on this instance (authenticated or not yet)' },
-    open: (ws, registry) =>
+    open: (ws, registry, transport) =>
       new NotificationSocket(ws, {
         context,
         inbox,
         registry,
+        transport,
         authenticated(socket, previous) {
           if (previous !== undefined) return;
           hub.attach(socket);

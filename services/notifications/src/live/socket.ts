@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { WebSocket } from 'ws';
 import type { UserPrincipal } from '@realchat/auth-verify';
-import { CloseCode, createFrameParser, frame, LiveSocket, type LocalSocket, type SocketRegistry } from '@realchat/live-socket';
+import { CloseCode, createFrameParser, frame, LiveSocket, type LocalSocket, type SocketRegistry, type Transport } from '@realchat/live-socket';
 import type { NotificationsContext } from '../context.js';
 import type { LiveFrame } from '../domain/types.js';
 import type { Inbox } from '../inbox/inbox.service.js';
@@ -21,6 +21,8 @@ export interface SocketHost {
   readonly context: NotificationsContext;
   readonly inbox: Inbox;
   readonly registry?: SocketRegistry;
+  /** The connection under the socket; none in unit tests. */
+  readonly transport?: Transport;
   /** The socket authenticated (first time: `previous` undefined) or swapped its token. */
   authenticated(socket: NotificationSocket, previous: UserPrincipal | undefined): void;
   closed(socket: NotificationSocket, principal: UserPrincipal | undefined): void;
@@ -39,7 +41,7 @@ export class NotificationSocket extends LiveSocket<ClientFrame> implements Local
 
   constructor(ws: WebSocket, host: SocketHost) {
     const { clock, logger, env, authentication } = host.context;
-    super(ws, { clock, logger, authentication, authTimeoutMs: env.NOTIFICATIONS_AUTH_TIMEOUT_MS, queueMax: env.NOTIFICATIONS_SOCKET_QUEUE_MAX, frames, registry: host.registry });
+    super(ws, { clock, logger, authentication, authTimeoutMs: env.NOTIFICATIONS_AUTH_TIMEOUT_MS, queueMax: env.NOTIFICATIONS_SOCKET_QUEUE_MAX, frames, registry: host.registry, transport: host.transport });
     this.#host = host;
   }
 
