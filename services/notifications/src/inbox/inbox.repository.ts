@@ -35,11 +35,25 @@ const toNotification = (row: Row): Notification => ({
   updatedAt: row.updatedAt.toISOString(),
 });
 
-/** A notification written for a recipient. */
-export interface Written {
-  readonly recipientId: string;
-  readonly notification: Notification;
+/** A draft about to be written, with the notification's id and the recipient's next seq. */
+export interface NewNotification {
+  readonly id: string;
+  readonly seq: number;
+  readonly draft: Draft;
 }
+
+// Rows from arrays (one per column), so the statement's text is the same for any number of recipients.
+const INSERT = `insert into notifications.notifications (id, recipient_id, seq, type, actor_id, target, preview, collapse_key, event_id, created_at, updated_at)
+  select d.id, d.recipient_id, d.seq, d.type, d.actor_id, d.target, d.preview, d.collapse_key, $9::uuid, $10::timestamptz, $10::timestamptz
+  from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[]) as d(id, recipient_id, seq, type, actor_id, target, preview, collapse_key)
+  order by d.recipient_id`;
+const RETURNING = 'returning id, recipient_id as "recipientId"';
+/** A redelivered event notifies nobody again. */
+const INSERT_NEW = `${INSERT} on conflict (event_id, recipient_id) do nothing ${RETURNING}`;
+/** A collapsing draft bumps its recipient's unread twin instead. */
+const INSERT_COLLAPSING = `${INSERT} on conflict (recipient_id, collapse_key) where collapse_key is not null and read_at is null
+  do update set seq = excluded.seq, actor_id = excluded.actor_id, preview = excluded.preview, count = notifications.notifications.count + 1, updated_at = excluded.updated_at
+  ${RETURNING}`;
 
 /** The notification service's SQL. */
 export class InboxRepository {
@@ -55,35 +69,61 @@ export class InboxRepository {
     return muted;
   }
 
-  /** The recipient's next seq; holds the recipient's row until the transaction ends, so seqs commit in order. */
-  async nextSeq(q: Queryable, userId: string): Promise<number> {
-    const { rows } = await q.query<{ seq: string }>(
-      `insert into notifications.recipients (user_id, last_seq) values ($1, 1)
-       on conflict (user_id) do update set last_seq = notifications.recipients.last_seq + 1 returning last_seq::text as seq`,
-      [userId],
+  /**
+   * The next seq of each of `userIds` (by id as Postgres writes it), in one statement. Takes their
+   * rows in id order and holds them until the transaction ends: seqs commit in order, and two
+   * events for the same users never wait on each other crosswise.
+   */
+  async nextSeqs(q: Queryable, userIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await q.query<{ userId: string; seq: string }>(
+      `insert into notifications.recipients (user_id, last_seq) select u, 1 from unnest($1::uuid[]) u order by u
+       on conflict (user_id) do update set last_seq = notifications.recipients.last_seq + 1 returning user_id as "userId", last_seq::text as seq`,
+      [userIds],
     );
-    return Number(rows[0]!.seq);
+    return new Map(rows.map((r) => [r.userId, Number(r.seq)]));
   }
 
   /**
-   * Writes the draft's notification, or (a collapsing draft whose unread twin exists) bumps that
-   * one: count + 1, the new seq, actor and preview. Null when this event notified the recipient already.
+   * Writes each draft's notification, or (a collapsing draft whose unread twin exists) bumps that
+   * one: count + 1, the new seq, actor and preview. One statement per kind of draft, whatever their
+   * number. Returns the id written per recipient; a recipient this event notified already has none.
    */
-  async write(q: Queryable, input: { id: string; seq: number; draft: Draft; event: EventEnvelope; at: Date }): Promise<Notification | null> {
-    const { id, seq, draft, event, at } = input;
-    const params = [id, draft.recipientId, seq, draft.type, draft.actorId, draft.target, draft.preview, draft.collapseKey ?? null, event.id, at];
-    const insert = `insert into notifications.notifications (id, recipient_id, seq, type, actor_id, target, preview, collapse_key, event_id, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`;
-    const { rows } =
-      draft.collapseKey === undefined
-        ? await q.query<{ id: string }>(`${insert} on conflict (event_id, recipient_id) do nothing returning id`, params)
-        : await q.query<{ id: string }>(
-            `${insert} on conflict (recipient_id, collapse_key) where collapse_key is not null and read_at is null
-             do update set seq = excluded.seq, actor_id = excluded.actor_id, preview = excluded.preview, count = notifications.notifications.count + 1, updated_at = excluded.updated_at
-             returning id`,
-            params,
-          );
-    return rows[0] === undefined ? null : this.byId(q, rows[0].id);
+  async write(q: Queryable, input: { drafts: readonly NewNotification[]; event: EventEnvelope; at: Date }): Promise<Map<string, string>> {
+    const { drafts, event, at } = input;
+    const written = new Map<string, string>();
+    for (const [collapsing, sql] of [[false, INSERT_NEW], [true, INSERT_COLLAPSING]] as const) {
+      const batch = drafts.filter((n) => (n.draft.collapseKey !== undefined) === collapsing);
+      if (batch.length === 0) continue;
+      const { rows } = await q.query<{ id: string; recipientId: string }>(sql, [
+        batch.map((n) => n.id),
+        batch.map((n) => n.draft.recipientId),
+        batch.map((n) => n.seq),
+        batch.map((n) => n.draft.type),
+        batch.map((n) => n.draft.actorId),
+        batch.map((n) => n.draft.target),
+        batch.map((n) => n.draft.preview),
+        batch.map((n) => n.draft.collapseKey ?? null),
+        event.id,
+        at,
+      ]);
+      for (const { id, recipientId } of rows) written.set(recipientId, id);
+    }
+    return written;
+  }
+
+  /** The notifications of `ids`, by id. */
+  async byIds(q: Queryable, ids: readonly string[]): Promise<Map<string, Notification>> {
+    const { rows } = await q.query<Row>(`select ${COLUMNS} from ${FROM} where n.id = any($1::uuid[])`, [ids]);
+    return new Map(rows.map((row) => [row.id, toNotification(row)]));
+  }
+
+  /** The unread count of each of `userIds` that has unread notifications, by id. */
+  async unreadCounts(q: Queryable, userIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await q.query<{ userId: string; n: number }>(
+      'select recipient_id as "userId", count(*)::int as n from notifications.notifications where recipient_id = any($1::uuid[]) and read_at is null group by recipient_id',
+      [userIds],
+    );
+    return new Map(rows.map((r) => [r.userId, r.n]));
   }
 
   async byId(q: Queryable, id: string): Promise<Notification | null> {

@@ -33,22 +33,30 @@ export class Inbox {
   /**
    * Writes `event`'s drafts with `tx`: none to the actor (my own actions never notify me), none of
    * a type the recipient muted, and of the rest one per recipient (the first draft naming them).
+   * A constant number of statements, however many recipients (a group message names hundreds).
    */
   async deliver(tx: Queryable, event: EventEnvelope, drafts: readonly Draft[]): Promise<Delivery[]> {
-    const candidates = drafts.filter((d) => d.recipientId !== d.actorId);
+    // Ids as Postgres returns them (lower case): the rows it returns are matched to the drafts by id.
+    const candidates = drafts.flatMap((d) => {
+      const recipientId = d.recipientId.toLowerCase();
+      return recipientId === d.actorId?.toLowerCase() ? [] : [{ ...d, recipientId }];
+    });
     if (candidates.length === 0) return [];
     const muted = await this.#repo.mutedOf(tx, [...new Set(candidates.map((d) => d.recipientId))]);
     const chosen = new Map<string, Draft>();
     for (const draft of candidates) if (!chosen.has(draft.recipientId) && muted.get(draft.recipientId)?.has(draft.type) !== true) chosen.set(draft.recipientId, draft);
+    if (chosen.size === 0) return [];
+    const recipients = [...chosen.keys()].sort();
+    const seqs = await this.#repo.nextSeqs(tx, recipients);
     const at = this.#context.clock.now();
-    const out: Delivery[] = [];
-    // In one order of recipients: two events for the same users never wait on each other's seq rows crosswise.
-    for (const [recipientId, draft] of [...chosen].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const seq = await this.#repo.nextSeq(tx, recipientId);
-      const notification = await this.#repo.write(tx, { id: randomUUID(), seq, draft, event, at });
-      if (notification !== null) out.push({ notification, recipientId, unread: await this.#repo.unreadCount(tx, recipientId) });
-    }
-    return out;
+    const written = await this.#repo.write(tx, { drafts: recipients.map((id) => ({ id: randomUUID(), seq: seqs.get(id)!, draft: chosen.get(id)! })), event, at });
+    if (written.size === 0) return [];
+    const notifications = await this.#repo.byIds(tx, [...written.values()]);
+    const unread = await this.#repo.unreadCounts(tx, [...written.keys()]);
+    return recipients.flatMap((recipientId) => {
+      const id = written.get(recipientId);
+      return id === undefined ? [] : [{ notification: notifications.get(id)!, recipientId, unread: unread.get(recipientId) ?? 0 }];
+    });
   }
 
   /** Tells the recipients' sockets (every instance) of what `deliver` wrote; after the commit, so it may ask auth for names. Never throws. */
