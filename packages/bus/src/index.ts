@@ -1,7 +1,7 @@
-export type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
+export type { BatchHandler, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
 export { createInProcessBus, type InProcessBusOptions } from './in-process.js';
 export { createJetStreamBus, type JetStreamBusOptions } from './jetstream.js';
-export { appendToOutbox, handleOnce, busMigrations, type HandleOnceOptions } from './outbox.js';
+export { appendToOutbox, handleAllOnce, handleOnce, busMigrations, type HandleOnceOptions } from './outbox.js';
 export { MAX_EVENT_BYTES } from './internal/event-size.js';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.js';
 export { listDeadLetters, requeueDeadLetters, type DeadLetter, type ListDeadLettersOptions } from './dead-letters.js';

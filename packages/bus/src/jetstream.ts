@@ -20,7 +20,7 @@ import { silentLogger } from './internal/logger.js';
 import { connectNats } from './internal/nats-connect.js';
 import { startDurableLoop } from './internal/durable-loop.js';
 import { backoffDelay } from './internal/retry.js';
-import type { EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
+import type { BatchHandler, EventBus, EventHandler, SubscribeOptions, Subscription } from './types.js';
 
 export interface JetStreamBusOptions {
   /** e.g. `nats://127.0.0.1:4222` or several. */
@@ -221,7 +221,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
     } as Partial<ConsumerConfig>);
   }
 
-  async function subscribeDurable(durable: string, types: readonly string[], handler: EventHandler): Promise<Subscription> {
+  async function subscribeDurable(durable: string, types: readonly string[], handler: EventHandler, batchHandler: BatchHandler | undefined): Promise<Subscription> {
     if (!STREAM_NAME.test(durable)) throw new Error(`invalid durable name ${JSON.stringify(durable)}`);
     const { filter, wanted } = filterFor(types);
     const config: Partial<ConsumerConfig> = {
@@ -241,31 +241,50 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
     const consumer = await js.consumers.get(options.stream, durable);
     const loop = startDurableLoop(consumer, {
       batch,
+      perCall: batchHandler === undefined ? 1 : batch,
       keepAliveMs: Math.max(100, Math.floor(ackWaitMs / 3)),
       maxDeliver,
       pullExpiresMs: 30_000,
       flush: () => nc.flush(),
       logger,
-      handle: async (msg) => {
-        if (!wanted(msg.subject)) return msg.ack();
-        const event = decode(msg);
-        if (event === undefined) return msg.term('invalid event');
-        try {
-          await handler(event);
-          msg.ack();
-        } catch (err) {
-          // Read only here: parsing the delivery info is a measurable share of a fast handler.
-          const attempt = msg.info.deliveryCount;
-          if (attempt >= maxDeliver) {
-            logger.error({ err, eventId: event.id, type: event.type, durable, attempt }, 'event dropped after its last delivery attempt');
-            msg.term('handler failed on every attempt');
-            return;
+      handle: async (msgs) => {
+        const events: Array<{ msg: JsMsg; event: EventEnvelope }> = [];
+        for (const msg of msgs) {
+          if (!wanted(msg.subject)) msg.ack();
+          else {
+            const event = decode(msg);
+            if (event === undefined) msg.term('invalid event');
+            else events.push({ msg, event });
           }
-          logger.warn({ err, eventId: event.id, type: event.type, durable, attempt }, 'event handler failed; will redeliver');
-          msg.nak(backoffDelay(attempt, retryDelayMs, 30_000));
         }
+        if (batchHandler !== undefined && events.length > 1) {
+          try {
+            await batchHandler(events.map((e) => e.event));
+            for (const { msg } of events) msg.ack();
+            return;
+          } catch (err) {
+            logger.debug({ err, durable, events: events.length }, 'batch handler failed; handling its events one by one');
+          }
+        }
+        for (const { msg, event } of events) await handleOne(msg, event);
       },
     });
+    async function handleOne(msg: JsMsg, event: EventEnvelope): Promise<void> {
+      try {
+        await handler(event);
+        msg.ack();
+      } catch (err) {
+        // Read only here: parsing the delivery info is a measurable share of a fast handler.
+        const attempt = msg.info.deliveryCount;
+        if (attempt >= maxDeliver) {
+          logger.error({ err, eventId: event.id, type: event.type, durable, attempt }, 'event dropped after its last delivery attempt');
+          msg.term('handler failed on every attempt');
+          return;
+        }
+        logger.warn({ err, eventId: event.id, type: event.type, durable, attempt }, 'event handler failed; will redeliver');
+        msg.nak(backoffDelay(attempt, retryDelayMs, 30_000));
+      }
+    }
     // Left in `active` until stopped: close() then waits for an unsubscribe under way (the loop's
     // stop is shared) before it drains the connection under the handler's ack and the hand-back.
     const handle = {
@@ -315,7 +334,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
 
     async subscribe(opts: SubscribeOptions): Promise<Subscription> {
       if (opts.types.length === 0) throw new Error('subscribe needs at least one event type');
-      return opts.durable === undefined ? subscribeBroadcast(opts.types, opts.since, opts.handler) : subscribeDurable(opts.durable, opts.types, opts.handler);
+      return opts.durable === undefined ? subscribeBroadcast(opts.types, opts.since, opts.handler) : subscribeDurable(opts.durable, opts.types, opts.handler, opts.batchHandler);
     },
 
     async ping(): Promise<void> {

@@ -70,3 +70,35 @@ export async function handleOnce(
     return true;
   });
 }
+
+/**
+ * `handleOnce` for several events in one transaction: records the ids of all of them in one
+ * statement and runs `fn` for each not recorded before, in order (an id twice in `events` runs
+ * once). If any `fn` throws, nothing is recorded. Resolves with the results of the runs, in order.
+ */
+export async function handleAllOnce<T>(
+  db: Database,
+  schema: string,
+  consumer: string,
+  events: readonly EventEnvelope[],
+  fn: (event: EventEnvelope, tx: Queryable) => Promise<T>,
+  options: HandleOnceOptions = {},
+): Promise<T[]> {
+  const clock = options.clock ?? systemClock;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into ${checkSchema(schema)}.processed_events (consumer, event_id, processed_at)
+       select $1, id, $3 from unnest($2::uuid[]) as id on conflict do nothing returning event_id as id`,
+      [consumer, events.map((e) => e.id), clock.now()],
+    );
+    const fresh = new Set(rows.map((r) => r.id));
+    const results: T[] = [];
+    for (const event of events) {
+      // Postgres returns uuids in lower case.
+      const id = event.id.toLowerCase();
+      if (!fresh.delete(id)) continue;
+      results.push(await fn(event, tx));
+    }
+    return results;
+  });
+}

@@ -2,6 +2,9 @@ import type { EventEnvelope } from '@realchat/contracts';
 
 export type EventHandler = (event: EventEnvelope) => Promise<void>;
 
+/** Several events of a durable subscription, in order, all or nothing. */
+export type BatchHandler = (events: readonly EventEnvelope[]) => Promise<void>;
+
 export interface SubscribeOptions {
   /** Event types to receive, e.g. `['session.revoked']`. */
   readonly types: readonly string[];
@@ -14,6 +17,12 @@ export interface SubscribeOptions {
   /** For broadcast subscriptions: also deliver events published since this instant (catch-up after a restart). */
   readonly since?: Date;
   readonly handler: EventHandler;
+  /**
+   * Durable subscriptions: the events waiting at once, handled together (e.g. in one
+   * transaction). When it throws, each of them goes to `handler` alone, so that one bad event
+   * fails alone. A bus may hand every event to `handler` instead (the in-process bus does).
+   */
+  readonly batchHandler?: BatchHandler;
 }
 
 export interface Subscription {

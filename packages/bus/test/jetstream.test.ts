@@ -279,6 +279,44 @@ describe('JetStream bus specifics', () => {
     expect(handled).toHaveLength(3);
   });
 
+  it('hands the events waiting at once to batchHandler together, and each to handler alone when it throws', async () => {
+    const bus = await open();
+    let hold: Promise<void> | undefined;
+    const batches: string[][] = [];
+    const alone: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      durable: 'batched',
+      handler: async (event) => {
+        const waiting = hold;
+        hold = undefined;
+        await waiting;
+        alone.push(event.id);
+      },
+      batchHandler: async (events) => {
+        batches.push(events.map((e) => e.id));
+        if (batches.length === 1) throw new Error('one of them fails');
+      },
+    });
+    const events = Array.from({ length: 7 }, () => testEvent());
+    const ids = events.map((e) => e.id);
+    // Each round: one event held in the handler while three (then two) arrive behind it.
+    for (const [from, to, outcome] of [[0, 4, 'fails'], [4, 7, 'succeeds']] as const) {
+      const gate = deferred();
+      hold = gate.promise;
+      await bus.publish(events[from]!);
+      await eventually(() => expect(hold).toBeUndefined());
+      for (const event of events.slice(from + 1, to)) await bus.publish(event);
+      await settle(100);
+      gate.resolve();
+      if (outcome === 'fails') await eventually(() => expect(alone).toEqual(ids.slice(0, 4)));
+      else await eventually(() => expect(batches).toHaveLength(2));
+    }
+    expect(batches).toEqual([ids.slice(1, 4), ids.slice(5, 7)]);
+    await settle(100);
+    expect(alone).toEqual(ids.slice(0, 5));
+  });
+
   it('rejects names that are not valid for NATS', async () => {
     await expect(createJetStreamBus({ servers: testNatsUrl(), stream: 'a.b', subjectPrefix })).rejects.toThrow(/stream name/);
     await expect(createJetStreamBus({ servers: testNatsUrl(), stream, subjectPrefix: 'a.>' })).rejects.toThrow(/subject prefix/);

@@ -11,6 +11,7 @@ import {
   appendToOutbox,
   busMigrations,
   createOutboxRelay,
+  handleAllOnce,
   handleOnce,
   listDeadLetters,
   MAX_EVENT_BYTES,
@@ -445,6 +446,24 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     expect(await handleOnce(db, schema, 'c', event, async () => void (runs += 1))).toBe(false);
     expect(await handleOnce(db, schema, 'other', event, async () => void (runs += 1))).toBe(true);
     expect(runs).toBe(3);
+  });
+
+  it('handleAllOnce runs each event not handled before once, in order, in one transaction that a throw undoes', async () => {
+    const [a, b, c] = [testEvent(), testEvent(), testEvent()];
+    expect(await handleOnce(db, schema, 'many', b, async () => undefined)).toBe(true);
+    const seen: string[] = [];
+    const failing = handleAllOnce(db, schema, 'many', [a, c], async (event, tx) => {
+      await tx.query('select 1');
+      seen.push(event.id);
+      if (event.id === c.id) throw new Error('fail');
+    });
+    await expect(failing).rejects.toThrow('fail');
+    // Nothing of the failed batch was recorded: both run again, b (handled before) does not, and a repeated id once.
+    const ran = await handleAllOnce(db, schema, 'many', [a, b, c, a], async (event) => event.id);
+    expect(ran).toEqual([a.id, c.id]);
+    expect(seen).toEqual([a.id, c.id]);
+    const { rows } = await db.query<{ id: string }>(`select event_id as id from ${schema}.processed_events where consumer = 'many' order by event_id`);
+    expect(rows.map((r) => r.id)).toEqual([a.id, b.id, c.id].sort());
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Authentication } from '@realchat/auth-verify';
-import { appendToOutbox, busMigrations, createInProcessLiveChannel, createOutboxRelay, handleOnce, type EventBus, type LiveChannel, type OutboxRelay, type Subscription } from '@realchat/bus';
+import { appendToOutbox, busMigrations, createInProcessLiveChannel, createOutboxRelay, handleAllOnce, handleOnce, type EventBus, type LiveChannel, type OutboxRelay, type Subscription } from '@realchat/bus';
 import type { Clock } from '@realchat/clock';
 import { registerEvents } from '@realchat/contracts';
 import { migrate, type Database } from '@realchat/db';
@@ -242,6 +242,11 @@ export async function createServiceHost(options: ServiceHostOptions): Promise<Se
                 let committed: (() => void) | undefined;
                 await handleOnce(db, schema, durable, event, async (tx) => void (committed = (await consumer.handle(event, tx)) ?? undefined), { clock });
                 committed?.();
+              },
+              // The events waiting at once share a transaction (and a commit): a consumer keeps up with a busy producer.
+              batchHandler: async (events) => {
+                const committed = await handleAllOnce(db, schema, durable, events, (event, tx) => consumer.handle(event, tx), { clock });
+                for (const after of committed) after?.();
               },
             }),
           );

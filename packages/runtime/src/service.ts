@@ -65,8 +65,10 @@ export interface EventConsumer {
   readonly types: readonly string[];
   /**
    * Runs at most once per event, in the transaction that records the event as processed
-   * (`handleOnce`): a throw rolls both back and the bus redelivers it. A function it resolves
-   * with is called once that transaction committed (to tell live clients of what it wrote).
+   * (`handleOnce`): a throw rolls both back and the bus redelivers it. Events that wait at once
+   * may share one transaction, handled in order; when one throws, each is handled again alone.
+   * A function it resolves with is called once that transaction committed (to tell live clients
+   * of what it wrote).
    */
   handle(event: EventEnvelope, tx: Queryable): Promise<void | (() => void)>;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Type } from 'typebox';
 import { createAuthentication } from '@realchat/auth-verify';
-import { createInProcessBus, type EventBus } from '@realchat/bus';
+import { createInProcessBus, type EventBus, type SubscribeOptions } from '@realchat/bus';
 import { ManualClock } from '@realchat/clock';
 import { loadConfig } from '@realchat/config';
 import { createEvent, type EventEnvelope } from '@realchat/contracts';
@@ -203,6 +203,46 @@ describe('service host', () => {
     expect(handled).toEqual([event.id, later.id]);
     const { rows } = await db.query<{ consumer: string }>('select consumer from feed.processed_events where event_id = $1', [event.id]);
     expect(rows).toEqual([{ consumer: 'feed-users' }]);
+    await host.stop();
+  });
+  it('hands a batch of waiting events to a consumer in one transaction, each once, and calls their after-commit functions after it', async () => {
+    const log: string[] = [];
+    let subscribed: SubscribeOptions | undefined;
+    // A bus that batches: it keeps the subscription so the test delivers a batch itself.
+    const batching: EventBus = { ...bus, subscribe: async (options) => ((subscribed = options), { unsubscribe: async () => undefined }) };
+    const consumer = defineService({
+      name: 'batched',
+      prefixes: ['/batched'],
+      env: Type.Object({}),
+      database: { schema: 'batched', migrations: [] },
+      async create() {
+        return {
+          register: async () => undefined,
+          consumers: [
+            {
+              name: 'users',
+              types: ['user.created'],
+              async handle(event: EventEnvelope, tx) {
+                const { rows } = await tx.query<{ n: number }>("select count(*)::int as n from batched.processed_events where consumer = 'batched-users'");
+                log.push(`handle ${event.id} (${rows[0]!.n} recorded)`);
+                return () => void log.push(`after ${event.id}`);
+              },
+            },
+          ],
+        };
+      },
+    });
+    const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), consumer], engines: { ...engines(), bus: batching }, env });
+    await host.start();
+    log.length = 0;
+    const user = (n: number): EventEnvelope =>
+      createEvent('user.created', { userId: `01a237de-2d1a-7479-ab1b-b0b2c27125c${n}`, displayName: `U${n}`, roles: ['STUDENT'], createdAt: new Date().toISOString() }, { producer: 'auth', occurredAt: new Date() });
+    const [a, b] = [user(1), user(2)];
+    await subscribed!.batchHandler!([a, b, a]);
+    // Both ids are recorded before the first handler runs: one statement, one transaction; the after-commit functions run once it committed.
+    expect(log).toEqual([`handle ${a.id} (2 recorded)`, `handle ${b.id} (2 recorded)`, `after ${a.id}`, `after ${b.id}`]);
+    await subscribed!.batchHandler!([b]);
+    expect(log).toHaveLength(4);
     await host.stop();
   });
 });

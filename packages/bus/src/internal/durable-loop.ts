@@ -5,14 +5,16 @@ import { backoffDelay } from './retry.js';
 export interface DurableLoopOptions {
   /** Most events received and not yet handled at once. */
   readonly batch: number;
+  /** Most events per `handle` call (1: a stop waits for one event only). */
+  readonly perCall: number;
   /** How often every held event's ack_wait is extended (a third of ack_wait). */
   readonly keepAliveMs: number;
   /** The consumer's max_deliver: an event at this delivery count is not handed back on stop. */
   readonly maxDeliver: number;
   /** How long one pull request waits at the server for events. */
   readonly pullExpiresMs: number;
-  /** Handles one event and acks, naks or terms it. */
-  readonly handle: (msg: JsMsg) => Promise<void>;
+  /** Handles the events waiting (in order, at most `batch`) and acks, naks or terms each. */
+  readonly handle: (msgs: readonly JsMsg[]) => Promise<void>;
   /** Sends everything written so far to the server. */
   readonly flush: () => Promise<void>;
   readonly logger: Logger;
@@ -32,7 +34,8 @@ class Signal {
 }
 
 /**
- * Pulls a durable consumer's events in batches and hands them to one handler call at a time.
+ * Pulls a durable consumer's events in batches and hands them to one handler call at a time,
+ * with up to `perCall` of the events received while the previous call ran.
  *
  * Every received event is in `held`, where a timer extends its ack_wait with `working()`:
  * prefetched events that wait behind a slow handler are neither redelivered nor charged an
@@ -48,7 +51,7 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
   const { batch, logger } = options;
   const lowWater = Math.floor(batch / 4);
   const held: JsMsg[] = [];
-  let current: JsMsg | undefined;
+  let current: readonly JsMsg[] = [];
   let pull: ConsumerMessages | undefined;
   let stopping = false;
   let stopped: Promise<void> | undefined;
@@ -59,18 +62,18 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
 
   const keepAlive = setInterval(() => {
     // On a closed connection these are dropped, not thrown: the server redelivers after ack_wait.
-    current?.working();
+    for (const msg of current) msg.working();
     for (const msg of held) msg.working();
   }, options.keepAliveMs);
 
-  async function handleOne(msg: JsMsg): Promise<void> {
-    current = msg;
+  async function handleSome(msgs: readonly JsMsg[]): Promise<void> {
+    current = msgs;
     try {
-      await options.handle(msg);
+      await options.handle(msgs);
     } catch (err) {
-      logger.error({ err, seq: msg.seq }, 'durable event handling failed; the server redelivers it after ack_wait');
+      logger.error({ err, seqs: msgs.map((m) => m.seq) }, 'durable event handling failed; the server redelivers after ack_wait');
     }
-    current = undefined;
+    current = [];
   }
 
   const reader = (async () => {
@@ -113,13 +116,13 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
 
   const worker = (async () => {
     while (!stopping) {
-      const msg = held.shift();
-      if (msg === undefined) {
+      if (held.length === 0) {
         await received.wait();
         continue;
       }
+      const msgs = held.splice(0, options.perCall);
       if (held.length <= lowWater) drained.notify();
-      await handleOne(msg);
+      await handleSome(msgs);
     }
   })();
 
@@ -141,7 +144,7 @@ export function startDurableLoop(consumer: Consumer, options: DurableLoopOptions
     }
     if (unhandled.length > last.length) await options.flush().catch(() => undefined);
     held.push(...last);
-    for (let msg = held.shift(); msg !== undefined; msg = held.shift()) await handleOne(msg);
+    if (held.length > 0) await handleSome(held.splice(0));
     clearInterval(keepAlive);
   }
 
