@@ -2,7 +2,8 @@
  * Chat (issue 12): the real system (`realchat start`: gateway, auth and chat in one process) on
  * PostgreSQL + Redis + NATS and on PGlite, driven by real WebSocket clients in child processes.
  * Rows: persisted messages/s with end-to-end p50/p99 (send → the recipient's `message.new`) at
- * 1,000 connected clients in direct conversations; p99 at a fixed 2,000 msg/s (and at 200, under
+ * 1,000 connected clients in direct conversations, each also holding the notification socket as
+ * the web app does (and once without it, so that every message writes a notification); p99 at a fixed 2,000 msg/s (and at 200, under
  * capacity); fan-out of one message to a 1,000-member group against a bare `ws` broadcast (the
  * limit) and a Socket.IO room (what people pick), neither persisting anything; RSS per idle
  * authenticated socket at 10,000.
@@ -288,6 +289,8 @@ interface SystemResult {
   readonly max: DirectRun;
   readonly fixed: DirectRun;
   readonly low: DirectRun;
+  /** Postgres only: the closed loop again with no notification socket open, so that every message also writes a notification. */
+  readonly offline?: DirectRun;
   /** Postgres only: chat, bare ws and Socket.IO, side by side. */
   readonly fanout?: ReadonlyMap<string, FanoutRun>;
 }
@@ -307,9 +310,12 @@ async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult>
     const wsUrl = `${system.url.replace('http://', 'ws://')}/chat/ws`;
     const specs = users.map((u, i) => ({ token: u.token, conversationId: conversations[i >> 1]! }));
     const loads = await openClients('chat', wsUrl, specs, LOAD_PROCESSES);
+    // Signed in as the web app is, with the bell's /notifications/ws open beside the chat: recipients see messages live, and none notifies.
+    let bells: LoadProcess[] | undefined = await openClients('chat', `${system.url.replace('http://', 'ws://')}/notifications/ws`, users.map((u) => ({ token: u.token })), 1);
     let max: DirectRun;
     let fixed: DirectRun;
     let low: DirectRun;
+    let offline: DirectRun | undefined;
     let fanout: Map<string, FanoutRun> | undefined;
     try {
       max = await directRun(loads, system, 'max');
@@ -333,11 +339,18 @@ async function measureSystem(kind: 'pglite' | 'postgres'): Promise<SystemResult>
         } finally {
           for (const peer of peers) await peer.close();
         }
+        // Last, as its notifications are still being written after it: every recipient offline for notifications.
+        await closeClients(bells);
+        bells = undefined;
+        await settle(1_000);
+        offline = await directRun(loads, system, 'max');
+        console.log(`  ${system.name}, no bell sockets: ${Math.round(offline.perSec)} persisted msg/s, p50 ${offline.p50.toFixed(1)} ms, p99 ${offline.p99.toFixed(1)} ms, ${cpuSplit(offline)} (${offline.errors} errors, ${offline.closed} closed)`);
       }
     } finally {
+      if (bells !== undefined) await closeClients(bells);
       await closeClients(loads);
     }
-    return { setupMs, max, fixed, low, ...(fanout === undefined ? {} : { fanout }) };
+    return { setupMs, max, fixed, low, ...(offline === undefined ? {} : { offline }), ...(fanout === undefined ? {} : { fanout }) };
   } finally {
     await system.close();
   }
@@ -390,6 +403,13 @@ const rows: Row[] = [
     unit: 'msg/s',
     ratio: postgres.max.perSec / GOALS.persistedPerSec,
     note: `vs goal ${GOALS.persistedPerSec.toLocaleString('en-US')}/s: ${verdict(postgres.max.perSec >= GOALS.persistedPerSec)}; p50 ${postgres.max.p50.toFixed(1)} ms, p99 ${postgres.max.p99.toFixed(1)} ms; ${cpuSplit(postgres.max)}`,
+  },
+  {
+    name: 'persisted msg/s, Postgres, recipients offline for notifications',
+    value: postgres.offline!.perSec,
+    unit: 'msg/s',
+    ratio: postgres.offline!.perSec / postgres.max.perSec,
+    note: `vs online; every message also writes a notification; p50 ${postgres.offline!.p50.toFixed(1)} ms, p99 ${postgres.offline!.p99.toFixed(1)} ms; ${cpuSplit(postgres.offline!)}`,
   },
   {
     name: 'persisted msg/s, PGlite (1,000 clients, direct)',
