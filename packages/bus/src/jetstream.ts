@@ -41,9 +41,10 @@ export interface JetStreamBusOptions {
   /** How long the server waits for an ack before it redelivers (default 30 s); the subscriber keeps extending it for every event it holds. */
   readonly ackWaitMs?: number;
   /**
-   * Events a durable subscriber pulls at once (default 64). They are handled one at a time; those
-   * waiting are kept alive, and handed back at once when the subscription stops (but for any at
-   * its last allowed delivery, which is handled first).
+   * Events a durable subscriber pulls at once (default 64). They are handled one at a time, or
+   * those waiting together by the subscription's `batchHandler`; those waiting are kept alive, and
+   * handed back at once when the subscription stops (but for any at its last allowed delivery,
+   * which is handled first).
    */
   readonly batchSize?: number;
   /** How long `publish` and `ping` wait for the server (default 5 s). */

@@ -101,9 +101,12 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
 
 /**
  * Publishes the rows of `<schema>.outbox` to the bus, at least once and in `seq` order (the bus
- * de-duplicates by event id). On PostgreSQL, several instances take turns, batch by batch, under
- * a transaction-scoped advisory lock of the schema, so none overtakes another. When the bus fails, rows stay pending with `attempts` and
- * `last_error` updated, and the relay retries with backoff; it never throws from the background.
+ * de-duplicates by event id). A batch's events are published at once, in order, and awaited
+ * together; when the bus fails, an event whose publish failed may reach the bus after later ones
+ * of its batch that did not fail. On PostgreSQL, several instances take turns, batch by batch,
+ * under a transaction-scoped advisory lock of the schema, so none overtakes another. When the bus
+ * fails, rows stay pending with `attempts` and `last_error` updated (on the first failed row), and
+ * the relay retries with backoff; it never throws from the background.
  * A row the bus rejects for good (see isPermanentPublishError) is a dead letter: marked
  * `failed_at`, logged at error level, and skipped, so it cannot stall the rows after it.
  */
@@ -156,19 +159,24 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const published: number[] = [];
     const dead: { seq: number; message: string }[] = [];
     let failure: { row: OutboxRow; err: unknown } | undefined;
-    for (const row of rows) {
-      try {
-        await bus.publish(toEnvelope(row));
+    // All at once, in order on the one connection: a round trip per batch, not per event.
+    const outcomes = await Promise.allSettled(rows.map((row) => bus.publish(toEnvelope(row))));
+    for (const [i, row] of rows.entries()) {
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'fulfilled') {
         published.push(row.seq);
-      } catch (err) {
-        if (isPermanentPublishError(err, row.attempts + 1, invalidEventAttempts)) {
-          logger.error({ err, eventId: row.id, type: row.type, seq: row.seq, schema }, 'outbox event can never be published; marked failed');
-          dead.push({ seq: row.seq, message: errorMessage(err) });
-          continue;
-        }
-        failure = { row, err };
-        break;
+        continue;
       }
+      const err: unknown = outcome.reason;
+      if (isPermanentPublishError(err, row.attempts + 1, invalidEventAttempts)) {
+        logger.error({ err, eventId: row.id, type: row.type, seq: row.seq, schema }, 'outbox event can never be published; marked failed');
+        dead.push({ seq: row.seq, message: errorMessage(err) });
+        continue;
+      }
+      // The rows after it stay pending, whatever became of them: published again later (the bus
+      // de-duplicates them), never marked before it.
+      failure = { row, err };
+      break;
     }
     const now = clock.now();
     if (published.length > 0) {

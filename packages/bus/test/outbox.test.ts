@@ -145,6 +145,38 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     expect(await pending(db)).toEqual([]);
   });
 
+  it('publishes a batch at once, in order, and marks published only the events before a failed one', async () => {
+    const events = Array.from({ length: 5 }, () => testEvent());
+    await db.transaction((tx) => appendToOutbox(tx, schema, events));
+    let open = 0;
+    let most = 0;
+    const calls: string[] = [];
+    const failing = events[2]!.id;
+    const slow: EventBus = {
+      ...bus,
+      async publish(event) {
+        calls.push(event.id);
+        open++;
+        most = Math.max(most, open);
+        await settle(20);
+        open--;
+        if (event.id === failing) throw new Error('timed out');
+        await bus.publish(event);
+      },
+    };
+    await expect(createOutboxRelay({ db, schema, bus: slow }).drain()).rejects.toThrow(/publishing event .* failed/);
+    expect(calls).toEqual(events.map((e) => e.id));
+    expect(most).toBe(5);
+    // The two after the failed one went out too, but stay pending: they are published again after it.
+    expect(await pending(db)).toEqual([
+      { attempts: 1, last_error: 'timed out' },
+      { attempts: 0, last_error: null },
+      { attempts: 0, last_error: null },
+    ]);
+    expect(await createOutboxRelay({ db, schema, bus }).drain()).toBe(3);
+    expect(await pending(db)).toEqual([]);
+  });
+
   it('runs in the background: publishes on notify and recovers from a bus outage by itself', async () => {
     const got: string[] = [];
     await bus.subscribe({ types: ['test.happened'], durable: 'reader', handler: async (e) => void got.push(e.id) });
