@@ -19,6 +19,13 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Rows claimed per transaction (default 100). */
   readonly batchSize?: number;
+  /**
+   * How often a drain looks at the outbox from its first row (default: the poll interval). In
+   * between, it reads past the last row it published: published rows leave dead entries in the
+   * pending index until vacuum, which a read from the start would walk every time. A row
+   * committed late with a smaller seq is found by the next read from the start.
+   */
+  readonly fullScanIntervalMs?: number;
   /** First retry delay after the bus failed, doubled per failure up to `maxRetryDelayMs` (defaults 500 ms, 30 s). */
   readonly retryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
@@ -124,6 +131,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
   const metrics = options.metrics;
   const sampleIntervalMs = options.sampleIntervalMs ?? pollIntervalMs;
+  const fullScanIntervalMs = options.fullScanIntervalMs ?? pollIntervalMs;
   if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new RangeError('sampleIntervalMs must be a finite number ≥ 0');
 
   let running = false;
@@ -134,12 +142,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let queued: Promise<number> | undefined;
   let tick: Promise<void> | undefined;
   let lastSampleMs = -Infinity;
+  /** The last row this relay published or dead-lettered, with nothing pending before it when it looked. */
+  let cursor = 0;
+  let lastFullScanMs = -Infinity;
 
   interface BatchResult {
     /** Rows read: fewer than `batchSize` means nothing is left. */
     readonly claimed: number;
     readonly published: number;
     readonly deadLettered: number;
+    /** The last seq published or dead-lettered, before any failure (0: none). */
+    readonly handled: number;
     readonly failure?: { readonly eventId: string; readonly err: unknown };
   }
 
@@ -147,14 +160,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * Publishes one batch in order. A permanent failure marks its row failed and moves on; a
    * transient one stops the batch, so later events never overtake it, and is recorded on the row.
    */
-  async function publishBatch(q: Queryable, lock: boolean): Promise<BatchResult> {
+  async function publishBatch(q: Queryable, lock: boolean, after: number): Promise<BatchResult> {
     // One relay of the schema at a time: with row locks alone, a second relay would skip the rows
     // another is publishing and send later events first.
     if (lock) await q.query('select pg_advisory_xact_lock(hashtext($1))', [`realchat.outbox.${schema}`]);
     const { rows } = await q.query<OutboxRow>(
       `select seq, attempts, id, type, version, occurred_at, producer, data from ${schema}.outbox
-       where published_at is null and failed_at is null order by seq limit $1${lock ? ' for update skip locked' : ''}`,
-      [batchSize],
+       where published_at is null and failed_at is null and seq > $2 order by seq limit $1${lock ? ' for update skip locked' : ''}`,
+      [batchSize, after],
     );
     const published: number[] = [];
     const dead: { seq: number; message: string }[] = [];
@@ -188,7 +201,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const { seq, message } of dead) {
       await q.query(`update ${schema}.outbox set failed_at = $1, attempts = attempts + 1, last_error = $3 where seq = $2`, [now, seq, message]);
     }
-    const result = { claimed: rows.length, published: published.length, deadLettered: dead.length };
+    const handled = Math.max(published.at(-1) ?? 0, dead.at(-1)?.seq ?? 0);
+    const result = { claimed: rows.length, published: published.length, deadLettered: dead.length, handled };
     if (failure === undefined) return result;
     await q.query(`update ${schema}.outbox set attempts = attempts + 1, last_error = $2 where seq = $1`, [failure.row.seq, errorMessage(failure.err)]);
     return { ...result, failure: { eventId: failure.row.id, err: failure.err } };
@@ -226,10 +240,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function drainBatches(): Promise<number> {
     let total = 0;
+    const nowMs = clock.now().getTime();
+    if (nowMs - lastFullScanMs >= fullScanIntervalMs) {
+      lastFullScanMs = nowMs;
+      cursor = 0;
+    }
     for (;;) {
+      const after = cursor;
       // PGlite is one connection shared by the process: no lock held while publishing, and no competing relay to skip.
       // The batch's transaction commits even when the bus failed, keeping what was published and the failure.
-      const batch = db.kind === 'postgres' ? await db.transaction((tx) => publishBatch(tx, true)) : await publishBatch(db, false);
+      const batch = db.kind === 'postgres' ? await db.transaction((tx) => publishBatch(tx, true, after)) : await publishBatch(db, false, after);
+      cursor = Math.max(cursor, batch.handled);
       total += batch.published;
       if (batch.published > 0) metrics?.published(batch.published);
       if (batch.deadLettered > 0) metrics?.failed('dead_letter', batch.deadLettered);

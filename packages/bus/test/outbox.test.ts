@@ -21,7 +21,7 @@ import {
   type OutboxRelayMetrics,
 } from '../src/index.js';
 import { createTestBus, testBusKinds, testNatsUrl, type TestBus } from '../src/testing.js';
-import { eventually, settle, testEvent } from './helpers.js';
+import { deferred, eventually, settle, testEvent } from './helpers.js';
 
 /** Inserts a row as an older producer or a hand-written statement could have, past appendToOutbox's checks. */
 async function insertRaw(db: Database, event: { id: string; type: string; data: unknown }): Promise<void> {
@@ -177,6 +177,33 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     expect(await pending(db)).toEqual([]);
   });
 
+  // Two transactions at once: PGlite runs one at a time, so a smaller seq never commits late there.
+  it.runIf(kind === 'postgres')('reads past the rows it published between reads from the start, which find a row committed late with a smaller seq', async () => {
+    const clock = new ManualClock(new Date(Date.UTC(2026, 0, 1)));
+    const published: string[] = [];
+    const relay = createOutboxRelay({ db, schema, clock, fullScanIntervalMs: 1_000, bus: { ...bus, publish: async (event) => void published.push(event.id) } });
+    const [late, early, next] = [testEvent(), testEvent(), testEvent()];
+    // `late` takes its seq first and commits after `early` was published.
+    const appended = deferred();
+    const commit = deferred();
+    const slow = db.transaction(async (tx) => {
+      await appendToOutbox(tx, schema, late);
+      appended.resolve();
+      await commit.promise;
+    });
+    await appended.promise;
+    await db.transaction((tx) => appendToOutbox(tx, schema, early));
+    expect(await relay.drain()).toBe(1);
+    commit.resolve();
+    await slow;
+    await db.transaction((tx) => appendToOutbox(tx, schema, next));
+    expect(await relay.drain()).toBe(1);
+    expect(published).toEqual([early.id, next.id]);
+    clock.advance(1_000);
+    expect(await relay.drain()).toBe(1);
+    expect(published).toEqual([early.id, next.id, late.id]);
+  });
+
   it('runs in the background: publishes on notify and recovers from a bus outage by itself', async () => {
     const got: string[] = [];
     await bus.subscribe({ types: ['test.happened'], durable: 'reader', handler: async (e) => void got.push(e.id) });
@@ -314,9 +341,11 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     const [first, refused, last] = [testEvent(), testEvent(), testEvent()];
     // A server whose max_payload is below this event's size, until an operator raises it.
     let limitRaised = false;
+    const clock = new ManualClock(new Date(Date.UTC(2026, 0, 1)));
     const relay = createOutboxRelay({
       db,
       schema,
+      clock,
       bus: {
         ...bus,
         publish: async (event) => {
@@ -343,6 +372,9 @@ describe.each(testDatabaseKinds)('outbox on %s with JetStream', (kind) => {
     limitRaised = true;
     expect(await requeueDeadLetters(db, schema, 'all')).toBe(1);
     expect(await listDeadLetters(db, schema)).toEqual([]);
+    // Behind the rows it published, the requeued one waits for the relay's next read from the start.
+    expect(await relay.drain()).toBe(0);
+    clock.advance(1_000);
     expect(await relay.drain()).toBe(1);
     await eventually(() => expect(got).toEqual([first.id, last.id, refused.id]));
     const { rows: after } = await db.query<{ published: boolean; attempts: number }>(
