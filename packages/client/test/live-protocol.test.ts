@@ -98,6 +98,31 @@ describe('ChatLive protocol (scripted server)', () => {
     live.close();
   });
 
+  it('asks again, every 3 s by its clock, for a gap whose resume was not answered', async () => {
+    const { rc, clock } = await signedIn();
+    const live = rc.chatLive({ cursors: { [CONVERSATION]: 5 } });
+    const socket = await latest();
+    socket.accept();
+    socket.push({ type: 'resumed', conversations: [{ id: CONVERSATION, lastSeq: 5 }], truncated: [] });
+    const seqs: number[] = [];
+    live.on('message.new', (e) => seqs.push(e.message.seq));
+    socket.push({ type: 'message.new', message: message(7) });
+    const gapResume = { type: 'resume', cursors: { [CONVERSATION]: 5 } };
+    expect(socket.ofType('resume').slice(1)).toEqual([gapResume]);
+    clock.advance(2_999);
+    expect(socket.ofType('resume')).toHaveLength(2);
+    clock.advance(1);
+    expect(socket.ofType('resume').slice(1)).toEqual([gapResume, gapResume]);
+    // Both are answered in turn; the first answer fills the gap, and no timer is left to ask a third time.
+    socket.push({ type: 'message.new', message: message(6) });
+    socket.push({ type: 'resumed', conversations: [{ id: CONVERSATION, lastSeq: 7 }], truncated: [] });
+    socket.push({ type: 'resumed', conversations: [{ id: CONVERSATION, lastSeq: 7 }], truncated: [] });
+    expect(seqs).toEqual([6, 7]);
+    clock.advance(10_000);
+    expect(socket.ofType('resume')).toHaveLength(3);
+    live.close();
+  });
+
   it('a gap the resume cannot fill (truncated) is reported, and delivery goes on past it', async () => {
     const { rc } = await signedIn();
     const live = rc.chatLive({ cursors: { [CONVERSATION]: 1 } });

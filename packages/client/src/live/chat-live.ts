@@ -1,4 +1,5 @@
 import type { LiveContext } from '../client.js';
+import type { TimerHandle } from '../clock.js';
 import { RealChatError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { ChatClientFrame, ChatMessage, ChatPush, ChatServerFrame, MessageAck, Resumed } from './chat-frames.js';
@@ -36,6 +37,9 @@ const MAX_IN_FLIGHT = 32;
 /** The server's largest frame (64 KiB; past it the socket closes with 1009). */
 const MAX_FRAME_BYTES = 64 * 1024;
 
+/** A gap still held this long after its resume asks again (its answer may never come: a frame lost with a connection the client still thinks open). */
+const GAP_RETRY_MS = 3_000;
+
 const encoder = new TextEncoder();
 
 /** A clientMsgId: 128 random bits (getRandomValues: also in pages not served over HTTPS, unlike randomUUID). */
@@ -59,11 +63,15 @@ export class ChatLive {
   readonly #held = new Map<string, Map<number, ChatMessage>>();
   /** Conversations of each `resume` sent on this connection, in order (the server answers in order). */
   readonly #resumes: Array<ReadonlySet<string> | 'all'> = [];
+  /** Per conversation with a held gap, the timer that asks for it again. */
+  readonly #gapTimers = new Map<string, TimerHandle>();
+  readonly #clock: LiveContext['clock'];
   readonly #queue = new Map<string, QueuedSend>();
   /** Read and delivered marks made while not connected: the newest per conversation, sent on connect. */
   readonly #marks = new Map<string, { readonly type: 'read' | 'delivered'; readonly conversationId: string; readonly seq: number }>();
 
   constructor(context: LiveContext, options: ChatLiveOptions = {}) {
+    this.#clock = context.clock;
     for (const [id, seq] of Object.entries(options.cursors ?? {})) this.#cursors.set(id, seq);
     this.#socket = new LiveSocket<ChatServerFrame, ChatClientFrame>(context, '/chat/ws', {
       ready: () => this.#ready(),
@@ -192,7 +200,27 @@ export class ChatLive {
     const resuming = held.size > 0;
     held.set(seq, message);
     // One resume per gap: the later messages of the same gap wait for its answer.
-    if (!resuming) this.#resume(new Set([conversationId]), { [conversationId]: cursor });
+    if (!resuming) this.#askForGap(conversationId);
+  }
+
+  /** Resumes `conversationId` from its cursor, and again every GAP_RETRY_MS while its gap is held. */
+  #askForGap(conversationId: string): void {
+    this.#resume(new Set([conversationId]), { [conversationId]: this.#cursors.get(conversationId)! });
+    this.#gapTimers.get(conversationId)?.clear();
+    this.#gapTimers.set(
+      conversationId,
+      this.#clock.setTimeout(() => {
+        this.#gapTimers.delete(conversationId);
+        if (this.#held.has(conversationId)) this.#askForGap(conversationId);
+      }, GAP_RETRY_MS),
+    );
+  }
+
+  /** The gap of `conversationId` is filled (or given up): no more asking. */
+  #gapClosed(conversationId: string): void {
+    this.#held.delete(conversationId);
+    this.#gapTimers.get(conversationId)?.clear();
+    this.#gapTimers.delete(conversationId);
   }
 
   #deliver(message: ChatMessage): void {
@@ -207,7 +235,7 @@ export class ChatLive {
       held.delete(next.seq);
       this.#deliver(next);
     }
-    if (held.size === 0) this.#held.delete(conversationId);
+    if (held.size === 0) this.#gapClosed(conversationId);
   }
 
   #resumed(resumed: Resumed): void {
@@ -218,7 +246,7 @@ export class ChatLive {
       // What the replay could not fill (truncated) is the app's to load; live delivery goes on past it.
       const held = this.#held.get(id);
       if (held !== undefined) {
-        this.#held.delete(id);
+        this.#gapClosed(id);
         for (const message of [...held.values()].sort((a, b) => a.seq - b.seq)) if (message.seq > (this.#cursors.get(id) ?? -1)) this.#deliver(message);
       }
       if ((this.#cursors.get(id) ?? -1) < lastSeq) this.#cursors.set(id, lastSeq);
@@ -230,6 +258,7 @@ export class ChatLive {
     const error = reason === 'signed-out' ? new RealChatError('SIGNED_OUT', 'the session ended') : new RealChatError('CLOSED', 'the live connection is closed');
     for (const send of this.#queue.values()) send.reject(error);
     this.#queue.clear();
+    for (const id of [...this.#gapTimers.keys()]) this.#gapClosed(id);
     this.#events.emit('stopped', { reason });
   }
 }
