@@ -220,6 +220,32 @@ describe.each(variants)('live: the /chat/ws socket, hub and presence (%s)', (var
     for (const s of [adaPhone, adaLaptop, bobSocket]) s.close();
   });
 
+  it('stores, acks and delivers a burst of sends from two sockets in the order each sent them, gapless, each once', async () => {
+    const [ada, bob, cy] = [await signUp(h, 'Ada'), await signUp(h, 'Bob'), await signUp(h, 'Cy')];
+    await befriend(ada, bob);
+    await befriend(ada, cy);
+    const conv = await conversation([ada, bob, cy]);
+    const [adaSocket, bobSocket, cySocket] = [await connect(h, ada), await connect(h, bob), await connect(h, cy)];
+    const N = 40;
+    // Written without waiting for acks: the sends of a socket are under way together.
+    for (let i = 0; i < N; i++) {
+      adaSocket.send({ type: 'message.send', conversationId: conv, clientMsgId: `a-${i}`, body: `ada ${i}` });
+      bobSocket.send({ type: 'message.send', conversationId: conv, clientMsgId: `b-${i}`, body: `bob ${i}` });
+    }
+    await eventually(() => ofType(cySocket, 'message.new').length === 2 * N, 20_000);
+    for (const [socket, prefix] of [[adaSocket, 'a'], [bobSocket, 'b']] as const) {
+      const acks = ofType(socket, 'message.ack');
+      expect(acks.map((a) => a['clientMsgId'])).toEqual(Array.from({ length: N }, (_, i) => `${prefix}-${i}`));
+      const seqs = acks.map((a) => Number(a['seq']));
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    }
+    const seen = ofType(cySocket, 'message.new').map((f) => f['message'] as { seq: number; body: string });
+    expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 2 * N }, (_, i) => i + 1));
+    for (const who of ['ada', 'bob']) expect(seen.filter((m) => m.body.startsWith(who)).map((m) => m.body)).toEqual(Array.from({ length: N }, (_, i) => `${who} ${i}`));
+    expect(await storedMessages(conv)).toBe(2 * N);
+    for (const s of [adaSocket, bobSocket, cySocket]) s.close();
+  });
+
   it('delivers typing to the other members at most once a second per conversation, and read and delivered receipts', async () => {
     const [ada, bob] = [await signUp(h, 'Ada'), await signUp(h, 'Bob')];
     await befriend(ada, bob);
