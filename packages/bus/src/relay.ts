@@ -19,13 +19,6 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Rows claimed per transaction (default 100). */
   readonly batchSize?: number;
-  /**
-   * How often a drain looks at the outbox from its first row (default: the poll interval). In
-   * between, it reads past the last row it published: published rows leave dead entries in the
-   * pending index until vacuum, which a read from the start would walk every time. A row
-   * committed late with a smaller seq is found by the next read from the start.
-   */
-  readonly fullScanIntervalMs?: number;
   /** First retry delay after the bus failed, doubled per failure up to `maxRetryDelayMs` (defaults 500 ms, 30 s). */
   readonly retryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
@@ -131,7 +124,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
   const metrics = options.metrics;
   const sampleIntervalMs = options.sampleIntervalMs ?? pollIntervalMs;
-  const fullScanIntervalMs = options.fullScanIntervalMs ?? pollIntervalMs;
   if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new RangeError('sampleIntervalMs must be a finite number ≥ 0');
 
   let running = false;
@@ -142,9 +134,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let queued: Promise<number> | undefined;
   let tick: Promise<void> | undefined;
   let lastSampleMs = -Infinity;
-  /** The last row this relay published or dead-lettered, with nothing pending before it when it looked. */
-  let cursor = 0;
-  let lastFullScanMs = -Infinity;
 
   interface BatchResult {
     /** Rows read: fewer than `batchSize` means nothing is left. */
@@ -240,11 +229,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function drainBatches(): Promise<number> {
     let total = 0;
-    const nowMs = clock.now().getTime();
-    if (nowMs - lastFullScanMs >= fullScanIntervalMs) {
-      lastFullScanMs = nowMs;
-      cursor = 0;
-    }
+    // From the first pending row, then past the rows this drain handled: published rows leave dead
+    // entries in the pending index until vacuum, which every batch would walk again. A row
+    // committed late with a smaller seq is found by the next drain.
+    let cursor = 0;
     for (;;) {
       const after = cursor;
       // PGlite is one connection shared by the process: no lock held while publishing, and no competing relay to skip.
