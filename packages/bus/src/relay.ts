@@ -147,7 +147,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /**
    * Publishes one batch in order. A permanent failure marks its row failed and moves on; a
-   * transient one stops the batch, so later events never overtake it, and is recorded on the row.
+   * transient one is recorded on its row and ends the batch there: the rows after it stay pending.
    */
   async function publishBatch(q: Queryable, lock: boolean, after: number): Promise<BatchResult> {
     // One relay of the schema at a time: with row locks alone, a second relay would skip the rows
