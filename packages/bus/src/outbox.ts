@@ -58,17 +58,7 @@ export async function handleOnce(
   fn: (tx: Queryable) => Promise<void>,
   options: HandleOnceOptions = {},
 ): Promise<boolean> {
-  const clock = options.clock ?? systemClock;
-  return db.transaction(async (tx) => {
-    // The clock, not the database's now(): clean-up deletes by the relay's clock, and one clock must rule.
-    const { rowCount } = await tx.query(
-      `insert into ${checkSchema(schema)}.processed_events (consumer, event_id, processed_at) values ($1, $2, $3) on conflict do nothing`,
-      [consumer, event.id, clock.now()],
-    );
-    if (rowCount === 0) return false;
-    await fn(tx);
-    return true;
-  });
+  return (await handleAllOnce(db, schema, consumer, [event], async (_, tx) => fn(tx), options)).length > 0;
 }
 
 /**
@@ -86,6 +76,7 @@ export async function handleAllOnce<T>(
 ): Promise<T[]> {
   const clock = options.clock ?? systemClock;
   return db.transaction(async (tx) => {
+    // The clock, not the database's now(): clean-up deletes by the relay's clock, and one clock must rule.
     const { rows } = await tx.query<{ id: string }>(
       `insert into ${checkSchema(schema)}.processed_events (consumer, event_id, processed_at)
        select $1, id, $3 from unnest($2::uuid[]) as id on conflict do nothing returning event_id as id`,

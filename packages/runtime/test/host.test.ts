@@ -9,7 +9,7 @@ import { createPGliteDatabase, type Database } from '@realchat/db';
 import { createHttpApp } from '@realchat/http';
 import { silentLogger } from '@realchat/logging';
 import { createMemoryStore } from '@realchat/store';
-import { createServiceHost, defineService, RuntimeEnvSchema, type AnyServiceDefinition, type Identity, type IdentityUser, type ServiceInstance } from '@realchat/runtime';
+import { createServiceHost, defineService, RuntimeEnvSchema, type AnyServiceDefinition, type EventConsumer, type Identity, type IdentityUser, type ServiceInstance } from '@realchat/runtime';
 
 const env = loadConfig(RuntimeEnvSchema, {});
 const keys = { keys: [] };
@@ -57,6 +57,23 @@ function recorder(name: string, log: string[], extra: Partial<ServiceInstance> =
   });
 }
 
+
+/** A service with a database schema of its own and one consumer, `users`, of `user.created`. */
+function usersConsumer(name: string, handle: EventConsumer['handle']): AnyServiceDefinition {
+  return defineService({
+    name,
+    prefixes: [`/${name}`],
+    env: Type.Object({}),
+    database: { schema: name, migrations: [] },
+    async create() {
+      return { register: async () => undefined, consumers: [{ name: 'users', types: ['user.created'], handle }] };
+    },
+  });
+}
+
+/** A `user.created` event for the user whose id ends in `suffix`. */
+const userCreated = (suffix: string, displayName: string): EventEnvelope =>
+  createEvent('user.created', { userId: `01a237de-2d1a-7479-ab1b-b0b2c2712${suffix}`, displayName, roles: ['STUDENT'], createdAt: new Date().toISOString() }, { producer: 'auth', occurredAt: new Date() });
 describe('service host', () => {
   let db: Database;
   let bus: EventBus;
@@ -158,33 +175,16 @@ describe('service host', () => {
     const log: string[] = [];
     const handled: string[] = [];
     let failNext = true;
-    const consumer = defineService({
-      name: 'feed',
-      prefixes: ['/feed'],
-      env: Type.Object({}),
-      database: { schema: 'feed', migrations: [] },
-      async create() {
-        return {
-          register: async () => undefined,
-          consumers: [
-            {
-              name: 'users',
-              types: ['user.created'],
-              async handle(event: EventEnvelope) {
-                if (failNext) {
-                  failNext = false;
-                  throw new Error('first delivery fails');
-                }
-                handled.push(event.id);
-              },
-            },
-          ],
-        };
-      },
+    const consumer = usersConsumer('feed', async (event) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('first delivery fails');
+      }
+      handled.push(event.id);
     });
     const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), consumer], engines: engines(), env });
     await host.start();
-    const event = createEvent('user.created', { userId: '01a237de-2d1a-7479-ab1b-b0b2c27125b9', displayName: 'Ada', roles: ['STUDENT'], createdAt: new Date().toISOString() }, { producer: 'auth', occurredAt: new Date() });
+    const event = userCreated('5b9', 'Ada');
     await bus.publish(event);
     // The failed delivery comes back after the in-process bus's backoff, and its transaction runs on
     // PGlite's thread: move time until the handler has run, failing after a bound.
@@ -197,7 +197,7 @@ describe('service host', () => {
     );
     await bus.publish(event);
     // Deliveries to a consumer keep publish order: once a later event is handled, the copy had its turn.
-    const later = createEvent('user.created', { userId: '01a237de-2d1a-7479-ab1b-b0b2c27125ba', displayName: 'Bob', roles: ['STUDENT'], createdAt: new Date().toISOString() }, { producer: 'auth', occurredAt: new Date() });
+    const later = userCreated('5ba', 'Bob');
     await bus.publish(later);
     await vi.waitFor(() => expect(handled).toContain(later.id), { timeout: 10_000, interval: 10 });
     expect(handled).toEqual([event.id, later.id]);
@@ -205,39 +205,21 @@ describe('service host', () => {
     expect(rows).toEqual([{ consumer: 'feed-users' }]);
     await host.stop();
   });
+
   it('hands a batch of waiting events to a consumer in one transaction, each once, and calls their after-commit functions after it', async () => {
     const log: string[] = [];
     let subscribed: SubscribeOptions | undefined;
     // A bus that batches: it keeps the subscription so the test delivers a batch itself.
     const batching: EventBus = { ...bus, subscribe: async (options) => ((subscribed = options), { unsubscribe: async () => undefined }) };
-    const consumer = defineService({
-      name: 'batched',
-      prefixes: ['/batched'],
-      env: Type.Object({}),
-      database: { schema: 'batched', migrations: [] },
-      async create() {
-        return {
-          register: async () => undefined,
-          consumers: [
-            {
-              name: 'users',
-              types: ['user.created'],
-              async handle(event: EventEnvelope, tx) {
-                const { rows } = await tx.query<{ n: number }>("select count(*)::int as n from batched.processed_events where consumer = 'batched-users'");
-                log.push(`handle ${event.id} (${rows[0]!.n} recorded)`);
-                return () => void log.push(`after ${event.id}`);
-              },
-            },
-          ],
-        };
-      },
+    const consumer = usersConsumer('batched', async (event, tx) => {
+      const { rows } = await tx.query<{ n: number }>("select count(*)::int as n from batched.processed_events where consumer = 'batched-users'");
+      log.push(`handle ${event.id} (${rows[0]!.n} recorded)`);
+      return () => void log.push(`after ${event.id}`);
     });
     const host = await createServiceHost({ definitions: [recorder('auth', log, {}, true), consumer], engines: { ...engines(), bus: batching }, env });
     await host.start();
     log.length = 0;
-    const user = (n: number): EventEnvelope =>
-      createEvent('user.created', { userId: `01a237de-2d1a-7479-ab1b-b0b2c27125c${n}`, displayName: `U${n}`, roles: ['STUDENT'], createdAt: new Date().toISOString() }, { producer: 'auth', occurredAt: new Date() });
-    const [a, b] = [user(1), user(2)];
+    const [a, b] = [userCreated('5c1', 'U1'), userCreated('5c2', 'U2')];
     await subscribed!.batchHandler!([a, b, a]);
     // Both ids are recorded before the first handler runs: one statement, one transaction; the after-commit functions run once it committed.
     expect(log).toEqual([`handle ${a.id} (2 recorded)`, `handle ${b.id} (2 recorded)`, `after ${a.id}`, `after ${b.id}`]);
