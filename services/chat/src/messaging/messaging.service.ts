@@ -123,15 +123,15 @@ export class MessagingService implements Messaging {
       throw new AppError(ChatErrors.SEND_RATE_LIMITED, 'too many messages; slow down', { headers: { 'retry-after': String(Math.max(1, Math.ceil(rate.ttlMs / 1000))) } });
     }
     const send: PendingSend = { id: newId(), conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body, at: clock.now() };
-    return { done: this.#settle(send, this.#batcher.submit(send)) };
+    // #settle submits before its first await: sends are queued in the order `queue` was called.
+    return { done: this.#settle(send) };
   }
 
-  async #settle(send: PendingSend, submitted: Promise<SendOutcome>): Promise<SendResult> {
+  async #settle(send: PendingSend): Promise<SendResult> {
     const { db } = this.#context;
-    let next = submitted;
     // Two tries: a refusal is explained after the fact, and membership may change in between.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const outcome = await next;
+      const outcome = await this.#batcher.submit(send);
       if (outcome.kind === 'stored') {
         const message: ChatMessage = {
           id: send.id,
@@ -156,7 +156,6 @@ export class MessagingService implements Messaging {
       }
       const standing = requireMember(await this.#repo.standing(db, send.conversationId, send.senderId));
       if (standing.type === 'direct') throw new AppError(ChatErrors.BLOCKED, 'one of you blocked the other');
-      next = this.#batcher.submit(send);
     }
     throw notAMember();
   }
