@@ -27,6 +27,8 @@ describe.each(variants)('forum posts (%s)', (variant) => {
     admin = await promote(h, await signUp(h, 'Admin'));
     ada = await signUp(h, 'Ada Lovelace');
     bob = await signUp(h, 'Bob');
+    // Mentions match the projection alone: wait for the forum's users consumer to have them.
+    await eventually(async () => (await h.db.query('select 1 from forum.users where id = any($1::uuid[])', [[admin.id, ada.id, bob.id]])).rows.length === 3);
   });
   afterAll(async () => {
     await h?.close();
