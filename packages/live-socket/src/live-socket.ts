@@ -28,10 +28,54 @@ export interface SocketRegistry {
   closed(socket: LiveSocket, principal: UserPrincipal | undefined): void;
 }
 
-/** The connection under the WebSocket: a socket's frames of one tick leave in one write. */
+/**
+ * The connection under the WebSocket (the upgrade request's socket). A socket's frames of one
+ * tick leave in one write, and a frame several sockets send is encoded once and written as it is.
+ */
 export interface Transport {
   cork(): void;
   uncork(): void;
+  write(chunk: Buffer, cb: (err?: Error | null) => void): boolean;
+}
+
+/** `ws`'s readyState of an open socket. */
+const OPEN = 1;
+
+/** The encoded frames of payloads still referenced: a fan-out's payload is framed once for every socket. */
+const framed = new WeakMap<Buffer, Buffer>();
+
+/**
+ * `payload` as an unmasked, unfragmented, uncompressed text frame (RFC 6455 §5.2), as `ws` sends
+ * it from a server without permessage-deflate (the endpoints' WebSocketServer never enables it).
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const cached = framed.get(payload);
+  if (cached !== undefined) return cached;
+  const n = payload.length;
+  const header = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, header);
+  framed.set(payload, frame);
+  return frame;
+}
+
+/** The transports corked in this tick, uncorked together at its end. */
+const corked: Transport[] = [];
+/** Counts the ticks in which a transport was corked: a socket corks once per tick. */
+let tick = 0;
+
+function endTick(): void {
+  tick++;
+  for (const transport of corked.splice(0)) transport.uncork();
 }
 
 export interface LiveSocketOptions<F> {
@@ -74,8 +118,8 @@ export abstract class LiveSocket<F extends { readonly type: string } = { readonl
   /** Liveness: a ping went out (and was flushed) with no pong since. */
   #awaitingPong = false;
   #pingFlushed = false;
-  /** The transport is corked until the end of this tick. */
-  #corked = false;
+  /** The tick in which the transport was last corked (it is uncorked at its end). */
+  #corkedTick = -1;
   /** Resolves once the connection is closed. */
   readonly done: Promise<void>;
 
@@ -186,16 +230,21 @@ export abstract class LiveSocket<F extends { readonly type: string } = { readonl
 
   #write(data: Buffer): void {
     const transport = this.#options.transport;
-    if (transport !== undefined && !this.#corked) {
-      // A batch's fan-out, or an echo and its ack, gives a socket several frames in one tick: one system call for them all.
-      this.#corked = true;
-      transport.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        transport.uncork();
+    // ws sends a closing socket's frames nowhere but into an error: only an open one is written directly.
+    if (transport === undefined || this.#ws.readyState !== OPEN) {
+      this.#ws.send(data, { binary: false }, (err) => {
+        if (err === undefined || err === null) this.#drain();
       });
+      return;
     }
-    this.#ws.send(data, { binary: false }, (err) => {
+    if (this.#corkedTick !== tick) {
+      // A batch's fan-out, or an echo and its ack, gives a socket several frames in one tick: one system call for them all.
+      this.#corkedTick = tick;
+      transport.cork();
+      if (corked.push(transport) === 1) process.nextTick(endTick);
+    }
+    // The same bytes ws would write, built once per payload; ws writes its own frames (pings, close) to this transport in order with them.
+    transport.write(textFrame(data), (err) => {
       if (err === undefined || err === null) this.#drain();
     });
   }

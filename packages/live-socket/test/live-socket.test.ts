@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { Type, type Static } from 'typebox';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -6,11 +7,13 @@ import type { Revoked, UserPrincipal } from '@realchat/auth-verify';
 import { ManualClock } from '@realchat/clock';
 import { AppError } from '@realchat/errors';
 import { silentLogger } from '@realchat/logging';
-import { CloseCode, createFrameParser, createLiveEndpoint, frame, LiveSocket, type SocketRegistry, type Transport } from '@realchat/live-socket';
+import { CloseCode, createFrameParser, createLiveEndpoint, frame, LiveSocket, textFrame, type SocketRegistry, type Transport } from '@realchat/live-socket';
 
 /** A stand-in for a `ws` socket: records what is sent and how it closed. */
 class FakeWs extends EventEmitter {
   bufferedAmount = 0;
+  /** Not open: the socket sends through `send` (a transport's writes are for an open one). */
+  readyState = 0;
   readonly sent: Array<Record<string, unknown> & { type: string }> = [];
   closeCode: number | undefined;
   terminated = false;
@@ -158,21 +161,59 @@ describe('live-socket', () => {
     expect(ws.closeCode).toBe(CloseCode.TOO_SLOW);
   });
 
-  it('writes the frames of one tick between one cork and one uncork of the transport', async () => {
+  it('writes the frames of one tick between one cork and one uncork of the transport, framed as ws frames them', async () => {
     const calls: string[] = [];
-    const { ws } = setup().open({ cork: () => calls.push('cork'), uncork: () => calls.push('uncork') });
-    const send = ws.send.bind(ws);
-    ws.send = (data, options, cb) => {
-      calls.push(`send ${String((JSON.parse(String(data)) as { type: string }).type)}`);
-      send(data, options, cb);
+    const transport: Transport = {
+      cork: () => void calls.push('cork'),
+      uncork: () => void calls.push('uncork'),
+      write: (chunk, cb) => {
+        // An unmasked text frame of under 126 bytes: FIN and opcode 1, the length, the payload.
+        expect([chunk[0], chunk[1]]).toEqual([0x81, chunk.length - 2]);
+        calls.push(`write ${(JSON.parse(chunk.subarray(2).toString()) as { type: string }).type}`);
+        queueMicrotask(() => cb());
+        return true;
+      },
     };
+    const { ws } = setup().open(transport);
+    ws.readyState = 1;
     ws.receive({ type: 'auth', token: 'u1:s1:t1' });
     await settle();
     ws.receive({ type: 'echo', text: 'a' });
     ws.receive({ type: 'echo', text: 'b' });
     ws.receive({ type: 'ping' });
     await settle();
-    expect(calls).toEqual(['cork', 'send ready', 'uncork', 'cork', 'send echo', 'send echo', 'send pong', 'uncork']);
+    expect(calls).toEqual(['cork', 'write ready', 'uncork', 'cork', 'write echo', 'write echo', 'write pong', 'uncork']);
+    // Once closing, ws is left to refuse what is still sent.
+    ws.readyState = 2;
+    ws.receive({ type: 'ping' });
+    await settle();
+    expect(calls).toHaveLength(8);
+    expect(ws.sent.map((f) => f.type)).toEqual(['pong']);
+  });
+
+  it('frames payloads of every length class as ws reads them', async () => {
+    const { WebSocketServer, WebSocket: Client } = await import('ws');
+    const lengths = [0, 125, 126, 65_535, 65_536, 70_000];
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    server.on('connection', (_ws, request) => {
+      for (const n of lengths) request.socket.write(textFrame(Buffer.from('é'.repeat(n >> 1) + 'x'.repeat(n & 1))));
+    });
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const client = new Client(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const got: Array<[number, boolean]> = [];
+      await new Promise<void>((resolve, reject) => {
+        client.on('message', (data, isBinary) => {
+          got.push([(data as Buffer).length, isBinary]);
+          if (got.length === lengths.length) resolve();
+        });
+        client.on('error', reject);
+      });
+      client.close();
+      expect(got).toEqual(lengths.map((n) => [n, false]));
+    } finally {
+      server.close();
+    }
   });
 
   it('stops with 1012 (cutting what does not close within the grace) and refuses new sockets', async () => {

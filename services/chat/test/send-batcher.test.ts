@@ -70,4 +70,21 @@ describe('SendBatcher', () => {
     expect(await second).toBe(20);
     await batcher.idle();
   });
+  it('starts the next batch before answering the one done, and is idle only once every submitter is answered', async () => {
+    const { batcher, runs } = setup({ maxInFlight: 1, maxBatch: 8 });
+    const seen: string[] = [];
+    const first = batcher.submit({ key: 'a', n: 1 }).then(() => seen.push(`answered a1 with ${runs.length} runs started`));
+    const second = batcher.submit({ key: 'a', n: 2 }).then(() => seen.push('answered a2'));
+    runs[0]!.release();
+    await first;
+    // a2's batch went to the database first: the senders' fan-out overlaps its commit.
+    expect(seen).toEqual(['answered a1 with 2 runs started']);
+    runs[1]!.release();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    // Nothing runs any more, but a2 is not answered yet: not idle.
+    void batcher.idle().then(() => seen.push('idle'));
+    await second;
+    await tick();
+    expect(seen).toEqual(['answered a1 with 2 runs started', 'answered a2', 'idle']);
+  });
 });

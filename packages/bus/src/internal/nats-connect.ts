@@ -17,6 +17,9 @@ export function connectNats(options: NatsConnectOptions): Promise<NatsConnection
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 2000,
     timeout: options.timeoutMs ?? 5000,
+    // Else every request (each JetStream publish awaits its ack) builds two errors with stack
+    // traces up front, in case it fails: a measurable share of the relay's CPU under load.
+    noAsyncTraces: true,
     ...(options.name === undefined ? {} : { name: options.name }),
   });
 }

@@ -23,6 +23,8 @@ export class SendBatcher<Item, Result> {
   /** The keys of the batches under way. */
   readonly #busy = new Set<string>();
   #inFlight = 0;
+  /** Batches done whose submitters are not answered yet. */
+  #settling = 0;
   #idle: Array<() => void> = [];
 
   /** `run` answers each item of its batch, in order, or throws for the whole batch. */
@@ -42,7 +44,7 @@ export class SendBatcher<Item, Result> {
 
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void> {
-    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    if (this.#inFlight === 0 && this.#settling === 0 && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -59,17 +61,23 @@ export class SendBatcher<Item, Result> {
       const keys = new Set(batch.map((b) => this.#key(b.item)));
       for (const key of keys) this.#busy.add(key);
       this.#inFlight++;
-      void this.#run(batch.map((b) => b.item))
-        .then(
-          (results) => batch.forEach((b, i) => b.resolve(results[i] as Result)),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
-        )
-        .finally(() => {
-          for (const key of keys) this.#busy.delete(key);
-          this.#inFlight--;
-          this.#pump();
-          if (this.#inFlight === 0 && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      const done = (settle: () => void): void => {
+        for (const key of keys) this.#busy.delete(key);
+        this.#inFlight--;
+        // The next batch goes to the database before this one's senders resume: its commit
+        // overlaps their acks and fan-out instead of waiting for them.
+        this.#pump();
+        this.#settling++;
+        setImmediate(() => {
+          this.#settling--;
+          settle();
+          if (this.#inFlight === 0 && this.#settling === 0 && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
         });
+      };
+      void this.#run(batch.map((b) => b.item)).then(
+        (results) => done(() => batch.forEach((b, i) => b.resolve(results[i] as Result))),
+        (err: unknown) => done(() => batch.forEach((b) => b.reject(err))),
+      );
     }
   }
 }
