@@ -49,7 +49,8 @@ describe.each(variants)('the client-credentials grant from memory (%s)', (varian
     };
     // The best of many short interleaved rounds: another thread's work (PGlite's worker, the GC)
     // or a preemption stretches some rounds, rarely all. A path that skipped the hash for an
-    // unknown or revoked client would cost a fraction of it, far under the bound.
+    // unknown or revoked client costs under a hundredth of it; the bound leaves room for what a
+    // loaded machine's scheduler and JIT do to one case (up to 1.5× seen in CI).
     const best: Record<string, number> = { unknown: Infinity, wrongSecret: Infinity, revoked: Infinity };
     for (let round = 0; round < 100; round++) {
       for (const [name, run] of Object.entries(cases)) {
@@ -59,7 +60,7 @@ describe.each(variants)('the client-credentials grant from memory (%s)', (varian
       }
     }
     const times = Object.values(best);
-    expect(Math.max(...times) / Math.min(...times)).toBeLessThan(1.5);
+    expect(Math.max(...times) / Math.min(...times)).toBeLessThan(3);
   });
   let known = '';
   let gone = '';
