@@ -116,50 +116,45 @@ export interface LockedConversation {
   readonly memberIds: string[];
 }
 
+/** What a send batch found under its locks (MessagingRepository.batchContext). */
+export interface BatchContext {
+  readonly conversations: ReadonlyMap<string, LockedConversation>;
+  readonly blocks: ReadonlySet<string>;
+  readonly used: ReadonlySet<string>;
+}
+
 /** A message of a send batch, with its seq. */
 export type BatchMessage = Pick<MessageRow, 'id' | 'conversationId' | 'seq' | 'senderId' | 'clientMsgId' | 'body'> & { readonly at: Date };
 
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
   /**
-   * Locks the conversations (in id order: batches running side by side never deadlock) with
-   * their members; every membership change takes the same lock, so both hold until the commit.
+   * What a batch needs to know, in one statement: its conversations, locked (in id order: batches
+   * running side by side never deadlock) with their members, as every membership change takes the
+   * same lock; the blocks between members of its direct conversations, as `blocker:blocked`; and
+   * which of its (conversation, sender, clientMsgId) were stored before, as
+   * `conversation:sender:clientMsgId`.
    */
-  async lockConversations(q: Queryable, ids: readonly string[]): Promise<Map<string, LockedConversation>> {
-    const { rows } = await q.query<LockedConversation>(
-      `with c as (select id, type, name, last_seq from chat.conversations where id = any($1::uuid[]) order by id for update)
-       select c.id, c.type, c.name, c.last_seq as "lastSeq", coalesce((select array_agg(user_id)::text[] from chat.members where conversation_id = c.id), '{}') as "memberIds" from c`,
-      [ids],
+  async batchContext(q: Queryable, sends: readonly { conversationId: string; senderId: string; clientMsgId: string }[]): Promise<BatchContext> {
+    const ids = [...new Set(sends.map((s) => s.conversationId))];
+    const { rows } = await q.query<{ conversations: LockedConversation[]; blocks: string[]; used: string[] }>(
+      `with c as (select id, type, name, last_seq from chat.conversations where id = any($1::uuid[]) order by id for update),
+       cm as (select c.id, c.type, c.name, c.last_seq, coalesce((select array_agg(user_id) from chat.members where conversation_id = c.id), '{}') as member_ids from c),
+       d as (select distinct unnest(member_ids) as user_id from cm where type = 'direct')
+       select
+         (select coalesce(json_agg(json_build_object('id', id, 'type', type, 'name', name, 'lastSeq', last_seq, 'memberIds', member_ids)), '[]') from cm) as conversations,
+         (select coalesce(json_agg(blocker || ':' || blocked), '[]') from chat.blocks where blocker in (select user_id from d) and blocked in (select user_id from d)) as blocks,
+         (select coalesce(json_agg(m.conversation_id || ':' || m.sender_id || ':' || m.client_msg_id), '[]')
+            from jsonb_array_elements($2::jsonb) k join chat.messages m
+              on m.conversation_id = (k->>'conversationId')::uuid and m.sender_id = (k->>'senderId')::uuid and m.client_msg_id = k->>'clientMsgId') as used`,
+      [ids, JSON.stringify(sends.map((s) => ({ conversationId: s.conversationId, senderId: s.senderId, clientMsgId: s.clientMsgId })))],
     );
-    return new Map(rows.map((r) => [r.id, r]));
+    const row = rows[0]!;
+    return { conversations: new Map(row.conversations.map((c) => [c.id, c])), blocks: new Set(row.blocks), used: new Set(row.used) };
   }
 
-  /** The blocks between any two of `userIds`, as `blocker:blocked`. */
-  async blocksWithin(q: Queryable, userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const { rows } = await q.query<{ pair: string }>(`select blocker || ':' || blocked as pair from chat.blocks where blocker = any($1::uuid[]) and blocked = any($1::uuid[])`, [userIds]);
-    return new Set(rows.map((r) => r.pair));
-  }
-
-  /** Of these (conversation, sender, clientMsgId), those stored before, as `conversation:sender:clientMsgId`. */
-  async storedClientIds(q: Queryable, keys: readonly { conversationId: string; senderId: string; clientMsgId: string }[]): Promise<Set<string>> {
-    const { rows } = await q.query<{ key: string }>(
-      `select m.conversation_id || ':' || m.sender_id || ':' || m.client_msg_id as key
-       from jsonb_array_elements($1::jsonb) k join chat.messages m
-         on m.conversation_id = (k->>'conversationId')::uuid and m.sender_id = (k->>'senderId')::uuid and m.client_msg_id = k->>'clientMsgId'`,
-      [JSON.stringify(keys)],
-    );
-    return new Set(rows.map((r) => r.key));
-  }
-
-  /** Inserts the messages, moves each conversation to its last seq and each sender's read position, in three statements. */
+  /** Inserts the messages, moves each conversation to its last seq and each sender's read position, in one statement. */
   async storeBatch(q: Queryable, messages: readonly BatchMessage[]): Promise<void> {
-    await q.query(
-      `insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at)
-       select (e->>'id')::uuid, (e->>'conversationId')::uuid, (e->>'seq')::bigint, (e->>'senderId')::uuid, e->>'clientMsgId', e->>'body', (e->>'at')::timestamptz
-       from jsonb_array_elements($1::jsonb) e`,
-      [JSON.stringify(messages)],
-    );
     const conversations = new Map<string, { id: string; seq: number; at: Date }>();
     const readers = new Map<string, { conversationId: string; userId: string; seq: number }>();
     for (const m of messages) {
@@ -167,14 +162,17 @@ export class MessagingRepository {
       readers.set(`${m.conversationId}:${m.senderId}`, { conversationId: m.conversationId, userId: m.senderId, seq: m.seq });
     }
     await q.query(
-      `update chat.conversations c set last_seq = (v->>'seq')::bigint, last_activity_at = (v->>'at')::timestamptz
-       from jsonb_array_elements($1::jsonb) v where c.id = (v->>'id')::uuid`,
-      [JSON.stringify([...conversations.values()])],
-    );
-    await q.query(
-      `update chat.members m set read_seq = greatest(m.read_seq, (v->>'seq')::bigint), delivered_seq = greatest(m.delivered_seq, (v->>'seq')::bigint)
-       from jsonb_array_elements($1::jsonb) v where m.conversation_id = (v->>'conversationId')::uuid and m.user_id = (v->>'userId')::uuid`,
-      [JSON.stringify([...readers.values()])],
+      `with i as (
+         insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at)
+         select (e->>'id')::uuid, (e->>'conversationId')::uuid, (e->>'seq')::bigint, (e->>'senderId')::uuid, e->>'clientMsgId', e->>'body', (e->>'at')::timestamptz
+         from jsonb_array_elements($1::jsonb) e
+       ), c as (
+         update chat.conversations c set last_seq = (v->>'seq')::bigint, last_activity_at = (v->>'at')::timestamptz
+         from jsonb_array_elements($2::jsonb) v where c.id = (v->>'id')::uuid
+       )
+       update chat.members m set read_seq = greatest(m.read_seq, (v->>'seq')::bigint), delivered_seq = greatest(m.delivered_seq, (v->>'seq')::bigint)
+       from jsonb_array_elements($3::jsonb) v where m.conversation_id = (v->>'conversationId')::uuid and m.user_id = (v->>'userId')::uuid`,
+      [JSON.stringify(messages), JSON.stringify([...conversations.values()]), JSON.stringify([...readers.values()])],
     );
   }
 

@@ -188,17 +188,15 @@ export class MessagingService implements Messaging {
   }
 
   /**
-   * A batch in seven statements: lock its conversations with their members, read the blocks
-   * between members of its direct conversations and the clientMsgIds used before, then number the
-   * sends here (in arrival order within each conversation, under the locks: no other send can
-   * take a seq meanwhile) and write messages, conversations, read positions and outbox events.
+   * A batch in five statements (with its BEGIN and COMMIT): lock its conversations and read their
+   * members, the blocks between members of its direct conversations and the clientMsgIds used
+   * before, then number the sends here (in arrival order within each conversation, under the
+   * locks: no other send can take a seq meanwhile) and write messages, conversations and read
+   * positions in one statement, the outbox events in another.
    */
   async #storeMany(tx: Queryable, batch: readonly PendingSend[]): Promise<SendOutcome[]> {
-    const conversations = await this.#repo.lockConversations(tx, [...new Set(batch.map((s) => s.conversationId))]);
-    const directMembers = new Set<string>();
-    for (const c of conversations.values()) if (c.type === 'direct') for (const id of c.memberIds) directMembers.add(id);
-    const blocks = await this.#repo.blocksWithin(tx, [...directMembers]);
-    const used = await this.#repo.storedClientIds(tx, batch);
+    const { conversations, blocks, used: usedBefore } = await this.#repo.batchContext(tx, batch);
+    const used = new Set(usedBefore);
     const lastSeq = new Map([...conversations.values()].map((c) => [c.id, c.lastSeq]));
     const messages: BatchMessage[] = [];
     const events: EventEnvelope[] = [];
