@@ -77,12 +77,17 @@ async function startChatInstance(): Promise<ServiceProcess> {
   return proc;
 }
 
-/** How many chat instances the gateway has available (its /readyz). */
-async function chatInstancesAvailable(): Promise<number> {
+/** What the gateway's /readyz says of each upstream service: its available instances, and whether it knows its routes. */
+async function upstreams(): Promise<Record<string, { available: number; routes: boolean }>> {
   const res = await fetch(`${gateway.url}/readyz`).catch(() => undefined);
-  if (res === undefined) return 0;
-  const body = (await res.json()) as { checks?: { upstreams?: { services?: Record<string, { available: number }> } } };
-  return body.checks?.upstreams?.services?.['chat']?.available ?? 0;
+  if (res === undefined) return {};
+  const body = (await res.json()) as { checks?: { upstreams?: { services?: Record<string, { available: number; routes: boolean }> } } };
+  return body.checks?.upstreams?.services ?? {};
+}
+
+/** How many chat instances the gateway has available. */
+async function chatInstancesAvailable(): Promise<number> {
+  return (await upstreams())['chat']?.available ?? 0;
 }
 
 interface User {
@@ -199,7 +204,11 @@ beforeAll(async () => {
     GATEWAY_WS_MAX_PER_IP: '1000',
   });
   processes.push(gateway);
-  await eventually(async () => (await chatInstancesAvailable()) === 2, 15_000);
+  // Until the gateway knows auth's routes too, /auth/register has no rule there and needs a token.
+  await eventually(async () => {
+    const services = await upstreams();
+    return services['chat']?.available === 2 && services['chat'].routes && services['auth']?.routes === true;
+  }, 15_000);
 }, 90_000);
 
 afterAll(async () => {
