@@ -90,3 +90,11 @@ export function runCli(args: string[], env: Record<string, string>): Promise<{ c
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** What a gateway's /readyz says of each upstream service: its available instances, and whether it knows the service's routes. */
+export async function gatewayUpstreams(gatewayUrl: string): Promise<Record<string, { available: number; routes: boolean }>> {
+  const res = await fetch(`${gatewayUrl}/readyz`).catch(() => undefined);
+  if (res === undefined) return {};
+  const body = (await res.json()) as { checks?: { upstreams?: { services?: Record<string, { available: number; routes: boolean }> } } };
+  return body.checks?.upstreams?.services ?? {};
+}

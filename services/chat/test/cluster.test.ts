@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
-import { freePort, runCli, startProcess, type ServiceProcess } from '../../../apps/cli/test/processes.js';
+import { freePort, gatewayUpstreams, runCli, startProcess, type ServiceProcess } from '../../../apps/cli/test/processes.js';
 import { eventually, openSocket, PASSWORD, uniqueEmail, type TestSocket } from './harness.js';
 
 /**
@@ -77,17 +77,9 @@ async function startChatInstance(): Promise<ServiceProcess> {
   return proc;
 }
 
-/** What the gateway's /readyz says of each upstream service: its available instances, and whether it knows its routes. */
-async function upstreams(): Promise<Record<string, { available: number; routes: boolean }>> {
-  const res = await fetch(`${gateway.url}/readyz`).catch(() => undefined);
-  if (res === undefined) return {};
-  const body = (await res.json()) as { checks?: { upstreams?: { services?: Record<string, { available: number; routes: boolean }> } } };
-  return body.checks?.upstreams?.services ?? {};
-}
-
 /** How many chat instances the gateway has available. */
 async function chatInstancesAvailable(): Promise<number> {
-  return (await upstreams())['chat']?.available ?? 0;
+  return (await gatewayUpstreams(gateway.url))['chat']?.available ?? 0;
 }
 
 interface User {
@@ -206,7 +198,7 @@ beforeAll(async () => {
   processes.push(gateway);
   // Until the gateway knows auth's routes too, /auth/register has no rule there and needs a token.
   await eventually(async () => {
-    const services = await upstreams();
+    const services = await gatewayUpstreams(gateway.url);
     return services['chat']?.available === 2 && services['chat'].routes && services['auth']?.routes === true;
   }, 15_000);
 }, 90_000);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@realchat/db/testing';
-import { freePort, startProcess, type ServiceProcess } from '../../../apps/cli/test/processes.js';
+import { freePort, gatewayUpstreams, startProcess, type ServiceProcess } from '../../../apps/cli/test/processes.js';
 import { call, connect, eventually, login, PASSWORD, uniqueEmail, type Frame, type InboxPage, type TestSocket } from './harness.js';
 
 /**
@@ -26,16 +26,8 @@ async function startNotificationsProcess(): Promise<ServiceProcess> {
   return proc;
 }
 
-/** What the gateway's /readyz says of each upstream service: its available instances, and whether it knows its routes. */
-async function upstreams(): Promise<Record<string, { available: number; routes: boolean }>> {
-  const res = await fetch(`${gateway.url}/readyz`).catch(() => undefined);
-  if (res === undefined) return {};
-  const body = (await res.json()) as { checks?: { upstreams?: { services?: Record<string, { available: number; routes: boolean }> } } };
-  return body.checks?.upstreams?.services ?? {};
-}
-
 async function notificationsAvailable(): Promise<number> {
-  return (await upstreams())['notifications']?.available ?? 0;
+  return (await gatewayUpstreams(gateway.url))['notifications']?.available ?? 0;
 }
 
 async function signUp(): Promise<{ id: string; email: string; token: string }> {
@@ -80,7 +72,7 @@ beforeAll(async () => {
   processes.push(gateway);
   // Until the gateway knows auth's routes too, /auth/register has no rule there and needs a token.
   await eventually(async () => {
-    const services = await upstreams();
+    const services = await gatewayUpstreams(gateway.url);
     return services['notifications']?.available === 1 && services['notifications'].routes && services['auth']?.routes === true;
   }, 15_000);
 }, 90_000);
