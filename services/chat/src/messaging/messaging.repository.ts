@@ -120,7 +120,8 @@ export interface LockedConversation {
 export interface BatchContext {
   readonly conversations: ReadonlyMap<string, LockedConversation>;
   readonly blocks: ReadonlySet<string>;
-  readonly used: ReadonlySet<string>;
+  /** The caller's own: it adds the keys its batch takes. */
+  readonly used: Set<string>;
 }
 
 /** A message of a send batch, with its seq. */

@@ -195,8 +195,7 @@ export class MessagingService implements Messaging {
    * positions in one statement, the outbox events in another.
    */
   async #storeMany(tx: Queryable, batch: readonly PendingSend[]): Promise<SendOutcome[]> {
-    const { conversations, blocks, used: usedBefore } = await this.#repo.batchContext(tx, batch);
-    const used = new Set(usedBefore);
+    const { conversations, blocks, used } = await this.#repo.batchContext(tx, batch);
     const lastSeq = new Map([...conversations.values()].map((c) => [c.id, c.lastSeq]));
     const messages: BatchMessage[] = [];
     const events: EventEnvelope[] = [];
