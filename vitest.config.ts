@@ -11,6 +11,9 @@ export default defineConfig({
     outputFile: { json: '.vitest/results.json' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll's default of one second is what a browser round trip can take on a loaded CI
+    // machine; a poll only waits out its timeout when it is failing anyway.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // Two cores here: more workers only add contention (each PGlite instance is ~300 MB).
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
