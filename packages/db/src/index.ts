@@ -1,4 +1,4 @@
-export type { Database, MigrationSource, Queryable, QueryResult, Transaction } from './types.js';
+export type { Database, MigrationSource, Queryable, QueryOptions, QueryResult, Transaction } from './types.js';
 export { createPostgresDatabase, type PostgresDatabaseOptions } from './postgres.js';
 export { createPGliteDatabase, type PGliteDatabaseOptions } from './pglite.js';
 export { migrate, type MigrateOptions } from './migrate.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { toDatabaseError } from './errors.js';
 import { silentLogger } from './internal/logger.js';
 import { OID, parseDateAsUtc, parseInt8, parseTimestampAsUtc } from './internal/parsers.js';
-import type { Database, QueryResult, Transaction } from './types.js';
+import type { Database, QueryOptions, QueryResult, Transaction } from './types.js';
 
 export interface PostgresDatabaseOptions {
   /** `postgres://user:password@host:port/database` */
@@ -33,6 +33,12 @@ const typeParsers: pg.CustomTypesConfig = {
     (format ?? 'text') === 'text' ? (overrides.get(oid) ?? pg.types.getTypeParser(oid, 'text')) : pg.types.getTypeParser(oid, 'binary')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** pg's form of a statement: named when asked, so that each connection prepares it once. */
+function statement(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): pg.QueryConfig {
+  const values = params === undefined ? undefined : [...params];
+  return options?.name === undefined ? { text: sql, values } : { name: options.name, text: sql, values };
+}
+
 function toResult<R>(result: pg.QueryResult): QueryResult<R> {
   return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
 }
@@ -58,9 +64,9 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
   let closed: Promise<void> | undefined;
 
-  async function query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+  async function query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
     try {
-      return toResult<R>(await pool.query(sql, params === undefined ? undefined : [...params]));
+      return toResult<R>(await pool.query(statement(sql, params, options)));
     } catch (err) {
       throw toDatabaseError(err);
     }
@@ -81,16 +87,16 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       const onClientError = (err: Error): void => logger.warn({ err }, 'PostgreSQL connection failed during a transaction');
       client.on('error', onClientError);
       let finished = false;
-      const run = async (sql: string, params?: readonly unknown[]): Promise<pg.QueryResult> => {
+      const run = async (sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<pg.QueryResult> => {
         if (finished) throw new Error('transaction already finished: use the database, not a stale transaction');
         try {
-          return await client.query(sql, params === undefined ? undefined : [...params]);
+          return await client.query(statement(sql, params, options));
         } catch (err) {
           throw toDatabaseError(err);
         }
       };
       const tx: Transaction = {
-        query: async <R>(sql: string, params?: readonly unknown[]) => toResult<R>(await run(sql, params)),
+        query: async <R>(sql: string, params?: readonly unknown[], options?: QueryOptions) => toResult<R>(await run(sql, params, options)),
         exec: async (sql: string) => {
           await run(sql);
         },

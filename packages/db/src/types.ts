@@ -4,9 +4,19 @@ export interface QueryResult<R> {
   readonly rowCount: number;
 }
 
+/** How to run one statement. */
+export interface QueryOptions {
+  /**
+   * Prepares the statement once per connection under this name and reuses its plan (PostgreSQL;
+   * PGlite plans every time): for a statement run often whose planning costs more than its run.
+   * One name, one SQL text.
+   */
+  readonly name?: string;
+}
+
 /** Anything that runs SQL with `$1` parameters: a database or an open transaction. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 /** An open transaction: a Queryable that can also run a script of several statements (migrations). */

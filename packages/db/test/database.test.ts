@@ -30,6 +30,19 @@ describe.each(testDatabaseKinds)('database on %s', (kind) => {
     await db.query('delete from app.items');
   });
 
+  it('runs a named statement again and again, in and out of transactions; PostgreSQL prepares it once per connection', async () => {
+    const sql = 'select $1::int + 1 as n';
+    for (let i = 0; i < 3; i++) expect((await db.query<{ n: number }>(sql, [i], { name: 'test.plus_one' })).rows).toEqual([{ n: i + 1 }]);
+    await db.transaction(async (tx) => {
+      expect((await tx.query<{ n: number }>(sql, [41], { name: 'test.plus_one' })).rows).toEqual([{ n: 42 }]);
+      expect((await tx.query<{ n: number }>(sql, [1], { name: 'test.plus_one' })).rows).toEqual([{ n: 2 }]);
+      if (kind === 'postgres') {
+        const { rows } = await tx.query<{ statement: string }>('select statement from pg_prepared_statements where name = $1', ['test.plus_one']);
+        expect(rows).toEqual([{ statement: sql }]);
+      }
+    });
+  });
+
   it('returns the same value types on both engines', async () => {
     const { rows } = await db.query<Record<string, unknown>>(
       `select count(*) as c, 42::int8 as i8, 1.5::numeric as n, $1::timestamptz as ts,
