@@ -66,9 +66,28 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
       expect.objectContaining({ messageId: first.body.id, seq: 1, senderId: ada.id, recipientIds: [bob.id], conversationType: 'direct', conversationName: null, preview: 'hello' }),
       expect.objectContaining({ messageId: second.id, seq: 2, senderId: bob.id, recipientIds: [ada.id] }),
     ]);
+    // The statement writes the event itself: the relay publishes it only if its contract holds.
     await eventually(() => h.events.some((e) => e.type === 'chat.message.created' && (e.data as { messageId: string }).messageId === second.id));
+    expect(h.events.find((e) => (e.data as { messageId?: string }).messageId === second.id)).toMatchObject({
+      version: 1,
+      producer: 'chat',
+      occurredAt: second.createdAt,
+      data: { messageId: second.id, conversationId: id, conversationType: 'direct', conversationName: null, seq: 2, senderId: bob.id, recipientIds: [ada.id], preview: 'hi', createdAt: second.createdAt },
+    });
     const conversation = await call<Conversation>(h, ada, 'GET', `/chat/conversations/${id}`);
     expect(conversation.body.lastSeq).toBe(2);
+  });
+
+  it('names a group and every other member in its messages\' events', async () => {
+    const [ada, bob] = await pair();
+    const cyd = await signUp(h, 'Cyd');
+    await befriend(ada, cyd);
+    const group = (await call<Conversation>(h, ada, 'POST', '/chat/conversations', { type: 'group', name: 'Tea', memberIds: [bob.id, cyd.id] })).body;
+    const sent = await send(bob, group.id, 'x'.repeat(MAX_LENGTH));
+    const [event] = await outboxOf(group.id);
+    expect(event).toEqual({ messageId: sent.id, conversationId: group.id, conversationType: 'group', conversationName: 'Tea', seq: 1, senderId: bob.id, recipientIds: expect.any(Array), preview: sent.body, createdAt: sent.createdAt });
+    expect((event!['recipientIds'] as string[]).sort()).toEqual([ada.id, cyd.id].sort());
+    await eventually(() => h.events.some((e) => (e.data as { messageId?: string }).messageId === sent.id));
   });
 
   it('stores a repeated clientMsgId once, even sent at once, and leaves no gap in seq', async () => {
@@ -86,6 +105,26 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     expect((await outboxOf(id)).map((e) => e['seq'])).toEqual([1, 2, 3]);
     // Through the seam too (the socket's path): the first message again.
     expect((await h.chat.messaging.send({ conversationId: id, senderId: ada.id, clientMsgId: 'dup', body: 'other text' })).id).toBe(same[0]!.body.id);
+  });
+
+  it('answers with the first message a clientMsgId another instance stored while the send waited for the conversation\'s lock', async ({ skip }) => {
+    if (variant === 'embedded') skip('PGlite has one connection: no other instance writes meanwhile');
+    const [ada, , id] = await pair();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The other instance's batch: the lock, its message, the seq; committed once this send waits.
+    const other = h.db.transaction(async (tx) => {
+      await tx.query('select 1 from chat.conversations where id = $1 for update', [id]);
+      await tx.query(`insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at) values ($1, $2, 1, $3, 'raced', 'first', now())`, [newId(), id, ada.id]);
+      await tx.query('update chat.conversations set last_seq = 1 where id = $1', [id]);
+      await held;
+    });
+    const sent = h.chat.messaging.send({ conversationId: id, senderId: ada.id, clientMsgId: 'raced', body: 'second' });
+    await eventually(async () => (await h.db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%chat.conversations where id in (select conversation_id from s)%'`)).rows.length === 1);
+    release();
+    await other;
+    expect(await sent).toMatchObject({ seq: 1, body: 'first', clientMsgId: 'raced' });
+    expect((await send(ada, id, 'next')).seq).toBe(2);
   });
 
   it('writes the event in the send\'s transaction: when the outbox refuses, nothing is stored and seq does not move', async () => {

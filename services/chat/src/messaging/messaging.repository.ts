@@ -28,14 +28,6 @@ interface MessageRow {
   readonly reactions: ReactionCount[];
 }
 
-/** What a send's one statement found: null `seq` means the clientMsgId was stored before. */
-export interface SendRow {
-  readonly type: 'direct' | 'group';
-  readonly name: string | null;
-  readonly seq: number | null;
-  readonly memberIds: string[];
-}
-
 /** Where the caller stands towards a conversation (for the errors of the paths that failed). */
 export interface Standing {
   readonly type: 'direct' | 'group';
@@ -72,32 +64,64 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
 });
 
 /*
- * A send in one statement: the seq bump (under the conversation row's lock, which orders the
- * sends of one conversation), the membership and block checks, the insert and the sender's read
- * position. No row: not allowed (the caller finds out why). A row with a null seq: the
- * clientMsgId was used before, and the caller takes the bump back (`unbump`).
+ * A batch of sends in one statement, so in one transaction without BEGIN and COMMIT round trips.
+ * `c` locks the batch's conversations in id order (batches side by side never deadlock; every
+ * membership change takes the same lock) and reads their last seq as it is once locked. A send
+ * goes through when its sender is a member and, in a direct conversation, neither member blocked
+ * the other; it is new when its (conversation, sender, clientMsgId) was not stored before nor
+ * earlier in the batch. New sends are numbered in arrival order within their conversation, and
+ * the statement writes the messages, each conversation's last seq, each sender's read position
+ * and the chat.message.created events, whose recipients are the members read here. The other
+ * tables are read as of the statement's start: a send racing another instance's with the same
+ * clientMsgId breaks the unique key and fails the statement, never stores twice.
  */
-const SEND_SQL = `
-with c as (
-  update chat.conversations set last_seq = last_seq + 1, last_activity_at = $5
-  where id = $1
-    and exists (select 1 from chat.members where conversation_id = $1 and user_id = $2)
-    and (type = 'group' or not exists (
-      select 1 from chat.members o join chat.blocks b
-        on (b.blocker = $2 and b.blocked = o.user_id) or (b.blocker = o.user_id and b.blocked = $2)
-      where o.conversation_id = $1 and o.user_id <> $2))
-  returning last_seq, type, name
-), m as (
+const STORE_SENDS_SQL = `
+with s as materialized (
+  select x.ord, (e->>'id')::uuid as id, (e->>'eventId')::uuid as event_id, (e->>'conversationId')::uuid as conversation_id,
+         (e->>'senderId')::uuid as sender_id, e->>'clientMsgId' as client_msg_id, e->>'body' as body, e->>'at' as at_text,
+         (e->>'at')::timestamptz as at, e->>'preview' as preview
+  from jsonb_array_elements($1::jsonb) with ordinality as x(e, ord)
+), c as materialized (
+  select id, type, name, last_seq from chat.conversations where id in (select conversation_id from s) order by id for update
+), mem as materialized (
+  select c.id, coalesce((select array_agg(user_id) from chat.members where conversation_id = c.id), '{}') as member_ids from c
+), allowed as materialized (
+  select s.*, c.type, c.name, c.last_seq, mem.member_ids
+  from s join c on c.id = s.conversation_id join mem on mem.id = s.conversation_id
+  where s.sender_id = any(mem.member_ids)
+    and (c.type = 'group' or not exists (
+      select 1 from unnest(mem.member_ids) o(user_id) join chat.blocks b
+        on (b.blocker = s.sender_id and b.blocked = o.user_id) or (b.blocker = o.user_id and b.blocked = s.sender_id)
+      where o.user_id <> s.sender_id))
+), numbered as materialized (
+  select f.*, f.last_seq + row_number() over (partition by f.conversation_id order by f.ord) as seq
+  from (
+    select distinct on (a.conversation_id, a.sender_id, a.client_msg_id) a.* from allowed a
+    where not exists (select 1 from chat.messages m where m.conversation_id = a.conversation_id and m.sender_id = a.sender_id and m.client_msg_id = a.client_msg_id)
+    order by a.conversation_id, a.sender_id, a.client_msg_id, a.ord
+  ) f
+), i as (
   insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at)
-  select $3, $1, c.last_seq, $2, $4, $6, $5 from c
-  on conflict do nothing
-  returning seq
+  select id, conversation_id, seq, sender_id, client_msg_id, body, at from numbered
+), u as (
+  update chat.conversations c set last_seq = n.seq, last_activity_at = n.at
+  from (select distinct on (conversation_id) conversation_id, seq, at from numbered order by conversation_id, seq desc) n
+  where c.id = n.conversation_id
 ), r as (
-  update chat.members set read_seq = m.seq, delivered_seq = greatest(delivered_seq, m.seq)
-  from m where conversation_id = $1 and user_id = $2
+  update chat.members m set read_seq = greatest(m.read_seq, n.seq), delivered_seq = greatest(m.delivered_seq, n.seq)
+  from (select conversation_id, sender_id, max(seq) as seq from numbered group by conversation_id, sender_id) n
+  where m.conversation_id = n.conversation_id and m.user_id = n.sender_id
+), o as (
+  insert into chat.outbox (id, type, version, occurred_at, producer, data)
+  select event_id, $2, $3, at, 'chat', jsonb_build_object(
+    'messageId', id, 'conversationId', conversation_id, 'conversationType', type, 'conversationName', name, 'seq', seq,
+    'senderId', sender_id, 'recipientIds', to_jsonb(array_remove(member_ids, sender_id)), 'preview', preview, 'createdAt', at_text)
+  from numbered order by ord
 )
-select c.type, c.name, m.seq, (select array_agg(user_id)::text[] from chat.members where conversation_id = $1) as "memberIds"
-from c left join m on true`;
+select
+  (select json_agg(json_build_object('seq', n.seq, 'allowed', a.ord is not null) order by s.ord)
+     from s left join allowed a on a.ord = s.ord left join numbered n on n.ord = s.ord) as outcomes,
+  (select coalesce(json_object_agg(id, member_ids), '{}') from mem) as members`;
 
 // Raises a position, never above the conversation's last seq; no row when nothing moved.
 const positionSql = (column: 'read_seq' | 'delivered_seq'): string => `
@@ -107,89 +131,37 @@ where m.conversation_id = $1 and m.user_id = $2 and c.id = $1 and m.${column} < 
 returning m.${column} as seq, (select array_agg(user_id)::text[] from chat.members where conversation_id = $1) as "memberIds"`;
 const POSITION_SQL = { read: positionSql('read_seq'), delivered: positionSql('delivered_seq') } as const;
 
-/** A conversation of a send batch, locked for the batch's transaction. */
-export interface LockedConversation {
+/** A send of a batch, validated, with the ids of its message and of its event. */
+export interface SendToStore {
   readonly id: string;
-  readonly type: 'direct' | 'group';
-  readonly name: string | null;
-  readonly lastSeq: number;
-  readonly memberIds: string[];
+  readonly eventId: string;
+  readonly conversationId: string;
+  readonly senderId: string;
+  readonly clientMsgId: string;
+  readonly body: string;
+  readonly at: Date;
+  readonly preview: string;
 }
 
-/** What a send batch found under its locks (MessagingRepository.batchContext). */
-export interface BatchContext {
-  readonly conversations: ReadonlyMap<string, LockedConversation>;
-  readonly blocks: ReadonlySet<string>;
-  /** The caller's own: it adds the keys its batch takes. */
-  readonly used: Set<string>;
+/**
+ * What became of each send of a batch, in order: `allowed` false when its sender may not send
+ * there (or the conversation does not exist); `seq` null when allowed but repeated. `members`: the
+ * member ids of each conversation of the batch.
+ */
+export interface StoredSends {
+  readonly outcomes: ReadonlyArray<{ readonly seq: number | null; readonly allowed: boolean }>;
+  readonly members: Readonly<Record<string, string[]>>;
 }
-
-/** A message of a send batch, with its seq. */
-export type BatchMessage = Pick<MessageRow, 'id' | 'conversationId' | 'seq' | 'senderId' | 'clientMsgId' | 'body'> & { readonly at: Date };
 
 /** chat's SQL for conversations, members, messages, reactions and search. */
 export class MessagingRepository {
   /**
-   * What a batch needs to know, in one statement: its conversations, locked (in id order: batches
-   * running side by side never deadlock) with their members, as every membership change takes the
-   * same lock; the blocks between members of its direct conversations, as `blocker:blocked`; and
-   * which of its (conversation, sender, clientMsgId) were stored before, as
-   * `conversation:sender:clientMsgId`.
+   * Stores a batch of sends in one statement (STORE_SENDS_SQL), prepared once per connection:
+   * planning it costs PostgreSQL more than running it for a small batch.
    */
-  async batchContext(q: Queryable, sends: readonly { conversationId: string; senderId: string; clientMsgId: string }[]): Promise<BatchContext> {
-    const ids = [...new Set(sends.map((s) => s.conversationId))];
-    const { rows } = await q.query<{ conversations: LockedConversation[]; blocks: string[]; used: string[] }>(
-      `with c as (select id, type, name, last_seq from chat.conversations where id = any($1::uuid[]) order by id for update),
-       cm as (select c.id, c.type, c.name, c.last_seq, coalesce((select array_agg(user_id) from chat.members where conversation_id = c.id), '{}') as member_ids from c),
-       d as (select distinct unnest(member_ids) as user_id from cm where type = 'direct')
-       select
-         (select coalesce(json_agg(json_build_object('id', id, 'type', type, 'name', name, 'lastSeq', last_seq, 'memberIds', member_ids)), '[]') from cm) as conversations,
-         (select coalesce(json_agg(blocker || ':' || blocked), '[]') from chat.blocks where blocker in (select user_id from d) and blocked in (select user_id from d)) as blocks,
-         (select coalesce(json_agg(m.conversation_id || ':' || m.sender_id || ':' || m.client_msg_id), '[]')
-            from jsonb_array_elements($2::jsonb) k join chat.messages m
-              on m.conversation_id = (k->>'conversationId')::uuid and m.sender_id = (k->>'senderId')::uuid and m.client_msg_id = k->>'clientMsgId') as used`,
-      [ids, JSON.stringify(sends.map((s) => ({ conversationId: s.conversationId, senderId: s.senderId, clientMsgId: s.clientMsgId })))],
-    );
-    const row = rows[0]!;
-    return { conversations: new Map(row.conversations.map((c) => [c.id, c])), blocks: new Set(row.blocks), used: new Set(row.used) };
-  }
-
-  /** Inserts the messages, moves each conversation to its last seq and each sender's read position, in one statement. */
-  async storeBatch(q: Queryable, messages: readonly BatchMessage[]): Promise<void> {
-    const conversations = new Map<string, { id: string; seq: number; at: Date }>();
-    const readers = new Map<string, { conversationId: string; userId: string; seq: number }>();
-    for (const m of messages) {
-      conversations.set(m.conversationId, { id: m.conversationId, seq: m.seq, at: m.at });
-      readers.set(`${m.conversationId}:${m.senderId}`, { conversationId: m.conversationId, userId: m.senderId, seq: m.seq });
-    }
-    await q.query(
-      `with i as (
-         insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at)
-         select (e->>'id')::uuid, (e->>'conversationId')::uuid, (e->>'seq')::bigint, (e->>'senderId')::uuid, e->>'clientMsgId', e->>'body', (e->>'at')::timestamptz
-         from jsonb_array_elements($1::jsonb) e
-       ), c as (
-         update chat.conversations c set last_seq = (v->>'seq')::bigint, last_activity_at = (v->>'at')::timestamptz
-         from jsonb_array_elements($2::jsonb) v where c.id = (v->>'id')::uuid
-       )
-       update chat.members m set read_seq = greatest(m.read_seq, (v->>'seq')::bigint), delivered_seq = greatest(m.delivered_seq, (v->>'seq')::bigint)
-       from jsonb_array_elements($3::jsonb) v where m.conversation_id = (v->>'conversationId')::uuid and m.user_id = (v->>'userId')::uuid`,
-      [JSON.stringify(messages), JSON.stringify([...conversations.values()]), JSON.stringify([...readers.values()])],
-    );
-  }
-
-  /** One send (see SEND_SQL), with the member ids as they are at the statement's start. */
-  async send(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientMsgId: string; body: string; at: Date }): Promise<SendRow | undefined> {
-    const { rows } = await q.query<SendRow>(SEND_SQL, [m.conversationId, m.senderId, m.id, m.clientMsgId, m.at, m.body]);
-    return rows[0];
-  }
-
-  /**
-   * Takes back the bump of a send that stored nothing. Safe while the transaction holds the
-   * row's lock, which the bump took: no other send moved last_seq since. last_activity_at keeps
-   * the retry's time (a retry is activity too).
-   */
-  async unbump(q: Queryable, conversationId: string): Promise<void> {
-    await q.query('update chat.conversations set last_seq = last_seq - 1 where id = $1', [conversationId]);
+  async storeSends(q: Queryable, sends: readonly SendToStore[], event: { type: string; version: number }): Promise<StoredSends> {
+    const { rows } = await q.query<StoredSends>(STORE_SENDS_SQL, [JSON.stringify(sends), event.type, event.version], { name: 'chat.store_sends' });
+    return rows[0]!;
   }
 
   async standing(q: Queryable, conversationId: string, userId: string): Promise<Standing | undefined> {

@@ -1,12 +1,12 @@
-import { createEventOf, newId, type EventEnvelope } from '@realchat/contracts';
-import type { Queryable } from '@realchat/db';
+import { newId } from '@realchat/contracts';
+import { isUniqueViolation } from '@realchat/db';
 import { AppError } from '@realchat/errors';
 import { isStorableText } from '@realchat/http';
 import type { ChatContext } from '../context.js';
 import type { ChatMessage, LiveHub, Messaging, QueuedSend, SendInput, SendResult } from '../domain/types.js';
 import { ChatErrors } from '../errors.js';
 import { ChatMessageCreated } from '../events.js';
-import { MessagingRepository, type BatchMessage, type Position, type Standing } from './messaging.repository.js';
+import { MessagingRepository, type Position, type Standing, type StoredSends } from './messaging.repository.js';
 import { SendBatcher } from './send-batcher.js';
 
 /** Who acts: ADMINs moderate any conversation. */
@@ -161,17 +161,17 @@ export class MessagingService implements Messaging {
   }
 
   /**
-   * One transaction for a batch of sends. A lone send is one statement (`#storeOne`); a larger
-   * batch takes a fixed number of statements whatever its size (`#storeMany`), which is what
-   * lets the rate grow with the load. When a batch fails, each send runs again alone: one bad
-   * send fails alone.
+   * A batch of sends in one statement (MessagingRepository.storeSends): its own transaction,
+   * whatever the batch's size. When it fails, each send runs again alone: one bad send fails alone.
    */
-  async #store(batch: readonly PendingSend[]): Promise<SendOutcome[]> {
+  async #store(batch: readonly PendingSend[], again = false): Promise<SendOutcome[]> {
     const { db, outbox } = this.#context;
-    let outcomes: SendOutcome[];
+    let stored: StoredSends;
     try {
-      outcomes = await db.transaction(async (tx) => (batch.length === 1 ? [await this.#storeOne(tx, batch[0]!)] : this.#storeMany(tx, batch)));
+      stored = await this.#repo.storeSends(db, batch.map((send) => ({ ...send, eventId: newId(), preview: preview(send.body) })), ChatMessageCreated);
     } catch (err) {
+      // Another instance stored the same clientMsgId after the statement's snapshot: the next statement sees it.
+      if (batch.length === 1 && !again && isUniqueViolation(err)) return this.#store(batch, true);
       if (batch.length === 1) throw err;
       const alone: SendOutcome[] = [];
       for (const send of batch) {
@@ -184,71 +184,11 @@ export class MessagingService implements Messaging {
       return alone;
     }
     outbox.committed();
-    return outcomes;
-  }
-
-  /**
-   * A batch in five statements (with its BEGIN and COMMIT): lock its conversations and read their
-   * members, the blocks between members of its direct conversations and the clientMsgIds used
-   * before, then number the sends here (in arrival order within each conversation, under the
-   * locks: no other send can take a seq meanwhile) and write messages, conversations and read
-   * positions in one statement, the outbox events in another.
-   */
-  async #storeMany(tx: Queryable, batch: readonly PendingSend[]): Promise<SendOutcome[]> {
-    const { conversations, blocks, used } = await this.#repo.batchContext(tx, batch);
-    const lastSeq = new Map([...conversations.values()].map((c) => [c.id, c.lastSeq]));
-    const messages: BatchMessage[] = [];
-    const events: EventEnvelope[] = [];
-    const outcomes = batch.map((send): SendOutcome => {
-      const c = conversations.get(send.conversationId);
-      if (c === undefined || !c.memberIds.includes(send.senderId)) return { kind: 'refused' };
-      if (c.type === 'direct' && c.memberIds.some((o) => o !== send.senderId && (blocks.has(`${send.senderId}:${o}`) || blocks.has(`${o}:${send.senderId}`)))) return { kind: 'refused' };
-      const key = `${send.conversationId}:${send.senderId}:${send.clientMsgId}`;
-      if (used.has(key)) return { kind: 'repeated' };
-      used.add(key);
-      const seq = (lastSeq.get(c.id) ?? 0) + 1;
-      lastSeq.set(c.id, seq);
-      messages.push({ id: send.id, conversationId: c.id, seq, senderId: send.senderId, clientMsgId: send.clientMsgId, body: send.body, at: send.at });
-      events.push(this.#createdEvent(send, c, seq, c.memberIds));
-      return { kind: 'stored', seq, memberIds: c.memberIds };
+    return stored.outcomes.map((o, i): SendOutcome => {
+      if (!o.allowed) return { kind: 'refused' };
+      if (o.seq === null) return { kind: 'repeated' };
+      return { kind: 'stored', seq: o.seq, memberIds: stored.members[batch[i]!.conversationId] ?? [] };
     });
-    if (messages.length > 0) {
-      await this.#repo.storeBatch(tx, messages);
-      await this.#context.outbox.append(tx, events);
-    }
-    return outcomes;
-  }
-
-  #createdEvent(send: PendingSend, conversation: { readonly type: 'direct' | 'group'; readonly name: string | null }, seq: number, memberIds: readonly string[]) {
-    return createEventOf(
-      ChatMessageCreated,
-      {
-        messageId: send.id,
-        conversationId: send.conversationId,
-        conversationType: conversation.type,
-        conversationName: conversation.name,
-        seq,
-        senderId: send.senderId,
-        recipientIds: memberIds.filter((m) => m !== send.senderId),
-        preview: preview(send.body),
-        createdAt: send.at.toISOString(),
-      },
-      { producer: 'chat', occurredAt: send.at },
-    );
-  }
-
-  /** A lone send: one statement (checks, seq bump, insert, read position), then its outbox event. */
-  async #storeOne(tx: Queryable, send: PendingSend): Promise<SendOutcome> {
-    const stored = await this.#repo.send(tx, send);
-    if (stored === undefined) return { kind: 'refused' };
-    const memberIds = stored.memberIds;
-    if (stored.seq === null) {
-      await this.#repo.unbump(tx, send.conversationId);
-      return { kind: 'repeated' };
-    }
-    const event = this.#createdEvent(send, stored, stored.seq, memberIds);
-    await this.#context.outbox.append(tx, event);
-    return { kind: 'stored', seq: stored.seq, memberIds };
   }
 
   async messagesAfter(userId: string, conversationId: string, after: number, limit: number): Promise<readonly ChatMessage[]> {
