@@ -120,7 +120,7 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
       await held;
     });
     const sent = h.chat.messaging.send({ conversationId: id, senderId: ada.id, clientMsgId: 'raced', body: 'second' });
-    await eventually(async () => (await h.db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%chat.conversations where id in (select conversation_id from s)%'`)).rows.length === 1);
+    await eventually(async () => (await h.db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%with s as materialized%'`)).rows.length === 1);
     release();
     await other;
     expect(await sent).toMatchObject({ seq: 1, body: 'first', clientMsgId: 'raced' });

@@ -65,8 +65,9 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
 
 /*
  * A batch of sends in one statement, so in one transaction without BEGIN and COMMIT round trips.
- * `c` locks the batch's conversations in id order (batches side by side never deadlock; every
- * membership change takes the same lock) and reads their last seq as it is once locked. A send
+ * `c` locks the batch's conversations ($4: by their key, never a scan of the table) in id order
+ * (batches side by side never deadlock; every membership change takes the same lock) and reads
+ * their last seq as it is once locked. A send
  * goes through when its sender is a member and, in a direct conversation, neither member blocked
  * the other; it is new when its (conversation, sender, clientMsgId) was not stored before nor
  * earlier in the batch. New sends are numbered in arrival order within their conversation, and
@@ -82,7 +83,7 @@ with s as materialized (
          (e->>'at')::timestamptz as at, e->>'preview' as preview
   from jsonb_array_elements($1::jsonb) with ordinality as x(e, ord)
 ), c as materialized (
-  select id, type, name, last_seq from chat.conversations where id in (select conversation_id from s) order by id for update
+  select id, type, name, last_seq from chat.conversations where id = any($4::uuid[]) order by id for update
 ), mem as materialized (
   select c.id, coalesce((select array_agg(user_id) from chat.members where conversation_id = c.id), '{}') as member_ids from c
 ), allowed as materialized (
@@ -106,7 +107,7 @@ with s as materialized (
 ), u as (
   update chat.conversations c set last_seq = n.seq, last_activity_at = n.at
   from (select distinct on (conversation_id) conversation_id, seq, at from numbered order by conversation_id, seq desc) n
-  where c.id = n.conversation_id
+  where c.id = any($4::uuid[]) and c.id = n.conversation_id
 ), r as (
   update chat.members m set read_seq = greatest(m.read_seq, n.seq), delivered_seq = greatest(m.delivered_seq, n.seq)
   from (select conversation_id, sender_id, max(seq) as seq from numbered group by conversation_id, sender_id) n
@@ -160,7 +161,7 @@ export class MessagingRepository {
    * planning it costs PostgreSQL more than running it for a small batch.
    */
   async storeSends(q: Queryable, sends: readonly SendToStore[], event: { type: string; version: number }): Promise<StoredSends> {
-    const { rows } = await q.query<StoredSends>(STORE_SENDS_SQL, [JSON.stringify(sends), event.type, event.version], { name: 'chat.store_sends' });
+    const { rows } = await q.query<StoredSends>(STORE_SENDS_SQL, [JSON.stringify(sends), event.type, event.version, [...new Set(sends.map((s) => s.conversationId))]], { name: 'chat.store_sends' });
     return rows[0]!;
   }
 
