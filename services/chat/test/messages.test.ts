@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type EventEnvelope } from '@realchat/contracts';
-import type { Queryable } from '@realchat/db';
-import { appendToOutbox } from '@realchat/bus';
+import { newId } from '@realchat/contracts';
 import { silentLogger } from '@realchat/logging';
 import type { ChatContext } from '../src/context.js';
 import type { ChatMessage, Conversation, LiveFrame, LiveHub } from '../src/domain/types.js';
@@ -399,20 +397,40 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     await expect(messaging.membersOf(stranger.id, id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
   });
 
+  /** A context on the harness's engines, with only what messaging reads. */
+  const messagingContext = (store: Pick<ChatContext['store'], 'increment'> = h.store): ChatContext =>
+    ({
+      env: { CHAT_MESSAGE_MAX_LENGTH: MAX_LENGTH, CHAT_SEND_RATE_PER_MINUTE: RATE, CHAT_GROUP_MAX_MEMBERS: 10 },
+      db: h.db,
+      store,
+      clock: h.clock,
+      logger: silentLogger,
+      outbox: { schema: 'chat', committed: () => undefined },
+    }) as unknown as ChatContext;
+
+  it('checks the rates of sends queued together side by side, and queues them in their order whatever order the store answers in', async () => {
+    const [ada, , id] = await pair();
+    const asked: Array<() => void> = [];
+    const held: Pick<ChatContext['store'], 'increment'> = {
+      increment: (key, ttlMs, by) => new Promise((resolve, reject) => asked.push(() => void h.store.increment(key, ttlMs, by).then(resolve, reject))),
+    };
+    const messages = new MessagingService(messagingContext(held), { deliver: () => undefined });
+    const sends = ['one', 'two', 'three'].map((body) => messages.sendOnce({ conversationId: id, senderId: ada.id, clientMsgId: body, body }));
+    expect(asked).toHaveLength(3);
+    for (const answer of asked.reverse()) answer();
+    expect((await Promise.all(sends)).map(({ message }) => [message.body, message.seq])).toEqual([
+      ['one', 1],
+      ['two', 2],
+      ['three', 3],
+    ]);
+  });
+
   it('hands each change to the live hub after its commit, with the frame that fits', async () => {
     const [ada, bob, id] = await pair();
     const seen: Array<{ to: string[]; frame: LiveFrame }> = [];
     const hub: LiveHub = { deliver: (to, frame) => void seen.push({ to: [...to].sort(), frame }) };
-    // A context on the harness's engines with a recording hub (the host keeps its own inside the module).
-    const context = {
-      env: { CHAT_MESSAGE_MAX_LENGTH: MAX_LENGTH, CHAT_SEND_RATE_PER_MINUTE: RATE, CHAT_GROUP_MAX_MEMBERS: 10 },
-      db: h.db,
-      store: h.store,
-      clock: h.clock,
-      logger: silentLogger,
-      outbox: { schema: 'chat', append: (tx: Queryable, event: EventEnvelope) => appendToOutbox(tx, 'chat', event), committed: () => undefined },
-    } as unknown as ChatContext; // only what messaging reads
-    const messages = new MessagingService(context, hub);
+    // A recording hub (the host keeps its own inside the module).
+    const messages = new MessagingService(messagingContext(), hub);
     const both = [ada.id, bob.id].sort();
     const take = () => seen.splice(0);
 

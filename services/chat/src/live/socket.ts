@@ -124,14 +124,15 @@ export class ChatSocket extends LiveSocket<ClientFrame> implements LocalSocket {
   }
 
   /**
-   * Queues the send and lets the next frame in while it commits: a socket's sends share batches
-   * (its acks come in its order, as its seqs do), up to SEND_WINDOW at once.
+   * Queues the send and lets the next frame in while its rate check and commit run: a socket's
+   * sends share batches (its acks come in its order, as its seqs do), up to SEND_WINDOW at once.
    */
   async #send(input: SendInput, ref: string | undefined): Promise<void> {
     while (this.#sending >= SEND_WINDOW) await new Promise<void>((resolve) => (this.#windowFreed = resolve));
-    const { done } = await this.#host.messaging.queue(input);
     this.#sending++;
-    done
+    this.#host.messaging
+      .queue(input)
+      .then(({ done }) => done)
       .then(
         ({ message }) => this.sendFrame({ type: 'message.ack', clientMsgId: message.clientMsgId, id: message.id, seq: message.seq, createdAt: message.createdAt }),
         (err: unknown) => this.reportFailure(err, ref),

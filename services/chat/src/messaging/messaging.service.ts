@@ -87,6 +87,8 @@ export class MessagingService implements Messaging {
   readonly #hub: LiveHub;
   readonly #repo = new MessagingRepository();
   readonly #batcher: SendBatcher<PendingSend, SendOutcome>;
+  /** Settles once the last send queued so far reached the batch queue (or failed before it). */
+  #turn: Promise<void> = Promise.resolve();
 
   constructor(context: ChatContext, hub: LiveHub) {
     this.#context = context;
@@ -109,22 +111,35 @@ export class MessagingService implements Messaging {
   }
 
   /**
-   * The send path up to the batch queue: validation, then the sender's rate. Sends queued one
-   * after another commit in that order (SendBatcher); `done` settles after the batch transaction
-   * (seq bump, insert, the sender's read position, the outbox event) and the live fan-out.
+   * The send path up to the batch queue: validation, then the sender's rate. Sends reach the
+   * batch queue in the order `queue` was called, and so commit in that order (SendBatcher), though
+   * their rate checks overlap: a socket's frames that arrive together share a round trip to the
+   * store and then a batch. `done` settles after the batch's statement and the live fan-out.
    */
-  async queue(input: SendInput): Promise<QueuedSend> {
+  queue(input: SendInput): Promise<QueuedSend> {
     const { env, store, clock } = this.#context;
-    requireConversationId(input.conversationId);
-    if (!CLIENT_MSG_ID.test(input.clientMsgId)) throw new AppError('VALIDATION_FAILED', 'clientMsgId: 1 to 64 of A-Z a-z 0-9 _ -', { errors: [{ path: '/clientMsgId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }] });
-    const body = messageBody(input.body, env.CHAT_MESSAGE_MAX_LENGTH);
-    const rate = await store.increment(`chat:send-rate:${input.senderId}`, RATE_WINDOW_MS);
-    if (rate.value > env.CHAT_SEND_RATE_PER_MINUTE) {
-      throw new AppError(ChatErrors.SEND_RATE_LIMITED, 'too many messages; slow down', { headers: { 'retry-after': String(Math.max(1, Math.ceil(rate.ttlMs / 1000))) } });
+    let send: PendingSend;
+    try {
+      requireConversationId(input.conversationId);
+      if (!CLIENT_MSG_ID.test(input.clientMsgId)) throw new AppError('VALIDATION_FAILED', 'clientMsgId: 1 to 64 of A-Z a-z 0-9 _ -', { errors: [{ path: '/clientMsgId', message: 'must match ^[A-Za-z0-9_-]{1,64}$' }] });
+      send = { id: newId(), conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body: messageBody(input.body, env.CHAT_MESSAGE_MAX_LENGTH), at: clock.now() };
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const send: PendingSend = { id: newId(), conversationId: input.conversationId, senderId: input.senderId, clientMsgId: input.clientMsgId, body, at: clock.now() };
-    // #settle submits before its first await: sends are queued in the order `queue` was called.
-    return { done: this.#settle(send) };
+    const rate = store.increment(`chat:send-rate:${input.senderId}`, RATE_WINDOW_MS);
+    // #settle submits before its first await, and the next send's turn waits for this one's.
+    const admitted = this.#turn.then(async (): Promise<QueuedSend> => {
+      const { value, ttlMs } = await rate;
+      if (value > env.CHAT_SEND_RATE_PER_MINUTE) {
+        throw new AppError(ChatErrors.SEND_RATE_LIMITED, 'too many messages; slow down', { headers: { 'retry-after': String(Math.max(1, Math.ceil(ttlMs / 1000))) } });
+      }
+      return { done: this.#settle(send) };
+    });
+    this.#turn = admitted.then(
+      () => undefined,
+      () => undefined,
+    );
+    return admitted;
   }
 
   async #settle(send: PendingSend): Promise<SendResult> {
