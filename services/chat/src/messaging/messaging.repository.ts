@@ -65,16 +65,16 @@ export const toMessage = (row: MessageRow): ChatMessage => ({
 
 /*
  * A batch of sends in one statement, so in one transaction without BEGIN and COMMIT round trips.
- * `c` locks the batch's conversations ($4: by their key, never a scan of the table) in id order
- * (batches side by side never deadlock; every membership change takes the same lock) and reads
- * their last seq as it is once locked. A send
- * goes through when its sender is a member and, in a direct conversation, neither member blocked
- * the other; it is new when its (conversation, sender, clientMsgId) was not stored before nor
- * earlier in the batch. New sends are numbered in arrival order within their conversation, and
- * the statement writes the messages, each conversation's last seq, each sender's read position
- * and the chat.message.created events, whose recipients are the members read here. The other
- * tables are read as of the statement's start: a send racing another instance's with the same
- * clientMsgId breaks the unique key and fails the statement, never stores twice.
+ * `c` locks the batch's conversations ($4: their ids, for an index lookup by key)
+ * in id order (batches side by side never deadlock; every membership change takes the same lock)
+ * and reads their last seq as it is once locked. A send goes through when its sender is a member
+ * and, in a direct conversation, neither member blocked the other; it is new when its
+ * (conversation, sender, clientMsgId) was not stored before nor earlier in the batch. New sends are
+ * numbered in arrival order within their conversation, and the statement writes the messages, each
+ * conversation's last seq, each sender's read position and the chat.message.created events, whose
+ * recipients are the members read here. The other tables are read as of the statement's start: a
+ * send racing another instance's with the same clientMsgId breaks the unique key and fails the
+ * statement, never stores twice.
  */
 const STORE_SENDS_SQL = `
 with s as materialized (
