@@ -208,6 +208,8 @@ describe('web app: forum and notifications (browser)', { timeout: 120_000 }, () 
 
     await sam.page.reload();
     await sam.page.getByText('This post is locked').waitFor();
+    // The comments load after the post: the counts below mean something once they are shown.
+    await sam.page.getByText('The admin was here').waitFor();
     expect(await sam.page.getByRole('textbox', { name: 'Your comment' }).count()).toBe(0);
     expect(await sam.page.getByRole('button', { name: /^Reply/ }).count()).toBe(0);
     expect(await sam.page.getByText('This comment was deleted.').count()).toBe(1);
