@@ -8,7 +8,10 @@ import { createVerifier } from './verifier.js';
 export interface Authentication {
   readonly verifier: Verifier;
   readonly revocations: RevocationList;
-  /** Loads the keys (never throws: a failure is retried in the background and shown by `verifier.status()`) and subscribes to revocations. */
+  /**
+   * Loads the keys (never throws: a failure is retried in the background and shown by
+   * `verifier.status()`) and subscribes to revocations, resolving once the replayed ones are applied.
+   */
   start(): Promise<void>;
   /** Calls `listener` on every revocation (e.g. to close the revoked session's sockets); returns the function that stops it. */
   onRevoked(listener: (revoked: Revoked) => void): () => void;

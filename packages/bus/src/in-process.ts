@@ -208,6 +208,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
         if (opts.since !== undefined) {
           const since = opts.since.getTime();
           for (const { event, at } of recent) if (at >= since && member.types.has(event.type)) deliverBroadcast(member, event);
+          await member.queue;
         }
         return {
           async unsubscribe() {

@@ -47,6 +47,11 @@ export interface JetStreamBusOptions {
    * which is handled first).
    */
   readonly batchSize?: number;
+  /**
+   * How long a broadcast subscription with `since` waits for its replay to be handled before it
+   * resolves anyway and lets the rest go on in the background (default 30 s).
+   */
+  readonly catchUpTimeoutMs?: number;
   /** How long `publish` and `ping` wait for the server (default 5 s). */
   readonly timeoutMs?: number;
   /** Pause between reconnection attempts (default 2 s). */
@@ -104,6 +109,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
   if (!STREAM_NAME.test(options.stream)) throw new Error(`invalid stream name ${JSON.stringify(options.stream)}`);
   if (!SUBJECT_PREFIX.test(options.subjectPrefix)) throw new Error(`invalid subject prefix ${JSON.stringify(options.subjectPrefix)}`);
   const timeout = options.timeoutMs ?? 5000;
+  const catchUpMs = options.catchUpTimeoutMs ?? 30_000;
   const maxDeliver = options.maxDeliver ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
@@ -298,23 +304,38 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
     return { unsubscribe: () => handle.stop() };
   }
 
+  /** The stream sequence of the newest event of `types` published at or after `since` (0: none): where a replay from `since` is caught up. */
+  async function newestSince(types: readonly string[], since: Date): Promise<number> {
+    const newest = await Promise.all(types.map((type) => jsm.streams.getMessage(options.stream, { last_by_subj: `${prefix}.${type}` })));
+    return Math.max(0, ...newest.flatMap((m) => (m !== null && m.time.getTime() >= since.getTime() ? [m.seq] : [])));
+  }
+
   async function subscribeBroadcast(types: readonly string[], since: Date | undefined, handler: EventHandler): Promise<Subscription> {
     const { filter, wanted } = filterFor(types);
+    const target = since === undefined ? 0 : await newestSince(types, since);
     const consumer = await js.consumers.get(options.stream, {
       filter_subjects: filter.filter_subjects ?? (filter.filter_subject as string),
       ...(since === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }),
     });
     const messages = await consumer.consume();
+    let caughtUp = (): void => undefined;
+    const replayed = target === 0 ? Promise.resolve() : new Promise<void>((resolve) => (caughtUp = resolve));
     const handle = run(messages, async (msg) => {
-      if (!wanted(msg.subject)) return;
-      const event = decode(msg);
-      if (event === undefined) return;
+      const event = wanted(msg.subject) ? decode(msg) : undefined;
       try {
-        await handler(event);
+        if (event !== undefined) await handler(event);
       } catch (err) {
-        logger.error({ err, eventId: event.id, type: event.type }, 'broadcast event handler failed');
+        logger.error({ err, eventId: event?.id, type: event?.type }, 'broadcast event handler failed');
       }
+      if (msg.seq >= target) caughtUp();
     });
+    // The replay is handled before the subscription is: a verifier that starts must already refuse
+    // what was revoked while it was down. Past the bound it goes on behind live traffic, logged.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, catchUpMs, 'late')));
+    const outcome = await Promise.race([replayed, messages.closed(), bound]);
+    clearTimeout(timer);
+    if (outcome === 'late') logger.warn({ types, since, waitedMs: catchUpMs }, 'broadcast replay not caught up yet; it goes on in the background');
     return { unsubscribe: () => handle.stop() };
   }
 

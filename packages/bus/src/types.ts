@@ -14,7 +14,10 @@ export interface SubscribeOptions {
    * every subscriber (every instance) gets every event, e.g. revocations for verifier caches.
    */
   readonly durable?: string;
-  /** For broadcast subscriptions: also deliver events published since this instant (catch-up after a restart). */
+  /**
+   * For broadcast subscriptions: also deliver events published since this instant (catch-up after
+   * a restart). `subscribe` resolves once those published before it are handled.
+   */
   readonly since?: Date;
   readonly handler: EventHandler;
   /**

@@ -156,6 +156,39 @@ describe.each(testBusKinds)('event bus: %s', (kind) => {
     await eventually(() => expect(liveOnly).toEqual([after.id]));
   });
 
+  it('resolves a subscription with since once the events published before it are handled', async () => {
+    const since = new Date();
+    await settle(20);
+    const missed = Array.from({ length: 30 }, (_, i) => testEvent(i % 2 === 0 ? 'test.happened' : 'test.other', { n: i }));
+    for (const event of missed) await bus.publish(event);
+    // Newer than every event of the subscribed types: nothing to wait for on its account.
+    await bus.publish(testEvent('test.ignored'));
+    const handled: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened', 'test.other'],
+      since,
+      handler: async (e) => {
+        await settle(2);
+        handled.push(e.id);
+      },
+    });
+    expect(handled).toEqual(missed.map((e) => e.id));
+  });
+
+  it('resolves a subscription with since at once when no event of its types is that recent', async () => {
+    await bus.publish(testEvent());
+    await settle(20);
+    const since = new Date();
+    await bus.publish(testEvent('test.ignored'));
+    const handled: string[] = [];
+    const started = Date.now();
+    await bus.subscribe({ types: ['test.happened'], since, handler: async (e) => void handled.push(e.id) });
+    expect(Date.now() - started).toBeLessThan(2000);
+    const live = testEvent();
+    await bus.publish(live);
+    await eventually(() => expect(handled).toEqual([live.id]));
+  });
+
   it('keeps the position of a durable subscription across unsubscribe and resubscribe', async () => {
     const first: string[] = [];
     const sub = await bus.subscribe({ types: ['test.happened'], durable: 'resume', handler: async (e) => void first.push(e.id) });

@@ -5,8 +5,9 @@ import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { AppError } from '@realchat/errors';
 import { createTcpProxy } from '@realchat/db/testing';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJetStreamBus, type EventBus } from '../src/index.js';
+import { createJetStreamBus, type EventBus, type JetStreamBusOptions } from '../src/index.js';
 import { testNatsUrl } from '../src/testing.js';
 import { deferred, eventually, settle, testEvent } from './helpers.js';
 
@@ -48,7 +49,7 @@ describe('JetStream bus specifics', () => {
   const opened: EventBus[] = [];
 
   async function open(
-    extra: { servers?: string; duplicateWindowMs?: number; reconnectTimeWaitMs?: number; timeoutMs?: number; ackWaitMs?: number; maxDeliver?: number; batchSize?: number } = {},
+    extra: Partial<Pick<JetStreamBusOptions, 'servers' | 'duplicateWindowMs' | 'reconnectTimeWaitMs' | 'timeoutMs' | 'ackWaitMs' | 'maxDeliver' | 'batchSize' | 'catchUpTimeoutMs' | 'logger'>> = {},
   ): Promise<EventBus> {
     const bus = await createJetStreamBus({ servers: testNatsUrl(), stream, subjectPrefix, retryDelayMs: 20, ...extra });
     opened.push(bus);
@@ -74,6 +75,30 @@ describe('JetStream bus specifics', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('resolves a subscription with since after catchUpTimeoutMs when its replay is slow, and goes on with the replay', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const bus = await open({ catchUpTimeoutMs: 100, logger });
+    const since = new Date();
+    await settle(20);
+    const missed = [testEvent(), testEvent()];
+    for (const event of missed) await bus.publish(event);
+    const gate = deferred();
+    const handled: string[] = [];
+    await bus.subscribe({
+      types: ['test.happened'],
+      since,
+      handler: async (e) => {
+        await gate.promise;
+        handled.push(e.id);
+      },
+    });
+    expect(handled).toEqual([]);
+    expect(lines.map((l) => l['msg'])).toContain('broadcast replay not caught up yet; it goes on in the background');
+    gate.resolve();
+    await eventually(() => expect(handled).toEqual(missed.map((e) => e.id)));
   });
 
   it('drops an invalid message and keeps consuming', async () => {
