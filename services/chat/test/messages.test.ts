@@ -110,13 +110,18 @@ describe.each(variants)('messages: send, history, edits, deletes, reactions and 
     const [ada, , id] = await pair();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
     // The other instance's batch: the lock, its message, the seq; committed once this send waits.
     const other = h.db.transaction(async (tx) => {
       await tx.query('select 1 from chat.conversations where id = $1 for update', [id]);
       await tx.query(`insert into chat.messages (id, conversation_id, seq, sender_id, client_msg_id, body, created_at) values ($1, $2, 1, $3, 'raced', 'first', now())`, [newId(), id, ada.id]);
       await tx.query('update chat.conversations set last_seq = 1 where id = $1', [id]);
+      locked();
       await held;
     });
+    // The send starts once the other holds the lock (and fails here if the other could not take it).
+    await Promise.race([holding, other]);
     const sent = h.chat.messaging.send({ conversationId: id, senderId: ada.id, clientMsgId: 'raced', body: 'second' });
     await eventually(async () => (await h.db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%with s as materialized%'`)).rows.length === 1);
     release();
